@@ -1,0 +1,332 @@
+"""The one place where data sources plug in: a data folder -> raw tables -> Dataset.
+
+Reading knows file formats and dialects; it never judges values. It hands each table
+on as text (one str column per header, plus `_row`, the row number as the user sees
+it) so that `validate` can name the exact cell of every problem.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .contract import OPTIONAL_TABLES, TABLES
+from .errors import InputError, Problem
+from .settings import Programme, load_programme
+
+FORMATS = (".csv", ".xlsx", ".parquet")
+WORKBOOK = "data.xlsx"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a table came from: the file (and sheet) and the file's sha256."""
+
+    table: str
+    path: Path
+    sheet: str | None
+    sha256: str
+    dialect: str  # e.g. "csv ; cp1257", "csv , utf-8", "xlsx", "parquet"
+
+    @property
+    def label(self) -> str:
+        """How messages name it: the file name, or `data.xlsx sheet expenditures`."""
+        return f"{self.path.name} sheet {self.sheet}" if self.sheet else self.path.name
+
+
+@dataclass
+class RawTable:
+    source: Source
+    frame: pd.DataFrame  # str columns named by the user's headers (trimmed, lower case) + `_row`
+    headers: list[str]  # as the user wrote them
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class Dataset:
+    """A validated data folder: typed tables with money in integer cents."""
+
+    partners: pd.DataFrame
+    schools: pd.DataFrame
+    support_plans: pd.DataFrame
+    expenditures: pd.DataFrame
+    outcomes: pd.DataFrame
+    sources: dict[str, Source]
+    folder: Path
+
+    def table(self, name: str) -> pd.DataFrame:
+        return getattr(self, name)
+
+    @property
+    def fingerprint(self) -> str:
+        """A short hash of every input file: two reports with the same one saw the same data."""
+        h = hashlib.sha256()
+        for name in sorted(self.sources):
+            h.update(f"{name}:{self.sources[name].sha256}\n".encode())
+        return h.hexdigest()[:12]
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------------------
+# Finding the tables
+# ---------------------------------------------------------------------------
+def find_sources(folder: Path) -> tuple[dict[str, tuple[Path, str | None]], list[Problem]]:
+    """Map each table to its file (or workbook sheet); problems for missing/ambiguous ones."""
+    problems: list[Problem] = []
+    if not folder.is_dir():
+        raise InputError([Problem(str(folder), None, None, None, "is not a folder; give the data folder")])
+    files = {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
+    found: dict[str, tuple[Path, str | None]] = {}
+    workbook_sheets: dict[str, str] = {}
+    if WORKBOOK in files:
+        from openpyxl import load_workbook
+
+        wb = load_workbook(files[WORKBOOK], read_only=True)
+        workbook_sheets = {s.strip().lower(): s for s in wb.sheetnames}
+        wb.close()
+    for table in TABLES:
+        candidates = [files[f"{table}{ext}"] for ext in FORMATS if f"{table}{ext}" in files]
+        if table in workbook_sheets:
+            candidates.append(files[WORKBOOK])
+        if len(candidates) > 1:
+            names = " and ".join(
+                f"{WORKBOOK} sheet {table}" if c.name.lower() == WORKBOOK else c.name for c in candidates
+            )
+            problems.append(
+                Problem(folder.name, None, None, None, f"table {table} is given twice ({names}); keep one")
+            )
+        elif candidates:
+            c = candidates[0]
+            found[table] = (c, workbook_sheets[table] if c.name.lower() == WORKBOOK else None)
+        elif table not in OPTIONAL_TABLES:
+            problems.append(
+                Problem(
+                    folder.name,
+                    None,
+                    None,
+                    None,
+                    f"table {table} is missing; add {table}.csv, {table}.xlsx, {table}.parquet "
+                    f"or a sheet {table} in {WORKBOOK}",
+                )
+            )
+    return found, problems
+
+
+# ---------------------------------------------------------------------------
+# Reading one table as text
+# ---------------------------------------------------------------------------
+def read_table(table: str, path: Path, sheet: str | None, digest: str | None = None) -> RawTable:
+    digest = digest or sha256_file(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _read_csv(table, path, digest)
+    if suffix == ".xlsx":
+        return _read_xlsx(table, path, sheet, digest)
+    return _read_parquet(table, path, digest)
+
+
+def _decode_choice(data: bytes) -> tuple[int, str]:
+    """(offset, encoding): UTF-8 (with or without BOM), else Windows-1257."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return 3, "utf-8"
+    try:
+        data.decode("utf-8")
+        return 0, "utf-8"
+    except UnicodeDecodeError:
+        return 0, "cp1257"
+
+
+def _sniff_delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in (";", ",", "\t")}
+    return max(counts, key=lambda d: counts[d]) if max(counts.values()) else ","
+
+
+def _read_csv(table: str, path: Path, digest: str) -> RawTable:
+    data = path.read_bytes()
+    offset, encoding = _decode_choice(data)
+    body = data[offset:]
+    first = body.split(b"\n", 1)[0].decode(encoding, errors="replace")
+    delim = _sniff_delimiter(first)
+    source = Source(table, path, None, digest, f"csv {delim} {encoding}")
+    problems: list[Problem] = []
+    frame = None
+    if b"\n\n" not in body.replace(b"\r\n", b"\n").rstrip(b"\n"):
+        frame = _read_csv_arrow(body, delim, encoding)
+    if frame is None:
+        # Blank lines or broken rows: the exact reader that knows every row's number.
+        frame = _read_csv_exact(body.decode(encoding), delim, source, problems)
+    else:
+        frame["_row"] = np.arange(2, len(frame) + 2)
+    headers = [c for c in frame.columns if c != "_row"]
+    return RawTable(source, _normalise_headers(frame), headers, problems)
+
+
+def _read_csv_arrow(body: bytes, delim: str, encoding: str) -> pd.DataFrame | None:
+    """Fast path for well-formed files; None when any row has the wrong number of fields."""
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    header = next(csv.reader(io.StringIO(body.split(b"\n", 1)[0].rstrip(b"\r").decode(encoding)), delimiter=delim), [])
+    broken = False
+
+    def on_invalid(_row) -> str:
+        nonlocal broken
+        broken = True
+        return "skip"
+
+    cols = [f"c{i}" for i in range(len(header))]
+    tbl = pacsv.read_csv(
+        io.BytesIO(body),
+        read_options=pacsv.ReadOptions(column_names=cols, skip_rows=1, encoding=encoding),
+        parse_options=pacsv.ParseOptions(
+            delimiter=delim, invalid_row_handler=on_invalid, newlines_in_values=True
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types={c: pa.string() for c in cols},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    if broken:
+        return None
+    frame = tbl.to_pandas()
+    frame.columns = header
+    return frame
+
+
+def _read_csv_exact(text: str, delim: str, source: Source, problems: list[Problem]) -> pd.DataFrame:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    header = next(reader, [])
+    records, numbers = [], []
+    for number, fields in enumerate(reader, start=2):
+        if not fields or not any(f.strip() for f in fields):
+            continue
+        if len(fields) != len(header):
+            problems.append(
+                Problem(
+                    source.label,
+                    number,
+                    None,
+                    delim.join(fields)[:80],
+                    f"has {len(fields)} fields but the header has {len(header)}; "
+                    f"check the separator ({delim}) and quotes",
+                )
+            )
+            continue
+        records.append(fields)
+        numbers.append(number)
+    frame = pd.DataFrame(records, columns=header, dtype=str) if records else pd.DataFrame(columns=header, dtype=str)
+    frame["_row"] = np.asarray(numbers, dtype=np.int64)
+    return frame
+
+
+def _cell_text(v) -> str:
+    """Excel/Parquet native values -> the text the validators understand."""
+    if v is None:
+        return ""
+    if isinstance(v, float) and np.isnan(v):
+        return ""
+    if isinstance(v, dt.datetime | pd.Timestamp):
+        if pd.isna(v):
+            return ""
+        return v.strftime("%Y-%m-%d")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, float):
+        return repr(v)
+    if isinstance(v, Decimal):
+        return format(v, "f")
+    return str(v)
+
+
+def _read_xlsx(table: str, path: Path, sheet: str | None, digest: str) -> RawTable:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    ws = wb[sheet] if sheet else wb.worksheets[0]
+    rows = ws.iter_rows(values_only=True)
+    header = next(rows, None) or ()
+    headers = [_cell_text(h).strip() for h in header]
+    width = len(headers)
+    records, numbers = [], []
+    for i, r in enumerate(rows, start=2):
+        cells = [_cell_text(v) for v in r[:width]]
+        if not any(c.strip() for c in cells):
+            continue
+        cells += [""] * (width - len(cells))
+        records.append(cells)
+        numbers.append(i)
+    wb.close()
+    frame = pd.DataFrame(records, columns=headers, dtype=str) if records else pd.DataFrame(columns=headers, dtype=str)
+    frame["_row"] = np.asarray(numbers, dtype=np.int64)
+    source = Source(table, path, sheet, digest, "xlsx")
+    return RawTable(source, _normalise_headers(frame), headers)
+
+
+def _read_parquet(table: str, path: Path, digest: str) -> RawTable:
+    frame = pd.read_parquet(path)
+    headers = [str(c) for c in frame.columns]
+    out = pd.DataFrame(index=range(len(frame)))
+    for c in frame.columns:
+        s = frame[c]
+        if pd.api.types.is_string_dtype(s) and not pd.api.types.is_object_dtype(s):
+            out[str(c)] = s.fillna("").astype(str)
+        elif pd.api.types.is_datetime64_any_dtype(s):
+            out[str(c)] = s.dt.strftime("%Y-%m-%d").fillna("")
+        else:
+            out[str(c)] = [_cell_text(v) for v in s.tolist()]
+    out["_row"] = np.arange(2, len(frame) + 2)
+    return RawTable(Source(table, path, None, digest, "parquet"), _normalise_headers(out), headers)
+
+
+def _normalise_headers(frame: pd.DataFrame) -> pd.DataFrame:
+    frame.columns = [c if c == "_row" else str(c).strip().lower() for c in frame.columns]
+    return frame
+
+
+# ---------------------------------------------------------------------------
+# The public entry point
+# ---------------------------------------------------------------------------
+def read_folder(folder: str | Path) -> tuple[dict[str, RawTable], list[Problem]]:
+    folder = Path(folder)
+    found, problems = find_sources(folder)
+    digests: dict[Path, str] = {}
+    raws: dict[str, RawTable] = {}
+    for table, (path, sheet) in found.items():
+        if path not in digests:
+            digests[path] = sha256_file(path)
+        try:
+            raw = read_table(table, path, sheet, digests[path])
+        except Exception as e:  # a file we cannot read at all is one problem, not a crash
+            label = f"{path.name} sheet {sheet}" if sheet else path.name
+            problems.append(Problem(label, None, None, None, f"cannot be read ({e}); save it again as CSV, XLSX or Parquet"))
+            continue
+        raws[table] = raw
+        problems.extend(raw.problems)
+    return raws, problems
+
+
+def load_data(folder: str | Path, programme: Programme | None = None) -> Dataset:
+    """Read and validate a data folder; raises InputError listing every problem."""
+    from .validate import validate_tables
+
+    programme = programme or load_programme()
+    raws, problems = read_folder(folder)
+    return validate_tables(raws, programme, Path(folder), problems)
