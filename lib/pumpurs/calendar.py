@@ -54,7 +54,9 @@ def semester_start(semesters: pd.Series) -> pd.Series:
     second = semesters.str.slice(10, 11) == "2"
     year = y1.where(~second, y1 + 1)
     month = pd.Series(np.where(second, 1, 9), index=semesters.index)
-    return pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": 1})).astype("datetime64[ns]")
+    return pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": 1})).astype(
+        "datetime64[ns]"
+    )
 
 
 def month_start(months: pd.Series) -> pd.Series:

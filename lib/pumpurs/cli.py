@@ -26,9 +26,12 @@ app = typer.Typer(
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
-DataArg = Annotated[Path, typer.Argument(help="The data folder (data-contract.md).", show_default=False)]
+DataArg = Annotated[
+    Path, typer.Argument(help="The data folder (data-contract.md).", show_default=False)
+]
 ProgrammeOpt = Annotated[
-    Path | None, typer.Option("--programme", help="programme.yaml to use (default: params/programme.yaml).")
+    Path | None,
+    typer.Option("--programme", help="programme.yaml to use (default: params/programme.yaml)."),
 ]
 
 
@@ -50,7 +53,9 @@ def _fail(e: PumpursError, max_problems: int = 200) -> None:
 def validate(
     data: DataArg,
     programme: ProgrammeOpt = None,
-    max_problems: Annotated[int, typer.Option(help="List at most this many problems (0: all).")] = 200,
+    max_problems: Annotated[
+        int, typer.Option(help="List at most this many problems (0: all).")
+    ] = 200,
 ) -> None:
     """Check a data folder against the data contract; exit 2 listing every problem.
 
@@ -70,9 +75,15 @@ def validate(
 
 @app.command("demo-data")
 def demo_data(
-    out_dir: Annotated[Path, typer.Argument(help="Folder to write (created; must be empty or absent).")],
-    scale: Annotated[str, typer.Option(help="small (a handful of partners) or national.")] = "small",
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed writes the same bytes.")] = 1,
+    out_dir: Annotated[
+        Path, typer.Argument(help="Folder to write (created; must be empty or absent).")
+    ],
+    scale: Annotated[
+        str, typer.Option(help="small (a handful of partners) or national.")
+    ] = "small",
+    seed: Annotated[
+        int, typer.Option(help="Random seed: the same seed writes the same bytes.")
+    ] = 1,
 ) -> None:
     """Write a realistic synthetic data folder with known rule breaches.
 

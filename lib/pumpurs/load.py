@@ -89,7 +89,9 @@ def find_sources(folder: Path) -> tuple[dict[str, tuple[Path, str | None]], list
     """Map each table to its file (or workbook sheet); problems for missing/ambiguous ones."""
     problems: list[Problem] = []
     if not folder.is_dir():
-        raise InputError([Problem(str(folder), None, None, None, "is not a folder; give the data folder")])
+        raise InputError(
+            [Problem(str(folder), None, None, None, "is not a folder; give the data folder")]
+        )
     files = {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
     found: dict[str, tuple[Path, str | None]] = {}
     workbook_sheets: dict[str, str] = {}
@@ -105,10 +107,17 @@ def find_sources(folder: Path) -> tuple[dict[str, tuple[Path, str | None]], list
             candidates.append(files[WORKBOOK])
         if len(candidates) > 1:
             names = " and ".join(
-                f"{WORKBOOK} sheet {table}" if c.name.lower() == WORKBOOK else c.name for c in candidates
+                f"{WORKBOOK} sheet {table}" if c.name.lower() == WORKBOOK else c.name
+                for c in candidates
             )
             problems.append(
-                Problem(folder.name, None, None, None, f"table {table} is given twice ({names}); keep one")
+                Problem(
+                    folder.name,
+                    None,
+                    None,
+                    None,
+                    f"table {table} is given twice ({names}); keep one",
+                )
             )
         elif candidates:
             c = candidates[0]
@@ -181,7 +190,12 @@ def _read_csv_arrow(body: bytes, delim: str, encoding: str) -> pd.DataFrame | No
     import pyarrow as pa
     from pyarrow import csv as pacsv
 
-    header = next(csv.reader(io.StringIO(body.split(b"\n", 1)[0].rstrip(b"\r").decode(encoding)), delimiter=delim), [])
+    header = next(
+        csv.reader(
+            io.StringIO(body.split(b"\n", 1)[0].rstrip(b"\r").decode(encoding)), delimiter=delim
+        ),
+        [],
+    )
     broken = False
 
     def on_invalid(_row) -> str:
@@ -230,7 +244,11 @@ def _read_csv_exact(text: str, delim: str, source: Source, problems: list[Proble
             continue
         records.append(fields)
         numbers.append(number)
-    frame = pd.DataFrame(records, columns=header, dtype=str) if records else pd.DataFrame(columns=header, dtype=str)
+    frame = (
+        pd.DataFrame(records, columns=header, dtype=str)
+        if records
+        else pd.DataFrame(columns=header, dtype=str)
+    )
     frame["_row"] = np.asarray(numbers, dtype=np.int64)
     return frame
 
@@ -274,7 +292,11 @@ def _read_xlsx(table: str, path: Path, sheet: str | None, digest: str) -> RawTab
         records.append(cells)
         numbers.append(i)
     wb.close()
-    frame = pd.DataFrame(records, columns=headers, dtype=str) if records else pd.DataFrame(columns=headers, dtype=str)
+    frame = (
+        pd.DataFrame(records, columns=headers, dtype=str)
+        if records
+        else pd.DataFrame(columns=headers, dtype=str)
+    )
     frame["_row"] = np.asarray(numbers, dtype=np.int64)
     source = Source(table, path, sheet, digest, "xlsx")
     return RawTable(source, _normalise_headers(frame), headers)
@@ -316,7 +338,15 @@ def read_folder(folder: str | Path) -> tuple[dict[str, RawTable], list[Problem]]
             raw = read_table(table, path, sheet, digests[path])
         except Exception as e:  # a file we cannot read at all is one problem, not a crash
             label = f"{path.name} sheet {sheet}" if sheet else path.name
-            problems.append(Problem(label, None, None, None, f"cannot be read ({e}); save it again as CSV, XLSX or Parquet"))
+            problems.append(
+                Problem(
+                    label,
+                    None,
+                    None,
+                    None,
+                    f"cannot be read ({e}); save it again as CSV, XLSX or Parquet",
+                )
+            )
             continue
         raws[table] = raw
         problems.extend(raw.problems)
@@ -330,3 +360,28 @@ def load_data(folder: str | Path, programme: Programme | None = None) -> Dataset
     programme = programme or load_programme()
     raws, problems = read_folder(folder)
     return validate_tables(raws, programme, Path(folder), problems)
+
+
+def load_frames(tables: dict[str, pd.DataFrame], programme: Programme | None = None) -> Dataset:
+    """Validate tables already in memory (a database query, a test's rows) like files.
+
+    Values may be text in either dialect or native Python/pandas values; each table is
+    named `<table>` in messages.
+    """
+    from .validate import validate_tables
+
+    programme = programme or load_programme()
+    raws: dict[str, RawTable] = {}
+    for table, frame in tables.items():
+        out = pd.DataFrame(
+            {str(c): [_cell_text(v) for v in frame[c].tolist()] for c in frame.columns}, dtype=str
+        )
+        out["_row"] = np.arange(2, len(frame) + 2)
+        source = Source(table, Path(table), None, "", "memory")
+        raws[table] = RawTable(source, _normalise_headers(out), [str(c) for c in frame.columns])
+    problems = [
+        Problem("(memory)", None, None, None, f"table {t} is missing")
+        for t in TABLES
+        if t not in raws and t not in OPTIONAL_TABLES
+    ]
+    return validate_tables(raws, programme, Path("(memory)"), problems)

@@ -256,6 +256,10 @@ def load_programme(path: str | Path | None = None) -> Programme:
             elif err["type"] == "missing":
                 msg = "missing; add it"
             val = err.get("input")
-            shown = "" if err["type"] in ("missing", "extra_forbidden") or isinstance(val, dict) else f" (got {val!r})"
+            shown = (
+                ""
+                if err["type"] in ("missing", "extra_forbidden") or isinstance(val, dict)
+                else f" (got {val!r})"
+            )
             lines.append(f"{p.name}: {key}: {msg}{shown}")
         raise SettingsError("\n".join(lines)) from None

@@ -118,12 +118,17 @@ def _years(s: pd.Series, pattern: str, hint: str) -> tuple[pd.Series, list[_Bad]
     consecutive = (y2 == y1 + 1).to_numpy()
     return s.where(shaped & consecutive, ""), [
         _Bad(~shaped, f"is not {hint}"),
-        _Bad(shaped & ~consecutive, "has years that do not follow each other (expected e.g. 2019/2020)"),
+        _Bad(
+            shaped & ~consecutive,
+            "has years that do not follow each other (expected e.g. 2019/2020)",
+        ),
     ]
 
 
 def parse_semester(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
-    return _years(s, r"^(\d{4})/(\d{4})-[12]$", "a semester (expected e.g. 2019/2020-1 or 2019/2020-2)")
+    return _years(
+        s, r"^(\d{4})/(\d{4})-[12]$", "a semester (expected e.g. 2019/2020-1 or 2019/2020-2)"
+    )
 
 
 def parse_school_year(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
@@ -160,7 +165,9 @@ class _Collector:
         self.rows = raw.frame["_row"].to_numpy()
         self.problems: list[Problem] = []
 
-    def add(self, mask: np.ndarray, column: str, message: str, values: pd.Series | None = None) -> None:
+    def add(
+        self, mask: np.ndarray, column: str, message: str, values: pd.Series | None = None
+    ) -> None:
         mask = np.asarray(mask, dtype=bool)
         if not mask.any():
             return
@@ -179,7 +186,9 @@ def _typed_table(name: str, raw: RawTable) -> tuple[pd.DataFrame | None, _Collec
         out.problems.append(Problem(out.file, 1, c, None, "this column appears twice; keep one"))
     for c in missing:
         out.problems.append(
-            Problem(out.file, 1, c, None, f"column is missing; add a column named {c} to the header row")
+            Problem(
+                out.file, 1, c, None, f"column is missing; add a column named {c} to the header row"
+            )
         )
     if missing or dupes:
         return None, out
@@ -196,7 +205,9 @@ def _typed_table(name: str, raw: RawTable) -> tuple[pd.DataFrame | None, _Collec
         values, bads = parser(text)
         for bad in bads:
             out.add(bad.mask & ~empty, col.name, bad.message, text)
-        typed[MONEY_COLUMNS.get(col.name, col.name)] = values.where(~empty, _empty_value(col.kind, values))
+        typed[MONEY_COLUMNS.get(col.name, col.name)] = values.where(
+            ~empty, _empty_value(col.kind, values)
+        )
     typed["_row"] = out.rows
     return typed, out
 
@@ -217,7 +228,11 @@ def _pandera_checks(name: str, typed: pd.DataFrame, out: _Collector) -> None:
 
     rules: dict[str, list[tuple[pa.Check, str]]] = {
         "partners": [
-            ("allocation_cents", pa.Check.ge(0), "must not be negative (the partner's budget, e.g. 120000,00)"),
+            (
+                "allocation_cents",
+                pa.Check.ge(0),
+                "must not be negative (the partner's budget, e.g. 120000,00)",
+            ),
         ],
         "schools": [("round", pa.Check.ge(1), "is not a round number (expected 1, 2, 3 ...)")],
         "expenditures": [
@@ -226,7 +241,11 @@ def _pandera_checks(name: str, typed: pd.DataFrame, out: _Collector) -> None:
                 pa.Check.gt(0),
                 "must be more than 0; corrections are made by fixing the source rows, not by negative rows",
             ),
-            ("hours", pa.Check(lambda s: s.isna() | (s > 0), element_wise=False), "must be more than 0 hours"),
+            (
+                "hours",
+                pa.Check(lambda s: s.isna() | (s > 0), element_wise=False),
+                "must be more than 0 hours",
+            ),
         ],
     }.get(name, [])
     columns: dict[str, pa.Column] = {}
@@ -271,14 +290,21 @@ def _duplicates(typed: pd.DataFrame, key: str, out: _Collector) -> None:
         mask = np.zeros(len(typed), dtype=bool)
         mask[idx] = True
         other = int(first_row.loc[typed.index[idx]])
-        out.add(mask, key, f"appears more than once (first in row {other}); each {key} must be unique")
+        out.add(
+            mask, key, f"appears more than once (first in row {other}); each {key} must be unique"
+        )
 
 
 # ---------------------------------------------------------------------------
 # Rules between columns and tables
 # ---------------------------------------------------------------------------
 def _references(
-    typed: pd.DataFrame, column: str, target: pd.DataFrame | None, target_file: str, out: _Collector, what: str
+    typed: pd.DataFrame,
+    column: str,
+    target: pd.DataFrame | None,
+    target_file: str,
+    out: _Collector,
+    what: str,
 ) -> None:
     if target is None:
         return
@@ -297,21 +323,54 @@ def _expenditure_fields(typed: pd.DataFrame, out: _Collector) -> None:
     has["hours"] = typed["hours"].notna()
     raw = out.raw.frame
     for c in ("student_id",):
-        out.add((pupil & ~has[c]).to_numpy(), c, "missing; this category is paid per pupil, give the pupil's student_id")
-        out.add((partner & has[c]).to_numpy(), c, "must be empty: this category is not paid per pupil")
-    for c, need in (("specialist_role", "the specialist's role"), ("hours", "the hours of consultation")):
-        out.add((consult & ~has[c] & (raw[c].str.strip() == "")).to_numpy(), c, f"missing; a consultation needs {need}")
-        out.add((~consult & has[c] & cat.ne("")).to_numpy(), c, "must be empty: only consultations have it")
-    out.add((cat.eq("ngo_project") & ~has["ngo_project_id"]).to_numpy(), "ngo_project_id", "missing; an ngo_project row needs the project's id")
-    out.add((cat.ne("ngo_project") & cat.ne("") & has["ngo_project_id"]).to_numpy(), "ngo_project_id", "must be empty: only ngo_project rows have it")
+        out.add(
+            (pupil & ~has[c]).to_numpy(),
+            c,
+            "missing; this category is paid per pupil, give the pupil's student_id",
+        )
+        out.add(
+            (partner & has[c]).to_numpy(), c, "must be empty: this category is not paid per pupil"
+        )
+    for c, need in (
+        ("specialist_role", "the specialist's role"),
+        ("hours", "the hours of consultation"),
+    ):
+        out.add(
+            (consult & ~has[c] & (raw[c].str.strip() == "")).to_numpy(),
+            c,
+            f"missing; a consultation needs {need}",
+        )
+        out.add(
+            (~consult & has[c] & cat.ne("")).to_numpy(),
+            c,
+            "must be empty: only consultations have it",
+        )
+    out.add(
+        (cat.eq("ngo_project") & ~has["ngo_project_id"]).to_numpy(),
+        "ngo_project_id",
+        "missing; an ngo_project row needs the project's id",
+    )
+    out.add(
+        (cat.ne("ngo_project") & cat.ne("") & has["ngo_project_id"]).to_numpy(),
+        "ngo_project_id",
+        "must be empty: only ngo_project rows have it",
+    )
 
 
 def _grades(typed: pd.DataFrame, out: _Collector) -> None:
     grade = typed["grade"]
     general = (typed["level"] == "general") & grade.notna() & ~grade.between(1, 12)
     vocational = (typed["level"] == "vocational") & grade.notna() & ~grade.between(1, 4)
-    out.add(general.fillna(False).to_numpy(), "grade", "is not a grade of general education (expected 1 to 12)")
-    out.add(vocational.fillna(False).to_numpy(), "grade", "is not a year of vocational education (expected 1 to 4)")
+    out.add(
+        general.fillna(False).to_numpy(),
+        "grade",
+        "is not a grade of general education (expected 1 to 12)",
+    )
+    out.add(
+        vocational.fillna(False).to_numpy(),
+        "grade",
+        "is not a year of vocational education (expected 1 to 4)",
+    )
 
 
 def _municipalities(typed: pd.DataFrame, programme: Programme, out: _Collector) -> None:
@@ -349,9 +408,23 @@ def validate_tables(
     if typed.get("partners") is not None:
         _municipalities(typed["partners"], programme, collectors["partners"])
     if typed.get("schools") is not None:
-        _references(typed["schools"], "partner_id", typed.get("partners"), label("partners"), collectors["schools"], "partner")
+        _references(
+            typed["schools"],
+            "partner_id",
+            typed.get("partners"),
+            label("partners"),
+            collectors["schools"],
+            "partner",
+        )
     if typed.get("support_plans") is not None:
-        _references(typed["support_plans"], "school_id", typed.get("schools"), label("schools"), collectors["support_plans"], "school")
+        _references(
+            typed["support_plans"],
+            "school_id",
+            typed.get("schools"),
+            label("schools"),
+            collectors["support_plans"],
+            "school",
+        )
         _grades(typed["support_plans"], collectors["support_plans"])
     if typed.get("expenditures") is not None:
         e, out = typed["expenditures"], collectors["expenditures"]
@@ -376,4 +449,7 @@ def validate_tables(
 
 
 def empty_table(name: str) -> pd.DataFrame:
-    return pd.DataFrame({c.name: pd.Series([], dtype=str) for c in TABLES[name]} | {"_row": pd.Series([], dtype="int64")})
+    return pd.DataFrame(
+        {c.name: pd.Series([], dtype=str) for c in TABLES[name]}
+        | {"_row": pd.Series([], dtype="int64")}
+    )
