@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from .errors import InputError, PumpursError
+from .errors import InputError, PumpursError, UsageError
 
 app = typer.Typer(
     name="pumpurs",
@@ -96,6 +96,177 @@ def demo_data(
     except PumpursError as e:
         _fail(e)
     out.print(summary, markup=False)
+
+
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Report date YYYY-MM-DD (default: the latest paid_on)."),
+]
+FormatOpt = Annotated[
+    str, typer.Option("--format", help="table (for people), json or csv (for machines).")
+]
+LangOpt = Annotated[str, typer.Option("--lang", help="lv (default) or en, for what people read.")]
+PartnerOpt = Annotated[str | None, typer.Option("--partner", help="Only this partner_id.")]
+MunicipalityOpt = Annotated[
+    str | None,
+    typer.Option("--municipality", help="Only this current municipality (name or ISO code)."),
+]
+
+
+def _choice(value: str, allowed: tuple[str, ...], option: str) -> str:
+    if value not in allowed:
+        raise UsageError(f'{option} "{value}" is not valid; use one of: {", ".join(allowed)}')
+    return value
+
+
+def _judged(
+    data: Path,
+    programme: Path | None,
+    as_of: str | None,
+    partner: str | None,
+    municipality: str | None,
+):
+    """Load, validate and judge the whole data set, then narrow the view to the scope."""
+    from .calendar import parse_date
+    from .load import load_data
+    from .rules import judge
+    from .settings import load_programme
+
+    if partner and municipality:
+        raise UsageError("give either --partner or --municipality, not both")
+    prog = load_programme(programme)
+    when = parse_date(as_of) if as_of else None
+    ds = load_data(data, prog)
+    if partner and partner not in set(ds.partners["partner_id"]):
+        raise UsageError(f'--partner "{partner}" is not a partner_id in the data; see partners')
+    name = prog.municipality(municipality).name if municipality else None
+    j = judge(ds, prog, when)
+    return j.scoped(partner=partner, municipality=name), prog
+
+
+@app.command()
+def check(
+    data: DataArg,
+    partner: PartnerOpt = None,
+    municipality: MunicipalityOpt = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = "table",
+    lang: LangOpt = "lv",
+    rule: Annotated[
+        list[str] | None, typer.Option("--rule", help="Only these rule ids (repeatable).")
+    ] = None,
+    limit: Annotated[
+        int, typer.Option(help="Table format: list at most this many findings (0: all).")
+    ] = 50,
+    programme: ProgrammeOpt = None,
+) -> None:
+    """Compliance findings by rules.md; exit 1 when any error-severity finding exists.
+
+    Example: pumpurs check data/demo-national --municipality "Aizkraukles novads" --format json
+    """
+    from . import export, views
+
+    try:
+        _choice(fmt, ("table", "json", "csv"), "--format")
+        _choice(lang, ("lv", "en"), "--lang")
+        j, prog = _judged(data, programme, as_of, partner, municipality)
+    except PumpursError as e:
+        _fail(e)
+    f = j.findings
+    if rule:
+        unknown = sorted(set(rule) - set(f["rule"]).union(_rule_ids(prog)))
+        if unknown:
+            _fail(
+                UsageError(f"--rule {', '.join(unknown)}: no such rule; see rules.md for the ids")
+            )
+        f = f[f["rule"].isin(rule)]
+    if fmt == "json":
+        print(export.findings_json(f, j.as_of, lang))
+    elif fmt == "csv":
+        sys.stdout.write(export.findings_csv(f, lang))
+    else:
+        views.print_findings(out, f, j.as_of, lang, limit)
+    raise typer.Exit(1 if (f["severity"] == "error").any() else 0)
+
+
+def _rule_ids(prog) -> list[str]:
+    from .rules import rule_ids
+
+    return rule_ids(prog)
+
+
+@app.command()
+def totals(
+    data: DataArg,
+    by: Annotated[
+        str,
+        typer.Option(help="partner, municipality, category, school, month, semester or half-year."),
+    ] = "partner",
+    partner: PartnerOpt = None,
+    municipality: MunicipalityOpt = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = "table",
+    lang: LangOpt = "lv",
+    programme: ProgrammeOpt = None,
+) -> None:
+    """Declared, ineligible, eligible, ESF and state money; every table adds up to the cent.
+
+    Example: pumpurs totals data/demo-national --by category --format csv
+    """
+    from . import export, views
+    from .totals import BY_KEYS
+    from .totals import totals as compute
+
+    try:
+        _choice(by, tuple(BY_KEYS), "--by")
+        _choice(fmt, ("table", "json", "csv"), "--format")
+        _choice(lang, ("lv", "en"), "--lang")
+        j, _ = _judged(data, programme, as_of, partner, municipality)
+    except PumpursError as e:
+        _fail(e)
+    table = compute(j.ledger, j.partners, by)
+    if fmt == "json":
+        print(export.totals_json(table, j.as_of))
+    elif fmt == "csv":
+        sys.stdout.write(export.totals_csv(table))
+    else:
+        views.print_totals(out, table, j.as_of, lang)
+
+
+@app.command()
+def indicators(
+    data: DataArg,
+    by: Annotated[str, typer.Option(help="programme, partner or municipality.")] = "programme",
+    per: Annotated[str, typer.Option(help="cumulative, school_year or semester.")] = "cumulative",
+    partner: PartnerOpt = None,
+    municipality: MunicipalityOpt = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = "table",
+    lang: LangOpt = "lv",
+    programme: ProgrammeOpt = None,
+) -> None:
+    """The six indicators of rules.md against their versioned targets.
+
+    Example: pumpurs indicators data/demo-national --by municipality --per school_year
+    """
+    from . import export, views
+    from .indicators import indicators as compute
+
+    try:
+        _choice(fmt, ("table", "json", "csv"), "--format")
+        _choice(lang, ("lv", "en"), "--lang")
+        j, prog = _judged(data, programme, as_of, partner, municipality)
+        frame = compute(
+            j.plans, j.ledger, j.partners, j.dataset.outcomes, prog, by=by, per=per, as_of=j.as_of
+        )
+    except PumpursError as e:
+        _fail(e)
+    if fmt == "json":
+        print(export.indicators_json(frame, j.as_of))
+    elif fmt == "csv":
+        sys.stdout.write(export.indicators_csv(frame))
+    else:
+        views.print_indicators(out, frame, j.as_of, lang)
 
 
 def main() -> None:
