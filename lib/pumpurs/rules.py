@@ -74,14 +74,25 @@ class Judgement:
             ids = set(partners.loc[partners["municipality"] == municipality, "partner_id"])
         else:
             return self
-        keep_p = partners[partners["partner_id"].isin(ids)]
-        ds = replace(self.dataset, partners=keep_p.reset_index(drop=True))
+        ds = self.dataset
+        schools = ds.schools[ds.schools["partner_id"].isin(ids)]
+        plans = self.plans[self.plans["partner_id"].isin(ids)].reset_index(drop=True)
+        narrow = replace(
+            ds,
+            partners=partners[partners["partner_id"].isin(ids)].reset_index(drop=True),
+            schools=schools.reset_index(drop=True),
+            support_plans=ds.support_plans[
+                ds.support_plans["school_id"].isin(schools["school_id"])
+            ],
+            expenditures=ds.expenditures[ds.expenditures["partner_id"].isin(ids)],
+            outcomes=ds.outcomes[ds.outcomes["student_id"].isin(plans["student_id"])],
+        )
         return Judgement(
             as_of=self.as_of,
             ledger=self.ledger[self.ledger["partner_id"].isin(ids)].reset_index(drop=True),
-            plans=self.plans[self.plans["partner_id"].isin(ids)].reset_index(drop=True),
+            plans=plans,
             findings=self.findings[self.findings["partner_id"].isin(ids)].reset_index(drop=True),
-            dataset=ds,
+            dataset=narrow,
             programme=self.programme,
         )
 

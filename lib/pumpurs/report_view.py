@@ -1,0 +1,368 @@
+"""How a municipality report is shown: display tables, charts and sentences per language.
+
+Notebooks call these and display the result; nothing here computes money (report.py
+does). Public reports pass through privacy here: counts of pupils or plans below the
+threshold become '<5', and row-level pupil data never reaches a public table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import HTML
+
+from . import charts
+from .fmt import fmt_date, fmt_eur, fmt_int, fmt_pct, format_table, label, table_html
+from .privacy import suppress_counts, suppression_note
+from .render import tables_to_xlsx, write_atomic
+from .report import MunicipalityReport
+from .settings import Programme
+
+T = {
+    "title": ("PuMPuRS pārskats", "PuMPuRS report"),
+    "period": ("Pārskata periods", "Reporting period"),
+    "as_of": ("Dati līdz", "Data as of"),
+    "partners": ("Sadarbības partneri", "Cooperation partners"),
+    "fingerprint": ("Datu nospiedums", "Data fingerprint"),
+    "audience_internal": ("iekšējai lietošanai (ar pseidonīmiem)", "internal (with pseudonyms)"),
+    "audience_public": (
+        "publiskai lietošanai (mazi skaiti slēpti)",
+        "public (small counts hidden)",
+    ),
+    "audience": ("Auditorija", "Audience"),
+    "in_period": ("Periodā", "In the period"),
+    "cumulative": ("Kopš projekta sākuma", "Since the start"),
+    "figure": ("Rādītājs", "Figure"),
+    "pupils": ("Atbalstītie skolēni", "Pupils supported"),
+    "plans": ("Individuālie atbalsta plāni", "Individual support plans"),
+    "absorption": ("Apguve", "Absorption"),
+    "no_findings": ("Konstatējumu nav.", "No findings."),
+    "next_none": (
+        "Kļūdu nav: pieprasījumu var iesniegt, kā ir.",
+        "No errors: the claim can be filed as it is.",
+    ),
+    "next_error": (
+        "{rule}: {n} konstatējumi, riskam pakļauti {eur}. {fix}",
+        "{rule}: {n} findings, {eur} at risk. {fix}",
+    ),
+    "next_warning": ("{rule}: {n} brīdinājumi. {fix}", "{rule}: {n} warnings. {fix}"),
+    "rows_hidden": (
+        "Rindu līmeņa saraksts nav iekļauts publiskajā pārskatā.",
+        "The row-level list is not part of a public report.",
+    ),
+    "more_rows": (
+        "Parādīti pirmie {n} no {total}; visi ir failā findings.csv un report.xlsx.",
+        "The first {n} of {total} are shown; all are in findings.csv and report.xlsx.",
+    ),
+    "by_category": ("Izdevumi pa kategorijām", "Spending by category"),
+    "by_school": ("Izdevumi pa skolām", "Spending by school"),
+    "by_semester": ("Izdevumi pa semestriem", "Spending by semester"),
+    "no_school": ("(bez skolas)", "(no school)"),
+}
+FIX = {
+    "ELIG_PERIOD": ("Labojiet pakalpojuma mēnesi.", "Correct the service month."),
+    "ELIG_AGREEMENT": ("Izņemiet mēnešus pirms līguma.", "Remove months before the agreement."),
+    "ELIG_SCHOOL_PARTNER": (
+        "Pārceliet rindas pie skolas partnera.",
+        "Move the rows to the school's partner.",
+    ),
+    "ELIG_SCHOOL_JOINED": (
+        "Izņemiet mēnešus pirms skolas iesaistes.",
+        "Remove months before the school joined.",
+    ),
+    "ELIG_NO_PLAN": ("Pievienojiet trūkstošos atbalsta plānus.", "Add the missing support plans."),
+    "ELIG_TARGET_GROUP": ("Pārbaudiet skolēnu klases.", "Check the pupils' grades."),
+    "ELIG_MATERIALS_VOCATIONAL": (
+        "Izņemiet mācību līdzekļus vispārizglītojošiem skolēniem.",
+        "Remove learning materials of general-education pupils.",
+    ),
+    "DUPLICATE_CLAIM": ("Izņemiet dubultās rindas.", "Remove the repeated rows."),
+    "BUDGET_ALLOCATION": (
+        "Grozi līgumu vai samaziniet pieprasījumu.",
+        "Amend the agreement or reduce the claim.",
+    ),
+    "PLAN_LATE": (
+        "Izveidojiet plānus semestra sākumā.",
+        "Draw up plans at the start of the semester.",
+    ),
+    "ABSORPTION_RISK": (
+        "Pārplānojiet izdevumus līdz projekta beigām.",
+        "Re-plan spending to the programme end.",
+    ),
+    "CAP": ("Samaziniet summas līdz limitam.", "Reduce the amounts to the cap."),
+}
+ROW_LIMIT = 200
+
+
+def _t(key: str, lang: str) -> str:
+    return T[key][lang == "en"]
+
+
+def _html(df: pd.DataFrame, caption: str | None = None, total_row: bool = False) -> HTML:
+    return HTML(table_html(df, caption=caption, total_row=total_row))
+
+
+def title_block(r: MunicipalityReport, lang: str) -> HTML:
+    partners = ", ".join(
+        f"{row.name} ({fmt_date(row.agreement_date, lang)})" for row in r.partners.itertuples()
+    )
+    aud = _t(f"audience_{r.audience}", lang)
+    rows = [
+        (_t("period", lang), r.period.label),
+        (_t("as_of", lang), fmt_date(r.as_of, lang)),
+        (_t("partners", lang), partners or "–"),
+        (_t("audience", lang), aud),
+        (_t("fingerprint", lang), r.fingerprint),
+    ]
+    body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+    return HTML(
+        f"<h1>{r.municipality.name} — {_t('title', lang)} {r.period.label}</h1>"
+        f'<table class="pumpurs-facts">{body}</table>'
+    )
+
+
+def key_figures(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
+    k = r.key_figures.copy()
+    k["figure"] = [label(f, lang) for f in k["figure"]]
+    shown = format_table(
+        k.rename(columns={"period_cents": "p", "cumulative_cents": "c"}),
+        lang,
+        money=["p", "c"],
+        labels=False,
+    )
+    shown.columns = [_t("figure", lang), _t("in_period", lang), _t("cumulative", lang)]
+    counts = pd.DataFrame(
+        {
+            "figure": [_t("pupils", lang), _t("plans", lang)],
+            "c": [r.counts["pupils"], r.counts["plans"]],
+        }
+    )
+    if r.public:
+        counts = suppress_counts(counts, ["c"], min_count=programme.publishing.min_count)
+    extra = pd.DataFrame(
+        {
+            _t("figure", lang): [_t("absorption", lang), *counts["figure"]],
+            _t("in_period", lang): ["", "", ""],
+            _t("cumulative", lang): [
+                fmt_pct(r.absorption, lang) if r.absorption is not None else "–",
+                *[v if isinstance(v, str) else fmt_int(v, lang) for v in counts["c"]],
+            ],
+        }
+    )
+    return _html(pd.concat([shown, extra], ignore_index=True))
+
+
+def monthly_chart(r: MunicipalityReport, lang: str, programme: Programme):
+    band = (float(programme.warnings.absorption_low), float(programme.warnings.absorption_high))
+    return charts.cumulative_vs_allocation(r.series, lang, band=band)
+
+
+def _totals_display(rows: pd.DataFrame, total: dict, key: str, lang: str, drop=()) -> pd.DataFrame:
+    cols = [c for c in rows.columns if c not in ("allocation_cents", "absorption", *drop)]
+    t = rows[cols].copy()
+    total_row = {c: total.get(c, "") for c in cols if c.endswith("_cents")}
+    total_row[key] = label("total", lang)
+    t = pd.concat([t, pd.DataFrame([total_row])], ignore_index=True)
+    return format_table(t, lang)
+
+
+def by_category(r: MunicipalityReport, lang: str) -> HTML:
+    return _html(
+        _totals_display(r.by_category, r.totals["category"], "category", lang), total_row=True
+    )
+
+
+def category_chart(r: MunicipalityReport, lang: str):
+    t = r.by_category.sort_values("eligible_cents", ascending=False)
+    return charts.bar_by(
+        t, "category", ["eligible_cents", "ineligible_cents"], lang, title=_t("by_category", lang)
+    )
+
+
+def by_school(r: MunicipalityReport, lang: str) -> HTML:
+    t = r.by_school.copy()
+    t["name"] = t["name"].where(t["school_id"] != "", _t("no_school", lang))
+    return _html(_totals_display(t, r.totals["school"], "school_id", lang), total_row=True)
+
+
+def by_semester(r: MunicipalityReport, lang: str) -> HTML:
+    return _html(
+        _totals_display(r.by_semester, r.totals["semester"], "semester", lang), total_row=True
+    )
+
+
+def semester_chart(r: MunicipalityReport, lang: str):
+    return charts.semester_trend(
+        r.by_semester,
+        ["eligible_cents", "ineligible_cents"],
+        lang,
+        unit="EUR",
+        title=_t("by_semester", lang),
+    )
+
+
+def cap_chart(r: MunicipalityReport, lang: str, programme: Programme):
+    """Cap usage as shares of each cap; public reports leave out categories with few cases."""
+    bins = {"0–50 %": 0.25, "50–80 %": 0.65, "80–<100 %": 0.9, "100 %": 1.0, ">100 %": 1.2}
+    rows = r.cap_usage.loc[r.cap_usage.index.repeat(r.cap_usage["groups"])]
+    hist = pd.DataFrame(
+        {"category": rows["category"].to_numpy(), "share_of_cap": rows["band"].map(bins).to_numpy()}
+    )
+    min_count = programme.publishing.min_count if r.public else None
+    return charts.cap_usage(hist, lang, min_count=min_count)
+
+
+def findings_by_rule(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
+    if r.findings_by_rule.empty:
+        return HTML(f"<p>{_t('no_findings', lang)}</p>")
+    t = r.findings_by_rule[["rule", "severity", "findings", "at_risk_cents"]]
+    if r.public:
+        t = suppress_counts(t, ["findings"], min_count=programme.publishing.min_count)
+        note = suppression_note(lang, programme.publishing.min_count)
+        return HTML(
+            table_html(format_table(t, lang, ints=["findings"])) + f"<p class='note'>{note}</p>"
+        )
+    return _html(format_table(t, lang, ints=["findings"]))
+
+
+def findings_rows(r: MunicipalityReport, lang: str) -> HTML:
+    """The row-level list a manager corrects from (internal reports only)."""
+    if r.public:
+        return HTML(f"<p>{_t('rows_hidden', lang)}</p>")
+    f = r.findings[r.findings["severity"] == "error"]
+    if f.empty:
+        return HTML(f"<p>{_t('no_findings', lang)}</p>")
+    shown = f.head(ROW_LIMIT)
+    t = pd.DataFrame(
+        {
+            "rule": shown["rule"],
+            "partner_id": shown["partner_id"],
+            "school_id": shown["school_id"],
+            "student_id": shown["student_id"],
+            "at_risk_cents": shown["at_risk_cents"],
+            "message": shown[f"message_{'en' if lang == 'en' else 'lv'}"],
+        }
+    )
+    html = table_html(format_table(t, lang))
+    if len(f) > ROW_LIMIT:
+        html += f"<p class='note'>{_t('more_rows', lang).format(n=ROW_LIMIT, total=fmt_int(len(f), lang))}</p>"
+    return HTML(html)
+
+
+def indicators(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
+    """Indicators as rows, school years and the cumulative value as columns."""
+    ind = r.indicators
+    wide = ind.pivot_table(
+        index="indicator", columns="period", values="value", aggfunc="first", sort=False
+    )
+    order = [
+        i
+        for i in (
+            "students_supported",
+            "support_plans",
+            "institutions_involved",
+            "ngo_projects",
+            "continued_share",
+        )
+        if i in wide.index
+    ]
+    wide = wide.loc[order]
+    years = [c for c in wide.columns if c != "cumulative"]
+    cols = [*years[-4:], "cumulative"] if "cumulative" in wide.columns else years[-4:]
+    wide = wide[cols]
+    out = pd.DataFrame(index=wide.index)
+    shares = {"continued_share"}
+    counts = wide.drop(index=[i for i in order if i in shares])
+    if r.public:
+        counts = suppress_counts(
+            counts.reset_index(), list(cols), min_count=programme.publishing.min_count
+        ).set_index("indicator")
+    for c in cols:
+        out[c] = [(v if isinstance(v, str) else fmt_int(v, lang)) for v in counts[c].tolist()] + [
+            fmt_pct(v, lang) for v in wide.loc[[i for i in order if i in shares], c].tolist()
+        ]
+    out.index = [label(i, lang) for i in [*counts.index, *[i for i in order if i in shares]]]
+    out.columns = [label("cumulative", lang) if c == "cumulative" else c for c in cols]
+    out = out.reset_index(names=label("indicator", lang))
+    html = table_html(out)
+    if r.public:
+        html += f"<p class='note'>{suppression_note(lang, programme.publishing.min_count)}</p>"
+    return HTML(html)
+
+
+def next_steps(r: MunicipalityReport, lang: str) -> HTML:
+    """What the project manager does next, most money first."""
+    s = r.next_steps
+    errors = s[s["severity"] == "error"]
+    items = []
+    if errors.empty:
+        items.append(_t("next_none", lang))
+    for row in s.itertuples():
+        fix = FIX.get(row.rule) or FIX["CAP"]
+        n = "<5" if r.public and row.findings < 5 else fmt_int(row.findings, lang)
+        key = "next_error" if row.severity == "error" else "next_warning"
+        items.append(
+            _t(key, lang).format(
+                rule=label(row.rule, lang),
+                n=n,
+                eur=fmt_eur(row.at_risk_cents, lang),
+                fix=fix[lang == "en"],
+            )
+        )
+    return HTML("<ol>" + "".join(f"<li>{i}</li>" for i in items) + "</ol>")
+
+
+def sheets(r: MunicipalityReport, lang: str) -> dict[str, pd.DataFrame]:
+    """The report's tables for Excel, one sheet each; public reports carry no pupil rows."""
+    out = {
+        label("key_figures", lang): r.key_figures.assign(
+            figure=[label(f, lang) for f in r.key_figures["figure"]]
+        ),
+        label("partner_id", lang): r.by_partner,
+        _t("by_category", lang): r.by_category,
+        _t("by_school", lang): r.by_school,
+        _t("by_semester", lang): r.by_semester,
+        label("findings", lang): r.findings_by_rule,
+        label("indicator", lang): r.indicators.drop(
+            columns=["count", "denominator"], errors="ignore"
+        )
+        if not r.public
+        else r.indicators.iloc[0:0],
+    }
+    if not r.public:
+        f = r.findings.copy()
+        f["entry_ids"] = f["entry_ids"].map(";".join)
+        out["findings_rows"] = f.drop(columns=["message_en" if lang == "lv" else "message_lv"])
+    return out
+
+
+def export(r: MunicipalityReport, output_dir: str, lang: str) -> None:
+    """report.xlsx and, for internal reports, findings.csv into output_dir ('' = nowhere)."""
+    if not output_dir:
+        return
+    from .export import findings_csv
+
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tables_to_xlsx(sheets(r, lang), out / "report.xlsx", lang=lang)
+    if not r.public:
+        write_atomic(out / "findings.csv", findings_csv(r.findings, lang))
+
+
+HEADINGS = {
+    "key_figures": ("Galvenie rādītāji", "Key figures"),
+    "over_time": ("Izdevumi laika gaitā un prognoze", "Spending over time and forecast"),
+    "by_category": ("Izdevumi pa kategorijām", "Spending by category"),
+    "by_school": ("Izdevumi pa skolām", "Spending by school"),
+    "by_semester": ("Izdevumi pa semestriem", "Spending by semester"),
+    "caps": ("Kompensāciju limitu izmantojums", "Use of the compensation caps"),
+    "findings": ("Konstatējumi pa noteikumiem", "Findings by rule"),
+    "finding_rows": ("Labojamās rindas", "Rows to correct"),
+    "indicators": ("Rādītāji", "Indicators"),
+    "next_steps": ("Kas jādara tālāk", "What to do next"),
+}
+
+
+def heading(key: str, lang: str) -> HTML:
+    return HTML(f"<h2>{HEADINGS[key][lang == 'en']}</h2>")
