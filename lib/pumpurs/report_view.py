@@ -361,8 +361,112 @@ HEADINGS = {
     "finding_rows": ("Labojamās rindas", "Rows to correct"),
     "indicators": ("Rādītāji", "Indicators"),
     "next_steps": ("Kas jādara tālāk", "What to do next"),
+    "by_municipality": ("Pašvaldības", "Municipalities"),
 }
 
 
 def heading(key: str, lang: str) -> HTML:
     return HTML(f"<h2>{HEADINGS[key][lang == 'en']}</h2>")
+
+
+# ---------------------------------------------------------------------------
+# The national overview
+# ---------------------------------------------------------------------------
+OT = {
+    "title": ("PuMPuRS — valsts kopskats", "PuMPuRS — national overview"),
+    "budget": ("Projekta attiecināmais finansējums", "Programme eligible budget"),
+    "allocated": ("Piešķirts partneriem", "Allocated to partners"),
+}
+
+
+def overview_title(o, lang: str) -> HTML:
+    rows = [
+        (_t("period", lang), o.period.label),
+        (_t("as_of", lang), fmt_date(o.as_of, lang)),
+        (OT["budget"][lang == "en"], fmt_eur(o.budget_cents, lang)),
+        (OT["allocated"][lang == "en"], fmt_eur(int(o.total["allocation_cents"]), lang)),
+        (label("eligible", lang), fmt_eur(int(o.total["eligible_cents"]), lang)),
+        (_t("fingerprint", lang), o.fingerprint),
+    ]
+    body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+    return HTML(
+        f"<h1>{OT['title'][lang == 'en']} {o.period.label}</h1><table class='pumpurs-facts'>{body}</table>"
+    )
+
+
+def overview_municipalities(o, lang: str, programme: Programme) -> HTML:
+    t = o.by_municipality.drop(columns=["municipality_code"])
+    if o.public:
+        t = suppress_counts(t, ["pupils"], min_count=programme.publishing.min_count)
+    return _html(
+        format_table(
+            t, lang, pcts=["absorption"], ints=["errors"] + ([] if o.public else ["pupils"])
+        )
+    )
+
+
+def overview_absorption_chart(o, lang: str):
+    t = o.by_municipality.sort_values("absorption", ascending=False)
+    return charts.bar_by(
+        t, "municipality", ["absorption"], lang, title=label("absorption", lang), unit="share"
+    )
+
+
+def overview_findings(o, lang: str, programme: Programme) -> HTML:
+    t = o.findings_by_rule
+    if o.public:
+        t = suppress_counts(t, ["findings"], min_count=programme.publishing.min_count)
+    return _html(format_table(t, lang, ints=["findings"] if not o.public else []))
+
+
+def overview_trend(o, lang: str, programme: Programme) -> HTML:
+    t = o.trend
+    if o.public:
+        t = suppress_counts(t, ["pupils", "plans"], min_count=programme.publishing.min_count)
+    return _html(format_table(t, lang, ints=[] if o.public else ["pupils", "plans"]))
+
+
+def overview_trend_chart(o, lang: str):
+    return charts.semester_trend(o.trend, ["pupils", "plans"], lang, unit="count")
+
+
+def overview_indicators(o, lang: str) -> HTML:
+    t = o.indicators[["indicator", "value", "target", "met"]].copy()
+    shares = t["indicator"].isin(["municipalities_involved", "continued_share"])
+    value = [
+        fmt_pct(v, lang) if s else fmt_int(v, lang) for v, s in zip(t["value"], shares, strict=True)
+    ]
+    target = [
+        "" if pd.isna(v) else (fmt_pct(v, lang) if s else fmt_int(v, lang))
+        for v, s in zip(t["target"], shares, strict=True)
+    ]
+    shown = pd.DataFrame(
+        {
+            label("indicator", lang): [label(i, lang) for i in t["indicator"]],
+            label("value", lang): value,
+            label("target", lang): target,
+        }
+    )
+    return _html(shown)
+
+
+def overview_sheets(o, lang: str) -> dict[str, pd.DataFrame]:
+    out = {
+        label("municipality", lang): o.by_municipality,
+        label("findings", lang): o.findings_by_rule,
+        _t("by_semester", lang): o.trend,
+        label("indicator", lang): o.indicators.drop(
+            columns=["count", "denominator"], errors="ignore"
+        ),
+    }
+    if o.public:
+        out.pop(_t("by_semester", lang))
+        out[label("municipality", lang)] = o.by_municipality.drop(columns=["pupils"])
+    return out
+
+
+def overview_export(o, output_dir: str, lang: str) -> None:
+    if output_dir:
+        out = Path(output_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        tables_to_xlsx(overview_sheets(o, lang), out / "report.xlsx", lang=lang)
