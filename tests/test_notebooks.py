@@ -1,0 +1,115 @@
+"""The notebooks: stored clean, literal parameters, no code of their own, and they run."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+import pytest
+import yaml
+
+from pumpurs.settings import load_programme
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NAMES = {p.stem for p in NOTEBOOKS}
+
+
+def test_the_three_notebooks_exist():
+    assert {"municipality_report", "programme_overview", "explore"} <= NAMES
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_stored_without_outputs(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    dirty = [
+        i
+        for i, c in enumerate(nb["cells"])
+        if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))
+    ]
+    assert dirty == [], f"{path.name}: cells {dirty} carry outputs; run nbstripout"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_functions_or_classes_in_notebooks(path):
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        tree = ast.parse(cell.source)
+        defined = [
+            n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.ClassDef | ast.Lambda)
+        ]
+        assert defined == [], f"{path.name}: define functions in lib/pumpurs, not in a notebook"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_parameters_cell_holds_literals_only(path):
+    nb = nbformat.read(path, as_version=4)
+    cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(cells) == 1
+    for stmt in ast.parse(cells[0].source).body:
+        assert isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Constant), ast.unparse(
+            stmt
+        )
+
+
+def test_params_files_match_the_report_notebook():
+    allowed = set(pm.inspect_notebook(str(ROOT / "notebooks" / "municipality_report.ipynb")))
+    programme = load_programme()
+    files = sorted(p for p in (ROOT / "params").glob("*.yaml") if p.name != "programme.yaml")
+    assert len(files) == 43
+    named = set()
+    for f in files:
+        params = yaml.safe_load(f.read_text(encoding="utf-8"))
+        assert set(params) <= allowed, f"{f.name}: unknown keys {set(params) - allowed}"
+        m = programme.find_municipality(params["municipality"])
+        assert m is not None and f.stem == m.slug, f.name
+        named.add(m.code)
+    assert named == {m.code for m in programme.municipalities}
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    from pumpurs.demo import write_demo
+
+    out = tmp_path_factory.mktemp("demo") / "small"
+    write_demo(out, scale="small", seed=1)
+    return out
+
+
+@pytest.mark.parametrize(
+    "name, params",
+    [
+        ("municipality_report", {"municipality": "Aizkraukles novads", "period": "2020-H2"}),
+        (
+            "municipality_report",
+            {"municipality": "LV-002", "period": "2021-H1", "audience": "public", "lang": "en"},
+        ),
+        ("programme_overview", {"period": "2020-H2"}),
+        ("explore", {}),
+    ],
+)
+def test_papermill_smoke_run(name, params, small, tmp_path, monkeypatch):
+    monkeypatch.setenv("PUMPURS_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / f"{name}.ipynb"
+    kw = {"data": str(small), **params}
+    if name != "explore":
+        kw["output_dir"] = str(tmp_path / "files")
+    pm.execute_notebook(
+        str(ROOT / "notebooks" / f"{name}.ipynb"),
+        str(out),
+        parameters=kw,
+        kernel_name="python3",
+        progress_bar=False,
+    )
+    nb = nbformat.read(out, as_version=4)
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert errors == []
+    shown = [o for c in nb.cells for o in c.get("outputs", [])]
+    assert len(shown) >= 5
+    if name != "explore":
+        assert (tmp_path / "files" / "report.xlsx").stat().st_size > 0
