@@ -407,3 +407,34 @@ def test_money_is_conserved_and_order_does_not_matter(rows, seed):
     fa = sorted(map(tuple, j.findings[key].astype(str).values.tolist()))
     fb = sorted(map(tuple, j2.findings[key].astype(str).values.tolist()))
     assert fa == fb
+
+
+# --- the national demo: every injected breach found, nothing else ------------------------
+def test_national_demo_findings_are_exactly_the_injected_breaches(tmp_path):
+    from pumpurs.demo import write_demo
+    from pumpurs.load import load_data
+
+    folder = tmp_path / "national"
+    write_demo(folder, scale="national", seed=1)
+    expected = pd.read_csv(folder / "expected_findings.csv", dtype=str, keep_default_na=False)
+    j = judge(load_data(folder, PROGRAMME), PROGRAMME)
+
+    want_errors = {
+        (r.rule, r.partner_id, r.entry_ids)
+        for r in expected[expected["rule"] != "PLAN_LATE"].itertuples(index=False)
+    }
+    got_errors = {
+        (r.rule, r.partner_id, ";".join(r.entry_ids)) for r in j.errors.itertuples(index=False)
+    }
+    assert got_errors - want_errors == set(), "flagged but not injected"
+    assert want_errors - got_errors == set(), "injected but not found"
+    assert len(j.errors) == len(want_errors)
+    late = j.findings[j.findings["rule"] == "PLAN_LATE"]
+    assert set(late["plan_id"]) == set(expected.loc[expected["rule"] == "PLAN_LATE", "plan_id"])
+    assert len(want_errors) > 1000
+    assert {r for r, _, _ in want_errors} >= {
+        "ELIG_PERIOD", "ELIG_AGREEMENT", "ELIG_SCHOOL_PARTNER", "ELIG_SCHOOL_JOINED", "ELIG_NO_PLAN",
+        "ELIG_TARGET_GROUP", "ELIG_MATERIALS_VOCATIONAL", "DUPLICATE_CLAIM", "CAP_TRANSPORT_INTERCITY",
+        "CAP_ACCOMMODATION", "CAP_MEALS", "CAP_SPECIAL_TRANSPORT", "CAP_PERSONAL_ITEMS",
+        "CAP_NGO_PROJECT", "BUDGET_ALLOCATION",
+    }  # fmt: skip

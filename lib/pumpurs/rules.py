@@ -139,6 +139,7 @@ def _version_index(versions: list, months: pd.Series) -> np.ndarray:
     return np.clip(np.searchsorted(starts, days, side="right") - 1, 0, len(versions) - 1)
 
 
+@cal.by_distinct
 def _month_of_dates(s: pd.Series) -> pd.Series:
     return s.dt.strftime("%Y-%m")
 
@@ -602,15 +603,38 @@ def _finish_findings(
     f = f.sort_values(["_order", "partner_id", "period", "_first", "plan_id"], na_position="first")
     f = f.reset_index(drop=True)
 
-    partners = ds.partners.set_index("partner_id")
-    schools = ds.schools.set_index("school_id")
-    entry = led.set_index("entry_id")
+    agreement = dict(zip(ds.partners["partner_id"], ds.partners["agreement_date"], strict=True))
+    school_partner = dict(zip(ds.schools["school_id"], ds.schools["partner_id"], strict=True))
+    school_joined = dict(zip(ds.schools["school_id"], ds.schools["joined_on"], strict=True))
+    rows = f["_row"].astype("Int64").fillna(-1).to_numpy(dtype=np.int64)
+    known = rows >= 0
+    for col, source in (
+        ("_semester", led["semester"]),
+        ("_level", breaks["_plan_level"]),
+        ("_grade", breaks["_plan_grade"]),
+    ):
+        values = np.full(len(f), "", dtype=object)
+        values[known] = source.to_numpy(dtype=object)[rows[known]]
+        f[col] = values
+    dup_first = {
+        t[0] for t, rule in zip(f["entry_ids"], f["rule"], strict=True) if rule == "DUPLICATE_CLAIM"
+    }
+    wanted = led["entry_id"].isin(dup_first)
+    document = dict(zip(led.loc[wanted, "entry_id"], led.loc[wanted, "document_ref"], strict=True))
     caps = {c.rule: c for c in programme.caps}
     low, high = programme.warnings.absorption_low, programme.warnings.absorption_high
+    is_period = (f["rule"] == "ELIG_PERIOD").to_numpy()
+    f["_start"], f["_end"], f["_deadline"] = "", "", pd.NaT
+    if is_period.any():
+        idx = _version_index(programme.period, f.loc[is_period, "period"])
+        f.loc[is_period, "_start"] = [programme.period[i].start_month for i in idx]
+        f.loc[is_period, "_end"] = [programme.period[i].end_month for i in idx]
+    no_plan = (f["rule"] == "ELIG_NO_PLAN").to_numpy()
+    if no_plan.any():
+        f.loc[no_plan, "_deadline"] = cal.month_end(f.loc[no_plan, "period"]).to_numpy()
     en, lv = [], []
     for r in f.to_dict("records"):
         rule = r["rule"]
-        row = int(r["_row"]) if pd.notna(r["_row"]) else None
         fields = {
             "entry": ", ".join(r["entry_ids"]),
             "entries": ", ".join(r["entry_ids"]),
@@ -621,23 +645,22 @@ def _finish_findings(
             "n": len(r["entry_ids"]),
         }
         if rule == "ELIG_PERIOD":
-            v = programme.period[_version_index(programme.period, pd.Series([r["period"]]))[0]]
-            fields |= {"start": v.start_month, "end": v.end_month}
+            fields |= {"start": r["_start"], "end": r["_end"]}
         elif rule == "ELIG_AGREEMENT":
-            fields["date"] = partners.at[r["partner_id"], "agreement_date"]
+            fields["date"] = agreement[r["partner_id"]]
         elif rule in ("ELIG_SCHOOL_PARTNER", "ELIG_SCHOOL_JOINED"):
-            fields["other"] = schools.at[r["school_id"], "partner_id"]
-            fields["date"] = schools.at[r["school_id"], "joined_on"]
+            fields["other"] = school_partner[r["school_id"]]
+            fields["date"] = school_joined[r["school_id"]]
         elif rule == "ELIG_NO_PLAN":
-            fields["semester"] = led.at[row, "semester"]
-            fields["date"] = cal.month_end(pd.Series([r["period"]]))[0]
+            fields["semester"] = r["_semester"]
+            fields["date"] = r["_deadline"]
         elif rule == "ELIG_TARGET_GROUP":
             fields |= {
-                "level": breaks.at[row, "_plan_level"],
-                "grade": breaks.at[row, "_plan_grade"],
+                "level": r["_level"],
+                "grade": r["_grade"],
             }
         elif rule == "DUPLICATE_CLAIM":
-            fields["document"] = entry.at[r["entry_ids"][0], "document_ref"]
+            fields["document"] = document[r["entry_ids"][0]]
         elif rule == "PLAN_LATE":
             fields |= {
                 "plan": r["plan_id"],

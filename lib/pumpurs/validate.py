@@ -144,7 +144,23 @@ def parse_enum(col: Col) -> Callable[[pd.Series], tuple[pd.Series, list[_Bad]]]:
     return parse
 
 
-PARSERS: dict[str, Callable[[pd.Series], tuple[pd.Series, list[_Bad]]]] = {
+Parser = Callable[[pd.Series], tuple[pd.Series, list[_Bad]]]
+
+
+def on_distinct(parse: Parser) -> Parser:
+    """Parse each distinct text once and map back: a ledger repeats its dates and months."""
+
+    def wrapped(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
+        codes, uniques = pd.factorize(s, use_na_sentinel=False)
+        values, bads = parse(pd.Series(uniques, dtype=s.dtype))
+        out = values.iloc[codes]
+        out.index = s.index
+        return out, [_Bad(np.asarray(b.mask, dtype=bool)[codes], b.message) for b in bads]
+
+    return wrapped
+
+
+PARSERS: dict[str, Parser] = {
     "money": parse_money,
     "date": parse_date,
     "month": parse_month,
@@ -201,7 +217,7 @@ def _typed_table(name: str, raw: RawTable) -> tuple[pd.DataFrame | None, _Collec
         if col.kind in ("id", "text"):
             typed[col.name] = text
             continue
-        parser = parse_enum(col) if col.kind == "enum" else PARSERS[col.kind]
+        parser = on_distinct(parse_enum(col) if col.kind == "enum" else PARSERS[col.kind])
         values, bads = parser(text)
         for bad in bads:
             out.add(bad.mask & ~empty, col.name, bad.message, text)
