@@ -1,0 +1,201 @@
+"""Report charts (pumpurs.charts): titled, labelled, language-formatted, side-effect free."""
+
+from __future__ import annotations
+
+import warnings
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from pumpurs import charts
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def _series() -> pd.DataFrame:
+    months = [f"{y}-{m:02d}" for y in range(2019, 2024) for m in range(1, 13)]
+    n, asof = len(months), 40
+    cum = np.cumsum(np.full(n, 180_000))
+    return pd.DataFrame(
+        {
+            "month": months,
+            "cumulative_eligible_cents": pd.array(
+                [int(c) if i <= asof else None for i, c in enumerate(cum)], dtype="Int64"
+            ),
+            "projected_cumulative_cents": pd.array(
+                [int(cum[asof] + (i - asof) * 150_000) if i > asof else None for i in range(n)],
+                dtype="Int64",
+            ),
+            "allocation_cents": 12_000_000,
+        }
+    )
+
+
+def _categories() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "category": ["consultation", "meals", "personal_items", "learning_materials"],
+            "eligible_cents": [4_512_345, 1_234_500, 23_400, 0],
+            "ineligible_cents": [0, 12_300, 0, 2_500],
+        }
+    )
+
+
+def _caps() -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    return pd.DataFrame(
+        {
+            "category": rng.choice(["meals", "transport_intercity", "personal_items"], 300),
+            "share_of_cap": np.clip(rng.normal(0.85, 0.2, 300), 0.05, 1.3),
+        }
+    )
+
+
+def _semesters() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "semester": ["2020/2021-1", "2019/2020-2", "2020/2021-2"],
+            "students_supported": [181, 120, "<5"],
+            "support_plans": [186, 130, 7],
+        }
+    )
+
+
+BUILDERS = {
+    "cumulative": lambda lang: charts.cumulative_vs_allocation(_series(), lang, band=(0.9, 1.0)),
+    "bar": lambda lang: charts.bar_by(
+        _categories(), "category", ["eligible_cents"], lang, "Pa kategorijām"
+    ),
+    "bar2": lambda lang: charts.bar_by(
+        _categories(), "category", ["eligible_cents", "ineligible_cents"], lang, "Kategorijas"
+    ),
+    "bar_count": lambda lang: charts.bar_by(
+        pd.DataFrame({"school": ["Pērses sākumskola", "Bebru pamatskola"], "students": [12, "<5"]}),
+        "school",
+        ["students"],
+        lang,
+        "Skolēni pa skolām",
+        unit="count",
+    ),
+    "caps": lambda lang: charts.cap_usage(_caps(), lang),
+    "trend": lambda lang: charts.semester_trend(
+        _semesters(), ["students_supported", "support_plans"], lang
+    ),
+}
+
+
+def _texts(fig: Figure) -> tuple[str, str, str]:
+    ax = fig.axes[0]
+    title = ax.get_title(loc="left") or ax.get_title()
+    return title, ax.get_xlabel(), ax.get_ylabel()
+
+
+@pytest.mark.parametrize("lang", ["lv", "en"])
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_every_chart_has_title_labels_and_renders(name: str, lang: str) -> None:
+    rc_before = dict(matplotlib.rcParams)
+    backend = matplotlib.get_backend()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing glyph (Latvian letter) would warn
+        fig = BUILDERS[name](lang)
+        png = charts.to_png(fig, dpi=60)
+    assert isinstance(fig, Figure)
+    title, xlabel, ylabel = _texts(fig)
+    assert title.strip() and xlabel.strip() and ylabel.strip()
+    assert png.startswith(PNG) and len(png) > 2000
+    assert 7.5 <= fig.get_figwidth() <= 8.5  # fits the A4 text width
+    assert dict(matplotlib.rcParams) == rc_before  # no global style side effects
+    assert matplotlib.get_backend() == backend
+    fonts = {t.get_fontfamily()[0] for t in fig.findobj(matplotlib.text.Text) if t.get_text()}
+    assert fonts == {"DejaVu Sans"}
+
+
+def test_latvian_words_and_units() -> None:
+    fig = charts.cumulative_vs_allocation(_series(), "lv")
+    title, xlabel, ylabel = _texts(fig)
+    assert title == "Uzkrātie attiecināmie izdevumi un piešķīrums"
+    assert xlabel == "Mēnesis" and ylabel == "Summa, tūkst. €"
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "Piešķīrums" in legend and "Faktiski" in legend
+    en = charts.cumulative_vs_allocation(_series(), "en")
+    assert _texts(en)[2] == "Amount, k €"
+
+
+def test_axis_numbers_use_the_language_separators() -> None:
+    fig = charts.bar_by(_categories(), "category", ["eligible_cents"], "lv", "x")
+    fmt = fig.axes[0].xaxis.get_major_formatter()
+    assert fmt(25_000.0, 0) == "25"  # thousands of euros
+    assert fmt(2_500.0, 0) == "2,5"
+    fig = charts.bar_by(_categories(), "category", ["eligible_cents"], "en", "x")
+    assert fig.axes[0].xaxis.get_major_formatter()(2_500.0, 0) == "2.5"
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels[0] == "Consultations"  # the first row is at the top, translated
+
+
+def test_eur_scale() -> None:
+    assert charts.eur_scale(5_000, "lv") == (1.0, "€")
+    assert charts.eur_scale(50_000, "lv") == (1_000.0, "tūkst. €")
+    assert charts.eur_scale(50_000, "en") == (1_000.0, "k €")
+    assert charts.eur_scale(40_000_000, "lv") == (1_000_000.0, "milj. €")
+
+
+@pytest.mark.parametrize(
+    ("share", "bin_"),
+    [(0.1, "0-50"), (0.5, "50-80"), (0.79, "50-80"), (0.8, "80-100"), (0.999, "80-100")]
+    + [(1.0, "100"), (1.0000000001, "100"), (1.01, "gt100")],
+)
+def test_cap_bins(share: float, bin_: str) -> None:
+    assert charts.cap_bin(share) == bin_
+
+
+def test_cap_usage_leaves_out_small_categories_when_asked() -> None:
+    df = pd.concat(
+        [_caps(), pd.DataFrame({"category": ["special_transport"] * 3, "share_of_cap": 1.0})]
+    )
+    names = [t.get_text() for t in charts.cap_usage(df, "lv").axes[0].get_yticklabels()]
+    assert any("Speciālais transports" in n for n in names)
+    fig = charts.cap_usage(df, "lv", min_count=5)
+    names = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert not any("Speciālais transports" in n for n in names)
+    assert "mazāk nekā 5" in fig.axes[0].get_title(loc="right")
+
+
+def test_suppressed_cells_get_no_bar_only_their_mark() -> None:
+    fig = BUILDERS["bar_count"]("lv")
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "<5" in texts and "12" in texts
+    fig = BUILDERS["trend"]("lv")
+    assert "<5" in [t.get_text() for t in fig.axes[0].texts]
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert ticks == ["2019/20 2. sem.", "2020/21 1. sem.", "2020/21 2. sem."]  # sorted
+
+
+@pytest.mark.parametrize(
+    "fig",
+    [
+        lambda: charts.cumulative_vs_allocation(_series().iloc[0:0], "lv"),
+        lambda: charts.bar_by(_categories().iloc[0:0], "category", ["eligible_cents"], "lv", "t"),
+        lambda: charts.cap_usage(pd.DataFrame({"category": [], "share_of_cap": []}), "en"),
+        lambda: charts.semester_trend(_semesters().iloc[0:0], ["support_plans"], "en"),
+    ],
+)
+def test_empty_input_gives_a_titled_no_data_chart(fig) -> None:
+    f = fig()
+    title, xlabel, ylabel = _texts(f)
+    assert title and xlabel and ylabel
+    assert any(t.get_text() in ("Nav datu", "No data") for t in f.axes[0].texts)
+    assert charts.to_png(f, dpi=40).startswith(PNG)
+
+
+def test_figure_displays_itself_in_a_notebook_with_alt_text() -> None:
+    fig = BUILDERS["bar"]("lv")
+    data, meta = fig._repr_png_()
+    assert data.startswith(PNG)
+    assert meta == {"alt": "Pa kategorijām"}
+
+
+def test_png_bytes_are_reproducible() -> None:
+    assert charts.to_png(BUILDERS["bar"]("lv"), 50) == charts.to_png(BUILDERS["bar"]("lv"), 50)
