@@ -14,7 +14,7 @@ from IPython.display import HTML
 
 from . import charts
 from .fmt import fmt_date, fmt_eur, fmt_int, fmt_pct, format_table, label, table_html
-from .privacy import suppress_counts, suppression_note
+from .privacy import primary_mark, suppress_counts, suppression_note
 from .render import tables_to_xlsx, write_atomic
 from .report import MunicipalityReport
 from .settings import Programme
@@ -250,6 +250,30 @@ def findings_rows(r: MunicipalityReport, lang: str) -> HTML:
     return HTML(html)
 
 
+def _suppress_indicator_rows(
+    counts: pd.DataFrame, years: list[str], cols: list[str], min_count: int
+) -> pd.DataFrame:
+    """Each indicator row on its own; plans add up to the cumulative column when all
+    years are shown, so that row gets secondary suppression against its total."""
+    rows = []
+    for name, row in counts.iterrows():
+        one = row.to_frame().T.reset_index(names="indicator")
+        shown_years = [c for c in cols if c != "cumulative"]
+        additive = (
+            name == "support_plans"
+            and "cumulative" in cols
+            and len(shown_years) == len(years)
+            and row[shown_years].sum() == row["cumulative"]
+        )
+        for c in cols:
+            one[c] = one[c].astype("int64")
+        one = suppress_counts(
+            one, list(cols), min_count=min_count, total_column="cumulative" if additive else None
+        )
+        rows.append(one)
+    return pd.concat(rows).set_index("indicator")
+
+
 def indicators(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
     """Indicators as rows, school years and the cumulative value as columns."""
     ind = r.indicators
@@ -274,15 +298,22 @@ def indicators(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
     out = pd.DataFrame(index=wide.index)
     shares = {"continued_share"}
     counts = wide.drop(index=[i for i in order if i in shares])
+    share_rows = [i for i in order if i in shares]
+    share_cells = {c: [fmt_pct(v, lang) for v in wide.loc[share_rows, c].tolist()] for c in cols}
     if r.public:
-        counts = suppress_counts(
-            counts.reset_index(), list(cols), min_count=programme.publishing.min_count
-        ).set_index("indicator")
+        mc = programme.publishing.min_count
+        counts = _suppress_indicator_rows(counts, years, cols, mc)
+        # A share of fewer than min_count pupils tells about those pupils: hide it.
+        denominators = ind[ind["indicator"] == "continued_share"].set_index("period")["denominator"]
+        for c in cols:
+            n = denominators.get(c)
+            if share_rows and (n is None or pd.isna(n) or 0 < int(n) < mc):
+                share_cells[c] = [primary_mark(mc)]
     for c in cols:
-        out[c] = [(v if isinstance(v, str) else fmt_int(v, lang)) for v in counts[c].tolist()] + [
-            fmt_pct(v, lang) for v in wide.loc[[i for i in order if i in shares], c].tolist()
-        ]
-    out.index = [label(i, lang) for i in [*counts.index, *[i for i in order if i in shares]]]
+        out[c] = [
+            (v if isinstance(v, str) else fmt_int(v, lang)) for v in counts[c].tolist()
+        ] + share_cells[c]
+    out.index = [label(i, lang) for i in [*counts.index, *share_rows]]
     out.columns = [label("cumulative", lang) if c == "cumulative" else c for c in cols]
     out = out.reset_index(names=label("indicator", lang))
     html = table_html(out)
@@ -398,11 +429,7 @@ def overview_municipalities(o, lang: str, programme: Programme) -> HTML:
     t = o.by_municipality.drop(columns=["municipality_code"])
     if o.public:
         t = suppress_counts(t, ["pupils"], min_count=programme.publishing.min_count)
-    return _html(
-        format_table(
-            t, lang, pcts=["absorption"], ints=["errors"] + ([] if o.public else ["pupils"])
-        )
-    )
+    return _html(format_table(t, lang, pcts=["absorption"], ints=["errors", "pupils"]))
 
 
 def overview_absorption_chart(o, lang: str):
@@ -416,18 +443,26 @@ def overview_findings(o, lang: str, programme: Programme) -> HTML:
     t = o.findings_by_rule
     if o.public:
         t = suppress_counts(t, ["findings"], min_count=programme.publishing.min_count)
-    return _html(format_table(t, lang, ints=["findings"] if not o.public else []))
+    return _html(format_table(t, lang, ints=["findings"]))
+
+
+def _trend_shown(o, programme: Programme) -> pd.DataFrame:
+    """Plans per semester add up to the cumulative plans shown elsewhere: sums are known."""
+    if not o.public:
+        return o.trend
+    return suppress_counts(
+        o.trend, ["pupils", "plans"], min_count=programme.publishing.min_count, sums_known=True
+    )
 
 
 def overview_trend(o, lang: str, programme: Programme) -> HTML:
-    t = o.trend
-    if o.public:
-        t = suppress_counts(t, ["pupils", "plans"], min_count=programme.publishing.min_count)
-    return _html(format_table(t, lang, ints=[] if o.public else ["pupils", "plans"]))
+    return _html(format_table(_trend_shown(o, programme), lang, ints=["pupils", "plans"]))
 
 
-def overview_trend_chart(o, lang: str):
-    return charts.semester_trend(o.trend, ["pupils", "plans"], lang, unit="count")
+def overview_trend_chart(o, lang: str, programme: Programme):
+    return charts.semester_trend(
+        _trend_shown(o, programme), ["pupils", "plans"], lang, unit="count"
+    )
 
 
 def overview_indicators(o, lang: str) -> HTML:
