@@ -98,9 +98,21 @@ def find_sources(folder: Path) -> tuple[dict[str, tuple[Path, str | None]], list
     if WORKBOOK in files:
         from openpyxl import load_workbook
 
-        wb = load_workbook(files[WORKBOOK], read_only=True)
-        workbook_sheets = {s.strip().lower(): s for s in wb.sheetnames}
-        wb.close()
+        try:
+            wb = load_workbook(files[WORKBOOK], read_only=True)
+        except Exception as e:  # not a workbook: one problem, the other files still count
+            problems.append(
+                Problem(
+                    files[WORKBOOK].name,
+                    None,
+                    None,
+                    None,
+                    f"cannot be read ({e}); save it again as CSV, XLSX or Parquet",
+                )
+            )
+        else:
+            workbook_sheets = {s.strip().lower(): s for s in wb.sheetnames}
+            wb.close()
     for table in TABLES:
         candidates = [files[f"{table}{ext}"] for ext in FORMATS if f"{table}{ext}" in files]
         if table in workbook_sheets:
@@ -181,6 +193,11 @@ def _read_csv(table: str, path: Path, digest: str) -> RawTable:
         frame = _read_csv_exact(body.decode(encoding), delim, source, problems)
     else:
         frame["_row"] = np.arange(2, len(frame) + 2)
+        cells = frame.drop(columns="_row")
+        if len(cells.columns):
+            blank = (cells.apply(lambda c: c.str.strip()) == "").all(axis=1)
+            if blank.any():  # Excel writes cleared rows as ";;;;": skip them like blank lines
+                frame = frame.loc[~blank].reset_index(drop=True)
     headers = [c for c in frame.columns if c != "_row"]
     return RawTable(source, _normalise_headers(frame), headers, problems)
 
@@ -204,6 +221,8 @@ def _read_csv_arrow(body: bytes, delim: str, encoding: str) -> pd.DataFrame | No
         return "skip"
 
     cols = [f"c{i}" for i in range(len(header))]
+    if b"\n" not in body.rstrip(b"\r\n"):  # the header alone: an empty table
+        return pd.DataFrame({h: pd.Series([], dtype=str) for h in header})
     tbl = pacsv.read_csv(
         io.BytesIO(body),
         read_options=pacsv.ReadOptions(column_names=cols, skip_rows=1, encoding=encoding),
@@ -255,7 +274,7 @@ def _read_csv_exact(text: str, delim: str, source: Source, problems: list[Proble
 
 def _cell_text(v) -> str:
     """Excel/Parquet native values -> the text the validators understand."""
-    if v is None:
+    if v is None or v is pd.NA or v is pd.NaT:
         return ""
     if isinstance(v, float) and np.isnan(v):
         return ""

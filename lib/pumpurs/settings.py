@@ -235,11 +235,21 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
 
 
+class _TextDateLoader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text, so pydantic checks them and names the key."""
+
+
+_TextDateLoader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def load_programme(path: str | Path | None = None) -> Programme:
     """Read and check programme.yaml; a wrong key or value names the key."""
     p = Path(path) if path is not None else DEFAULT_PROGRAMME
     try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+        raw = yaml.load(p.read_text(encoding="utf-8"), Loader=_TextDateLoader)  # noqa: S506
     except FileNotFoundError:
         raise SettingsError(f"{p}: file not found; the programme settings are needed") from None
     except yaml.YAMLError as e:

@@ -44,8 +44,10 @@ class _Bad:
 # Vectorised parsers: each returns (values, [_Bad, ...])
 # ---------------------------------------------------------------------------
 def parse_money(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
-    clean = s.str.replace(r"[\s\u00a0€]|EUR", "", regex=True, case=False)
-    parts = clean.str.extract(r"^(?P<sign>[+-]?)(?P<whole>\d+)(?:[.,](?P<frac>\d+))?$")
+    clean = s.str.replace(r"^(?:€|EUR)\s*|\s*(?:€|EUR)$", "", regex=True, case=False)
+    # a space or no-break space is dropped only as a thousands separator (before 3 digits)
+    clean = clean.str.replace(r"(?<=\d)[ \u00a0](?=\d{3}(?:\D|$))", "", regex=True)
+    parts = clean.str.extract(r"^(?P<sign>[+-]?)(?P<whole>\d{1,15})(?:[.,](?P<frac>\d+))?$")
     ok = parts["whole"].notna().to_numpy()
     frac = parts["frac"].fillna("")
     too_precise = ok & (frac.str.len() > 2).to_numpy()
@@ -77,6 +79,7 @@ def parse_date(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
             "day": pd.to_numeric(d, errors="coerce"),
         }
     )
+    parts.loc[~parts["year"].between(1900, 2200), "year"] = np.nan  # datetime64[ns] range
     values = pd.to_datetime(parts, errors="coerce").astype("datetime64[ns]")
     unreal = shaped & values.isna().to_numpy()
     return values, [
@@ -96,7 +99,7 @@ def parse_month(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
 
 
 def parse_int(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
-    m = s.str.extract(r"^(\d+)(?:\.0+)?$")[0]
+    m = s.str.extract(r"^(\d{1,9})(?:\.0+)?$")[0]
     ok = m.notna().to_numpy()
     return pd.to_numeric(m, errors="coerce").astype("Int64"), [
         _Bad(~ok, "is not a whole number (expected e.g. 7)")
@@ -197,7 +200,8 @@ def _typed_table(name: str, raw: RawTable) -> tuple[pd.DataFrame | None, _Collec
     out = _Collector(raw)
     frame = raw.frame
     missing = [c.name for c in TABLES[name] if c.name not in frame.columns]
-    dupes = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
+    contract = {c.name for c in TABLES[name]}
+    dupes = sorted({c for c in frame.columns if c in contract and list(frame.columns).count(c) > 1})
     for c in dupes:
         out.problems.append(Problem(out.file, 1, c, None, "this column appears twice; keep one"))
     for c in missing:
@@ -208,6 +212,7 @@ def _typed_table(name: str, raw: RawTable) -> tuple[pd.DataFrame | None, _Collec
         )
     if missing or dupes:
         return None, out
+    frame = frame.loc[:, ~frame.columns.duplicated()]  # repeated extra columns are ignored
     typed = pd.DataFrame(index=frame.index)
     for col in TABLES[name]:
         text = frame[col.name].astype(str).str.strip()

@@ -1,0 +1,593 @@
+"""Every dialect and format a user brings loads to the same typed tables (data-contract.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import DIALECTS, Tables, valid_tables, write_folder, write_table
+from pumpurs.errors import InputError
+from pumpurs.load import Dataset, find_sources, load_data, read_folder
+
+TABLE_NAMES = ("partners", "schools", "support_plans", "expenditures", "outcomes")
+
+
+def _ts(text: str) -> pd.Timestamp:
+    return pd.Timestamp(text)
+
+
+def _frame(data: dict[str, list], dtypes: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(v, dtype=dtypes.get(c, "str")) for c, v in data.items()})
+
+
+DT = "datetime64[ns]"
+
+EXPECTED: dict[str, pd.DataFrame] = {
+    "partners": _frame(
+        {
+            "partner_id": ["P001", "P002", "P003"],
+            "name": [
+                "Kokneses novads",
+                "Rīgas valstspilsētas pašvaldība",
+                "Rīgas Valsts tehnikums",
+            ],
+            "kind": ["municipality", "municipality", "vpil"],
+            "municipality": ["Aizkraukles novads", "Rīga", "Rīga"],
+            "agreement_date": [_ts("2019-11-22"), _ts("2017-05-02"), _ts("2018-01-31")],
+            "allocation_cents": [12000000, 25000050, 0],
+            "_row": [2, 3, 4],
+            "municipality_code": ["LV-002", "LV-RIX", "LV-RIX"],
+        },
+        {"agreement_date": DT, "allocation_cents": "int64", "_row": "int64"},
+    ),
+    "schools": _frame(
+        {
+            "school_id": ["S001", "S002", "S003"],
+            "name": ["Bebru pamatskola", "Pērses sākumskola", "Rīgas Valsts tehnikums"],
+            "partner_id": ["P001", "P001", "P003"],
+            "kind": ["general", "general", "vocational"],
+            "round": [1, 2, 1],
+            "joined_on": [_ts("2019-12-02"), _ts("2020-09-01"), _ts("2018-02-28")],
+            "_row": [2, 3, 4],
+        },
+        {"round": "int64", "joined_on": DT, "_row": "int64"},
+    ),
+    "support_plans": _frame(
+        {
+            "plan_id": ["PL1", "PL2", "PL3"],
+            "student_id": ["stu-a", "stu-b", "stu-c"],
+            "school_id": ["S001", "S002", "S003"],
+            "semester": ["2019/2020-2", "2020/2021-1", "2020/2021-1"],
+            "created_on": [_ts("2020-01-15"), _ts("2020-09-20"), _ts("2020-09-14")],
+            "author_role": ["pedagogue", "psychologist", "social_pedagogue"],
+            "level": ["general", "general", "vocational"],
+            "grade": [7, 12, 4],
+            "risk_factors": ["R1;R3", "", "R2"],
+            "_row": [2, 3, 4],
+        },
+        {"created_on": DT, "grade": "int64", "_row": "int64"},
+    ),
+    "expenditures": _frame(
+        {
+            "entry_id": ["E1", "E2", "E3", "E4", "E5", "E6", "E7"],
+            "partner_id": ["P001", "P001", "P001", "P001", "P001", "P002", "P003"],
+            "school_id": ["S001", "S001", "S001", "S002", "", "", "S003"],
+            "student_id": ["stu-a", "stu-a", "stu-a", "", "", "", "stu-c"],
+            "category": [
+                "meals",
+                "meals",
+                "meals",
+                "consultation",
+                "ngo_project",
+                "coordination",
+                "transport_intercity",
+            ],
+            "service_month": [
+                "2020-01",
+                "2020-02",
+                "2020-02",
+                "2020-09",
+                "2020-10",
+                "2021-06",
+                "2020-12",
+            ],
+            "paid_on": [
+                _ts("2020-02-05"),
+                _ts("2020-02-05"),
+                _ts("2020-02-05"),
+                _ts("2020-10-01"),
+                _ts("2020-11-30"),
+                _ts("2021-07-01"),
+                _ts("2021-01-04"),
+            ],
+            "amount_cents": [7000, 10, 20, 2550, 460000, 123456, 3000],
+            "document_ref": [f"INV-E{i}" for i in range(1, 8)],
+            "specialist_role": ["", "", "", "psychologist", "", "", ""],
+            "hours": [float("nan"), float("nan"), float("nan"), 1.5] + [float("nan")] * 3,
+            "ngo_project_id": ["", "", "", "", "NGO-2020-01", "", ""],
+            "_row": [2, 3, 4, 5, 6, 7, 8],
+        },
+        {"paid_on": DT, "amount_cents": "int64", "hours": "float64", "_row": "int64"},
+    ),
+    "outcomes": _frame(
+        {
+            "student_id": ["stu-a", "stu-c"],
+            "school_year": ["2019/2020", "2020/2021"],
+            "status": ["continues", "graduated"],
+            "_row": [2, 3],
+        },
+        {"_row": "int64"},
+    ),
+}
+
+
+def assert_expected(ds: Dataset, tables: tuple[str, ...] = TABLE_NAMES) -> None:
+    for name in tables:
+        pd.testing.assert_frame_equal(ds.table(name), EXPECTED[name], check_exact=True, obj=name)
+
+
+# ---------------------------------------------------------------------------
+# Dialects and formats
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_every_dialect_loads_to_the_same_typed_tables(dialect: str, tmp_path: Path) -> None:
+    ds = load_data(write_folder(tmp_path / "data", dialect=dialect))
+    assert_expected(ds)
+    assert ds.folder == tmp_path / "data"
+
+
+@pytest.mark.parametrize(
+    ("dialect", "partners_dialect", "label"),
+    [
+        ("lv", "csv ; utf-8", "partners.csv"),
+        ("cp1257", "csv ; cp1257", "partners.csv"),
+        ("plain", "csv , utf-8", "partners.csv"),
+        ("xlsx", "xlsx", "partners.xlsx"),
+        ("workbook", "xlsx", "data.xlsx sheet partners"),
+        ("parquet", "parquet", "partners.parquet"),
+    ],
+)
+def test_the_dialect_is_detected_and_recorded(
+    dialect: str, partners_dialect: str, label: str, tmp_path: Path
+) -> None:
+    ds = load_data(write_folder(tmp_path / "data", dialect=dialect))
+    assert ds.sources["partners"].dialect == partners_dialect
+    assert ds.sources["partners"].label == label
+    assert set(ds.sources) == set(TABLE_NAMES)
+
+
+def test_windows_1257_keeps_latvian_letters(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path / "data", dialect="cp1257")
+    raw = (folder / "schools.csv").read_bytes()
+    assert "Pērses sākumskola".encode("cp1257") in raw
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")  # really Windows-1257, not UTF-8
+    ds = load_data(folder)
+    assert ds.schools["name"].tolist()[1] == "Pērses sākumskola"
+    assert ds.partners["name"].tolist()[1] == "Rīgas valstspilsētas pašvaldība"
+    assert ds.partners["municipality"].tolist() == ["Aizkraukles novads", "Rīga", "Rīga"]
+
+
+def test_utf8_with_bom_does_not_leak_into_the_first_header(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path / "data", dialect="lv")
+    assert (folder / "partners.csv").read_bytes().startswith(b"\xef\xbb\xbfpartner_id;")
+    ds = load_data(folder)
+    assert ds.partners.columns[0] == "partner_id"
+
+
+def test_dialects_can_be_mixed_in_one_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    t = valid_tables()
+    for table, dialect in zip(
+        TABLE_NAMES, ("cp1257", "plain", "xlsx", "parquet", "lv"), strict=True
+    ):
+        write_table(folder, table, t[table], dialect)
+    ds = load_data(folder)
+    assert_expected(ds)
+    assert [ds.sources[n].dialect for n in TABLE_NAMES] == [
+        "csv ; cp1257",
+        "csv , utf-8",
+        "xlsx",
+        "parquet",
+        "csv ; utf-8",
+    ]
+
+
+def test_headers_are_matched_case_insensitively_extra_columns_ignored_order_free(
+    tmp_path: Path,
+) -> None:
+    t = valid_tables()
+    weird = {
+        "partner_id": " Partner_ID ",
+        "name": "NAME",
+        "kind": "Kind",
+        "municipality": "municipality ",
+    }
+    t["partners"] = [
+        {weird.get(k, k): v for k, v in row.items()} | {"Piezīmes": "x", "Unnamed: 9": 1}
+        for row in t["partners"]
+    ]
+    order = [
+        "Piezīmes",
+        "allocation_eur",
+        "municipality ",
+        "Kind",
+        "Unnamed: 9",
+        "agreement_date",
+        "NAME",
+        " Partner_ID ",
+    ]
+    expenditures_order = list(reversed(list(t["expenditures"][0])))
+    folder = write_folder(
+        tmp_path / "data", t, columns={"partners": order, "expenditures": expenditures_order}
+    )
+    ds = load_data(folder)
+    assert_expected(ds)
+    assert "piezīmes" not in ds.partners.columns
+
+
+def test_values_are_trimmed_and_vocabularies_case_free(tmp_path: Path) -> None:
+    t = valid_tables()
+    t["partners"][2]["kind"] = "VPIL"
+    t["schools"][0]["kind"] = " General "
+    t["expenditures"][0]["category"] = "Meals"
+    t["expenditures"][0]["partner_id"] = " P001 "
+    t["expenditures"][3]["specialist_role"] = "Psychologist"
+    t["outcomes"][0]["status"] = "CONTINUES"
+    ds = load_data(write_folder(tmp_path / "data", t))
+    assert_expected(ds)
+
+
+@pytest.mark.parametrize(
+    ("written", "name", "code"),
+    [
+        ("Rīga", "Rīga", "LV-RIX"),
+        ("RĪGA", "Rīga", "LV-RIX"),
+        ("riga", "Rīga", "LV-RIX"),
+        ("lv-rix", "Rīga", "LV-RIX"),
+        (" LV-RIX ", "Rīga", "LV-RIX"),
+        ("Aizkraukles novads", "Aizkraukles novads", "LV-002"),
+        ("AIZKRAUKLES NOVADS", "Aizkraukles novads", "LV-002"),
+        ("lv-002", "Aizkraukles novads", "LV-002"),
+        ("aizkraukles-novads", "Aizkraukles novads", "LV-002"),
+        ("Kekavas novads", "Ķekavas novads", "LV-052"),
+        ("Ventspils", "Ventspils", "LV-VEN"),
+        ("ventspils novads", "Ventspils novads", "LV-106"),
+    ],
+)
+def test_municipality_by_name_or_code_in_any_case(
+    written: str, name: str, code: str, tmp_path: Path
+) -> None:
+    t = valid_tables()
+    t["partners"][0]["municipality"] = written
+    ds = load_data(write_folder(tmp_path / "data", t))
+    assert ds.partners.loc[0, "municipality"] == name
+    assert ds.partners.loc[0, "municipality_code"] == code
+
+
+# ---------------------------------------------------------------------------
+# Money is exact in every format
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("written", "cents"),
+    [
+        ("70,00", 7000),
+        ("70", 7000),
+        ("0,1", 10),
+        ("0,2", 20),
+        ("12,5", 1250),
+        ("1 234,56", 123456),
+        ("1\u00a0234,56", 123456),
+        ("1\u00a0234\u00a0567,89", 123456789),
+        ("12,50 €", 1250),
+        ("4 600,00 EUR", 460000),
+    ],
+)
+def test_latvian_amounts_are_exact_cents(written: str, cents: int, tmp_path: Path) -> None:
+    t = valid_tables()
+    t["expenditures"][0]["amount_eur"] = written
+    ds = load_data(write_folder(tmp_path / "data", t))
+    assert ds.expenditures.loc[0, "amount_cents"] == cents
+
+
+def test_point_one_plus_point_two_is_exactly_thirty_cents(tmp_path: Path) -> None:
+    for dialect in ("lv", "plain", "xlsx", "parquet"):
+        ds = load_data(write_folder(tmp_path / dialect, dialect=dialect))
+        e = ds.expenditures
+        feb = e.loc[e["service_month"] == "2020-02", "amount_cents"]
+        assert feb.tolist() == [10, 20]
+        assert int(feb.sum()) == 30
+        assert int(e["amount_cents"].sum()) == 7000 + 10 + 20 + 2550 + 460000 + 123456 + 3000
+
+
+def test_xlsx_number_cells_become_exact_cents(tmp_path: Path) -> None:
+    t = valid_tables()
+    t["expenditures"][0]["amount_eur"] = 12.5
+    t["expenditures"][1]["amount_eur"] = 0.1
+    t["expenditures"][2]["amount_eur"] = 70
+    t["expenditures"][5]["amount_eur"] = 1234.56
+    t["partners"][1]["allocation_eur"] = 250000.5
+    ds = load_data(write_folder(tmp_path / "data", t, dialect="xlsx"))
+    assert ds.expenditures["amount_cents"].tolist()[:3] == [1250, 10, 7000]
+    assert ds.expenditures.loc[5, "amount_cents"] == 123456
+    assert ds.partners.loc[1, "allocation_cents"] == 25000050
+
+
+def test_parquet_decimal_and_timestamp_columns(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path / "data", dialect="parquet")
+    e = valid_tables()["expenditures"]
+    table = pq.read_table(folder / "expenditures.parquet")
+    amounts = pa.array([r["amount_eur"] for r in e], type=pa.decimal128(12, 2))
+    paid = pa.array(
+        [dt.datetime.combine(r["paid_on"], dt.time()) for r in e], type=pa.timestamp("us")
+    )
+    table = table.set_column(table.schema.get_field_index("amount_eur"), "amount_eur", amounts)
+    table = table.set_column(table.schema.get_field_index("paid_on"), "paid_on", paid)
+    pq.write_table(table, folder / "expenditures.parquet")
+    ds = load_data(folder)
+    assert_expected(ds)
+
+
+def test_xlsx_text_dates_in_both_forms_and_real_date_months(tmp_path: Path) -> None:
+    t = valid_tables()
+    t["partners"][0]["agreement_date"] = "2019-11-22"
+    t["partners"][1]["agreement_date"] = "02.05.2017"
+    t["expenditures"][0]["service_month"] = dt.datetime(2020, 1, 1)  # a month typed as a date
+    t["expenditures"][3]["hours"] = "1,5"
+    ds = load_data(write_folder(tmp_path / "data", t, dialect="xlsx"))
+    assert_expected(ds)
+
+
+def test_xlsx_whole_numbers_stored_as_floats(tmp_path: Path) -> None:
+    t = valid_tables()
+    t["support_plans"][0]["grade"] = 7.0
+    t["schools"][1]["round"] = 2.0
+    ds = load_data(write_folder(tmp_path / "data", t, dialect="xlsx"))
+    assert_expected(ds)
+
+
+def test_workbook_sheet_names_are_matched_loosely_and_extra_sheets_ignored(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    folder = write_folder(tmp_path / "data", dialect="workbook")
+    wb = load_workbook(folder / "data.xlsx")
+    wb["partners"].title = " Partners "
+    wb.create_sheet("Piezīmes").append(["nothing", "to", "see"])
+    wb.save(folder / "data.xlsx")
+    ds = load_data(folder)
+    assert_expected(ds)
+    assert ds.sources["partners"].label == "data.xlsx sheet  Partners "
+
+
+def test_workbook_and_files_can_share_a_folder(tmp_path: Path) -> None:
+    t = valid_tables()
+    folder = write_folder(
+        tmp_path / "data", {"partners": t["partners"], "schools": t["schools"]}, "workbook"
+    )
+    for table in ("support_plans", "expenditures", "outcomes"):
+        write_table(folder, table, t[table], "plain")
+    ds = load_data(folder)
+    assert_expected(ds)
+    assert ds.sources["schools"].label == "data.xlsx sheet schools"
+    assert ds.sources["expenditures"].label == "expenditures.csv"
+
+
+def test_file_names_are_matched_case_insensitively(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path / "data")
+    (folder / "partners.csv").rename(folder / "Partners.CSV")
+    ds = load_data(folder)
+    assert_expected(ds)
+
+
+# ---------------------------------------------------------------------------
+# Shapes of files
+# ---------------------------------------------------------------------------
+def test_outcomes_is_optional(tmp_path: Path) -> None:
+    t = valid_tables()
+    del t["outcomes"]
+    ds = load_data(write_folder(tmp_path / "data", t))
+    assert_expected(ds, ("partners", "schools", "support_plans", "expenditures"))
+    assert len(ds.outcomes) == 0
+    assert list(ds.outcomes.columns) == ["student_id", "school_year", "status", "_row"]
+    assert "outcomes" not in ds.sources
+
+
+def test_a_header_only_table_is_an_empty_table(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path / "data")
+    (folder / "outcomes.csv").write_bytes(b"student_id;school_year;status\r\n")
+    ds = load_data(folder)
+    assert len(ds.outcomes) == 0
+    assert list(ds.outcomes.columns) == ["student_id", "school_year", "status", "_row"]
+
+
+def test_a_header_only_table_without_a_final_newline_is_an_empty_table(tmp_path: Path) -> None:
+    """BUG: the pyarrow fast path cannot skip the header when there is no newline after it
+    and the file is reported as "cannot be read (Could not skip initial 1 rows ...)"."""
+    folder = write_folder(tmp_path / "data")
+    (folder / "outcomes.csv").write_bytes(b"student_id;school_year;status")
+    ds = load_data(folder)
+    assert len(ds.outcomes) == 0
+
+
+@pytest.mark.parametrize("dialect", ["lv", "plain", "xlsx", "workbook", "parquet"])
+def test_header_only_tables_are_empty_typed_tables(dialect: str, tmp_path: Path) -> None:
+    t = valid_tables()
+    columns = {name: list(rows[0]) for name, rows in t.items()}
+    empty: Tables = {name: [] for name in t}
+    empty["partners"] = t["partners"]
+    ds = load_data(write_folder(tmp_path / "data", empty, dialect, columns))
+    assert_expected(ds, ("partners",))
+    for name in ("schools", "support_plans", "expenditures", "outcomes"):
+        assert len(ds.table(name)) == 0
+        want = EXPECTED[name].iloc[:0]
+        pd.testing.assert_frame_equal(ds.table(name), want, obj=name)
+
+
+def test_parquet_written_by_pandas_with_nullable_dtypes(tmp_path: Path) -> None:
+    """BUG: pandas writes nullable columns (Float64, Int64, string - what convert_dtypes()
+    gives) with their dtype in the Parquet metadata, so they read back holding pd.NA.
+    `load._cell_text` turns pd.NA into the text "<NA>", and every empty `hours` cell is
+    refused as `"<NA>" is not a number`."""
+    folder = write_folder(tmp_path / "data", dialect="parquet")
+    for name in ("expenditures", "support_plans"):
+        frame = pd.read_parquet(folder / f"{name}.parquet").convert_dtypes()
+        frame.to_parquet(folder / f"{name}.parquet")
+    assert str(pd.read_parquet(folder / "expenditures.parquet")["hours"].dtype) == "Float64"
+    ds = load_data(folder)
+    assert_expected(ds)
+
+
+def test_a_blank_line_is_skipped_and_rows_keep_their_numbers(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path / "data")
+    path = folder / "schools.csv"
+    lines = path.read_bytes().decode("utf-8-sig").split("\r\n")
+    path.write_bytes("\r\n".join([*lines[:2], "", *lines[2:], "", ""]).encode("utf-8"))
+    ds = load_data(folder)
+    assert ds.schools["school_id"].tolist() == ["S001", "S002", "S003"]
+    assert ds.schools["_row"].tolist() == [2, 4, 5]
+
+
+def test_an_excel_empty_row_of_separators_is_skipped(tmp_path: Path) -> None:
+    """BUG: Excel exports cleared rows as ';;;;;'. The exact reader and the XLSX reader skip
+    empty rows, but the pyarrow fast path keeps them and every column of that row is then
+    reported as missing."""
+    folder = write_folder(tmp_path / "data")
+    path = folder / "partners.csv"
+    path.write_bytes(path.read_bytes() + b";;;;;\r\n")
+    ds = load_data(folder)
+    assert_expected(ds, ("partners",))
+
+
+def test_excel_trailing_empty_columns_are_ignored(tmp_path: Path) -> None:
+    """BUG: a CSV saved by Excel after a cell right of the table was touched has trailing
+    empty columns (`a;b;c;;`). Nameless columns are extra columns and must be ignored, but
+    `_typed_table` reports `outcomes.csv row 1: this column appears twice; keep one`."""
+    folder = write_folder(tmp_path / "data")
+    path = folder / "outcomes.csv"
+    text = path.read_bytes().decode("utf-8-sig").replace("\r\n", ";;\r\n")
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    ds = load_data(folder)
+    assert_expected(ds, ("outcomes",))
+
+
+def test_xlsx_stray_cells_right_of_the_table_are_ignored(tmp_path: Path) -> None:
+    """BUG: the same as above for XLSX: two stray cells right of the header give two
+    nameless header cells, reported as a duplicated column."""
+    from openpyxl import load_workbook
+
+    folder = write_folder(tmp_path / "data", dialect="xlsx")
+    wb = load_workbook(folder / "outcomes.xlsx")
+    wb.active["F2"] = "piezīme"
+    wb.active["G3"] = "vēl viena"
+    wb.save(folder / "outcomes.xlsx")
+    ds = load_data(folder)
+    assert_expected(ds, ("outcomes",))
+
+
+def test_a_repeated_extra_column_is_ignored(tmp_path: Path) -> None:
+    """BUG: extra columns are "kept and ignored" (data-contract.md), yet a repeated extra
+    column (two `notes` columns) is refused as `column notes: this column appears twice`.
+    Only a repeated *contract* column is ambiguous."""
+    t = valid_tables()
+    for row in t["outcomes"]:
+        row["notes"] = "x"
+    folder = write_folder(
+        tmp_path / "data",
+        t,
+        columns={"outcomes": ["student_id", "notes", "school_year", "status", "notes"]},
+    )
+    ds = load_data(folder)
+    assert_expected(ds, ("outcomes",))
+
+
+def test_a_repeated_contract_column_is_refused(tmp_path: Path) -> None:
+    t = valid_tables()
+    folder = write_folder(
+        tmp_path / "data",
+        t,
+        columns={"outcomes": ["student_id", "status", "school_year", "Status"]},
+    )
+    with pytest.raises(InputError) as info:
+        load_data(folder)
+    assert [str(p) for p in info.value.problems] == [
+        "outcomes.csv row 1, column status: this column appears twice; keep one"
+    ]
+
+
+def test_quoted_separators_and_newlines_survive(tmp_path: Path) -> None:
+    t = valid_tables()
+    t["schools"][0]["name"] = 'Bebru "pamatskola";\nfiliāle'
+    t["partners"][0]["name"] = "Kokneses novads, dome"
+    for dialect in ("lv", "plain"):
+        ds = load_data(write_folder(tmp_path / dialect, t, dialect))
+        assert ds.schools.loc[0, "name"] == 'Bebru "pamatskola";\nfiliāle'
+        assert ds.partners.loc[0, "name"] == "Kokneses novads, dome"
+        assert ds.schools["_row"].tolist() == [2, 3, 4]
+
+
+def test_the_fast_and_the_exact_csv_readers_agree(tmp_path: Path) -> None:
+    fast = load_data(write_folder(tmp_path / "fast"))
+    folder = write_folder(tmp_path / "exact")
+    for table in TABLE_NAMES:
+        path = folder / f"{table}.csv"
+        # a trailing blank line between two rows sends the file to the exact reader
+        lines = path.read_bytes().split(b"\r\n")
+        path.write_bytes(b"\r\n".join([*lines[:-2], b"", *lines[-2:]]))
+    exact = load_data(folder)
+    for table in TABLE_NAMES:
+        got = exact.table(table).drop(columns="_row")
+        want = fast.table(table).drop(columns="_row")
+        pd.testing.assert_frame_equal(got, want, check_exact=True, obj=table)
+        assert exact.table(table)["_row"].iloc[-1] == fast.table(table)["_row"].iloc[-1] + 1
+
+
+# ---------------------------------------------------------------------------
+# Provenance
+# ---------------------------------------------------------------------------
+def test_sources_carry_each_files_sha256_and_the_fingerprint_follows(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path / "data")
+    ds = load_data(folder)
+    for name, src in ds.sources.items():
+        assert src.sha256 == hashlib.sha256((folder / f"{name}.csv").read_bytes()).hexdigest()
+        assert src.path == folder / f"{name}.csv"
+    again = load_data(folder)
+    assert again.fingerprint == ds.fingerprint
+    assert len(ds.fingerprint) == 12
+    t = valid_tables()
+    t["expenditures"][0]["amount_eur"] = Decimal("69.99")
+    changed = load_data(write_folder(tmp_path / "other", t))
+    assert changed.fingerprint != ds.fingerprint
+
+
+def test_read_folder_reads_without_judging(tmp_path: Path) -> None:
+    t: Tables = valid_tables()
+    t["expenditures"][0]["amount_eur"] = "12.5.0"
+    raws, problems = read_folder(write_folder(tmp_path / "data", t))
+    assert problems == []
+    frame = raws["expenditures"].frame
+    assert frame.loc[0, "amount_eur"] == "12.5.0"
+    assert frame["_row"].tolist() == [2, 3, 4, 5, 6, 7, 8]
+    assert raws["expenditures"].headers[0] == "entry_id"
+
+
+def test_find_sources_maps_tables_to_files_and_sheets(tmp_path: Path) -> None:
+    t = valid_tables()
+    folder = write_folder(tmp_path / "data", {"partners": t["partners"]}, "workbook")
+    write_table(folder, "schools", t["schools"], "xlsx")
+    write_table(folder, "expenditures", t["expenditures"], "parquet")
+    write_table(folder, "support_plans", t["support_plans"], "lv")
+    found, problems = find_sources(folder)
+    assert problems == []
+    assert found == {
+        "partners": (folder / "data.xlsx", "partners"),
+        "schools": (folder / "schools.xlsx", None),
+        "support_plans": (folder / "support_plans.csv", None),
+        "expenditures": (folder / "expenditures.parquet", None),
+    }
