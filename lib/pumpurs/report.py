@@ -136,7 +136,8 @@ def municipality_report(
     t_cat = totals(led, partners, "category")
     t_school = totals(led, partners, "school")
     t_sem = totals(led, partners, "semester")
-    names = dict(zip(schools["school_id"], schools["name"], strict=True))
+    all_schools = j.dataset.schools
+    names = dict(zip(all_schools["school_id"], all_schools["name"], strict=True))
     by_school = t_school.rows.copy()
     by_school.insert(1, "name", by_school["school_id"].map(names).fillna(""))
 

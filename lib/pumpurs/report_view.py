@@ -183,7 +183,10 @@ def category_chart(r: MunicipalityReport, lang: str):
 def by_school(r: MunicipalityReport, lang: str) -> HTML:
     t = r.by_school.copy()
     t["name"] = t["name"].where(t["school_id"] != "", _t("no_school", lang))
-    return _html(_totals_display(t, r.totals["school"], "school_id", lang), total_row=True)
+    narrow = ("over_allocation_cents", "state_cents")  # the page is A4; report.xlsx has all
+    return _html(
+        _totals_display(t, r.totals["school"], "school_id", lang, drop=narrow), total_row=True
+    )
 
 
 def by_semester(r: MunicipalityReport, lang: str) -> HTML:

@@ -75,15 +75,12 @@ class Judgement:
         else:
             return self
         ds = self.dataset
-        schools = ds.schools[ds.schools["partner_id"].isin(ids)]
+        own_schools = ds.schools.loc[ds.schools["partner_id"].isin(ids), "school_id"]
         plans = self.plans[self.plans["partner_id"].isin(ids)].reset_index(drop=True)
-        narrow = replace(
+        narrow = replace(  # every school stays: rows may name another partner's school
             ds,
             partners=partners[partners["partner_id"].isin(ids)].reset_index(drop=True),
-            schools=schools.reset_index(drop=True),
-            support_plans=ds.support_plans[
-                ds.support_plans["school_id"].isin(schools["school_id"])
-            ],
+            support_plans=ds.support_plans[ds.support_plans["school_id"].isin(own_schools)],
             expenditures=ds.expenditures[ds.expenditures["partner_id"].isin(ids)],
             outcomes=ds.outcomes[ds.outcomes["student_id"].isin(plans["student_id"])],
         )
