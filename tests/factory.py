@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pandas as pd
+
 from pumpurs.load import Dataset, load_frames
 
 PARTNERS = [

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+
 from pumpurs.forecast import FORECAST_COLUMNS, SERIES_COLUMNS, forecast, forecast_series
 from pumpurs.settings import Programme
 

@@ -7,6 +7,7 @@ import math
 
 import pandas as pd
 import pytest
+
 from pumpurs.calendar import school_year_of_month
 from pumpurs.errors import UsageError
 from pumpurs.indicators import COLUMNS, INDICATORS, indicators

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from factory import PARTNERS, entry, plan, world
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from factory import PARTNERS, entry, plan, world
 from pumpurs.rules import judge
 from pumpurs.settings import load_programme
 

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from pumpurs.calendar import half_year_of_month, school_year_of_month, semester_of_month
 from pumpurs.errors import UsageError
 from pumpurs.money import share_half_up

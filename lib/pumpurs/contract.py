@@ -8,7 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["id", "text", "enum", "money", "date", "month", "int", "number", "semester", "school_year"]
+Kind = Literal[
+    "id", "text", "enum", "money", "date", "month", "int", "number", "semester", "school_year"
+]
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,11 @@ TABLES: dict[str, tuple[Col, ...]] = {
     ),
 }
 OPTIONAL_TABLES = frozenset({"outcomes"})
-KEYS = {"partners": "partner_id", "schools": "school_id", "support_plans": "plan_id", "expenditures": "entry_id"}
+KEYS = {
+    "partners": "partner_id",
+    "schools": "school_id",
+    "support_plans": "plan_id",
+    "expenditures": "entry_id",
+}
 MONEY_COLUMNS = {"allocation_eur": "allocation_cents", "amount_eur": "amount_cents"}
 """Money columns are held as integer cents under these names after loading."""
