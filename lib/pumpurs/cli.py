@@ -269,6 +269,12 @@ def indicators(
         views.print_indicators(out, frame, j.as_of, lang)
 
 
+from . import cli_run  # noqa: E402  (light: typer and the standard library only)
+
+app.command("run")(cli_run.run)
+app.command("doctor")(cli_run.doctor)
+
+
 def main() -> None:
     try:
         app()

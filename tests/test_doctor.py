@@ -1,0 +1,108 @@
+"""`pumpurs doctor`: each check says OK/WARN/FAIL and why; any FAIL exits 1."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from typer.testing import CliRunner
+
+from pumpurs import cli_run, doctor
+from pumpurs.doctor import FAIL, OK, WARN, Check
+
+KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
+
+
+def test_pdf_check_reads_latvian_text_back():
+    c = doctor.check_pdf()
+    assert c.status == OK, c.detail
+    assert doctor.PHRASE in c.detail
+
+
+def test_kernel_check_runs_one_plus_one():
+    c = doctor.check_kernel()
+    assert c.status == OK, c.detail
+    assert "1+1 = 2" in c.detail
+
+
+def test_kernel_check_fails_for_a_missing_kernel():
+    c = doctor.check_kernel("no-such-kernel", timeout=10)
+    assert c.status == FAIL and "did not start" in c.detail
+
+
+def test_fonts_check(monkeypatch):
+    c = doctor.check_fonts()
+    assert c.status in (OK, FAIL)
+    monkeypatch.setattr(doctor.shutil, "which", lambda name: None)
+    c = doctor.check_fonts()
+    assert c.status == FAIL and "fontconfig" in c.detail
+
+
+def test_writable_check(tmp_path):
+    assert doctor.check_writable(tmp_path / "not" / "yet").status in (OK, WARN)
+    assert not (tmp_path / "not").exists()  # checking creates nothing
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    c = doctor.check_writable(blocker / "reports")
+    assert c.status == FAIL and "not a folder" in c.detail
+
+
+def test_chromium_is_only_a_warning(monkeypatch):
+    monkeypatch.setattr(doctor.shutil, "which", lambda name: None)
+    c = doctor.check_chromium()
+    assert c.status == WARN and "optional" in c.detail
+
+
+def test_notebooks_check_names_a_bad_params_file(tmp_path):
+    import nbformat
+
+    books = tmp_path / "notebooks"
+    books.mkdir()
+    common = 'data = ""\nperiod = ""\nas_of = ""\naudience = ""\nlang = "lv"\noutput_dir = ""'
+    for name, params in (
+        ("municipality_report.ipynb", common + '\nmunicipality = ""'),
+        ("programme_overview.ipynb", common),
+    ):
+        cell = nbformat.v4.new_code_cell(params, metadata={"tags": ["parameters"]})
+        nb = nbformat.v4.new_notebook(cells=[cell], metadata={"kernelspec": KERNELSPEC})
+        nbformat.write(nb, books / name)
+    params = tmp_path / "params"
+    params.mkdir()
+    assert doctor.check_notebooks(books, params=params).status == OK
+    (params / "riga.yaml").write_text("lnag: en\n", encoding="utf-8")
+    c = doctor.check_notebooks(books, params=params)
+    assert c.status == FAIL and "riga.yaml" in c.detail and "lnag" in c.detail
+    assert doctor.check_notebooks(tmp_path / "none", params=params).status == FAIL
+    (params / "riga.yaml").unlink()
+    empty = nbformat.v4.new_notebook(cells=[], metadata={"kernelspec": KERNELSPEC})
+    nbformat.write(empty, books / "programme_overview.ipynb")
+    c = doctor.check_notebooks(books, params=params)
+    assert c.status == FAIL and "lacks data, period" in c.detail
+
+
+def test_report_and_exit_status(monkeypatch, capsys):
+    assert doctor.print_report([Check("a", OK, "fine"), Check("b", WARN, "meh")]) == 0
+    assert doctor.print_report([Check("a", OK, "fine"), Check("c", FAIL, "broken")]) == 1
+    printed = capsys.readouterr().out
+    assert "FAIL" in printed and "broken" in printed
+
+    app = typer.Typer()
+    app.command("run")(cli_run.run)
+    app.command("doctor")(cli_run.doctor)
+    monkeypatch.setattr(doctor, "run_checks", lambda out: [Check("x", FAIL, "no")])
+    assert CliRunner().invoke(app, ["doctor"]).exit_code == 1
+    monkeypatch.setattr(doctor, "run_checks", lambda out: [Check("x", OK, "yes")])
+    assert CliRunner().invoke(app, ["doctor", "--out", str(Path("reports"))]).exit_code == 0
+
+
+def test_every_check_runs_even_when_one_crashes(monkeypatch, tmp_path):
+    def boom() -> Check:
+        raise RuntimeError("unexpected")
+
+    monkeypatch.setattr(doctor, "check_kernel", boom)
+    monkeypatch.setattr(doctor, "check_pdf", lambda: Check("pdf", OK, "stub"))
+    checks = doctor.run_checks(tmp_path)
+    names = [c.name for c in checks]
+    assert names[0] == "python" and "chromium" in names and len(checks) == 7
+    crashed = [c for c in checks if "unexpected" in c.detail]
+    assert crashed and crashed[0].status == FAIL
