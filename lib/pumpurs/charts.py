@@ -87,7 +87,15 @@ def _t(key: str, lang: str) -> str:
 def to_png(fig: Figure, dpi: int = DPI) -> bytes:
     """The figure as PNG bytes (no software-version metadata, so reruns give equal bytes)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None}, facecolor="white")
+    # compress_level 1: a third of the encoding time for slightly larger files
+    fig.savefig(
+        buf,
+        format="png",
+        dpi=dpi,
+        metadata={"Software": None},
+        facecolor="white",
+        pil_kwargs={"compress_level": 1},
+    )
     return buf.getvalue()
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime as dt
+import functools
 import html as html_lib
 import os
 import re
@@ -306,28 +307,12 @@ def _css() -> str:
     return (TEMPLATES / "report.css").read_text(encoding="utf-8")
 
 
-def notebook_to_html(
-    nb: nbformat.NotebookNode,
-    title: str,
-    lang: str = "lv",
-    *,
-    funding: bool = True,
-    programme: Programme | None = None,
-) -> str:
-    """The report page of an executed notebook: outputs only, self-contained, print-ready.
-
-    Cells tagged parameters / injected-parameters / remove are dropped whole;
-    remove-output drops a cell's outputs. Warnings written to stderr are not shown.
-    With `funding` the EU/ESF funding statement heads the page (notebooks should not
-    show it themselves). Raises RenderError on an error output, an interactive output,
-    or anything the page would fetch from the network.
-    """
+@functools.cache
+def _html_exporter():
+    """One exporter per process: building it (templates, preprocessors) costs ~0.3 s."""
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    check_lang(lang)
-    nb = copy.deepcopy(nb)
-    _check_notebook(nb)
     exporter = HTMLExporter(
         template_name="lab",
         template_file=TEMPLATE_FILE,
@@ -346,6 +331,29 @@ def notebook_to_html(
         ),
         enabled=True,
     )
+    return exporter
+
+
+def notebook_to_html(
+    nb: nbformat.NotebookNode,
+    title: str,
+    lang: str = "lv",
+    *,
+    funding: bool = True,
+    programme: Programme | None = None,
+) -> str:
+    """The report page of an executed notebook: outputs only, self-contained, print-ready.
+
+    Cells tagged parameters / injected-parameters / remove are dropped whole;
+    remove-output drops a cell's outputs. Warnings written to stderr are not shown.
+    With `funding` the EU/ESF funding statement heads the page (notebooks should not
+    show it themselves). Raises RenderError on an error output, an interactive output,
+    or anything the page would fetch from the network.
+    """
+    check_lang(lang)
+    nb = copy.deepcopy(nb)
+    _check_notebook(nb)
+    exporter = _html_exporter()
     top = funding_statement_html(lang, programme) if funding else ""
     res = {
         "metadata": {"name": title},

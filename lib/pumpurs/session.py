@@ -46,8 +46,17 @@ def code_hash() -> str:
     return h.hexdigest()[:16]
 
 
+_HASHES: dict[tuple[str, int, int], str] = {}
+
+
 def file_hash(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    """sha256 of a file, remembered per (path, size, mtime) within a process: a kernel
+    reused for 43 reports hashes the national data once."""
+    st = Path(path).stat()
+    key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _HASHES:
+        _HASHES[key] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return _HASHES[key]
 
 
 def data_files(folder: Path) -> list[Path]:
@@ -127,8 +136,13 @@ def judgement(
     if path.exists():
         with open(path, "rb") as f:
             return pickle.load(f)
-    j = load_and_judge(data, programme, when)
-    _write(_slice_path(key, NATIONAL), j)
+    national = _slice_path(key, NATIONAL)
+    if national.exists():  # judged before, but not this slice: narrow the national view
+        with open(national, "rb") as f:
+            j = pickle.load(f)
+    else:
+        j = load_and_judge(data, programme, when)
+        _write(national, j)
     if municipality:
         j = j.scoped(municipality=name)
         _write(path, j)
