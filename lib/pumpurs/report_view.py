@@ -258,6 +258,8 @@ def _suppress_indicator_rows(
 ) -> pd.DataFrame:
     """Each indicator row on its own; plans add up to the cumulative column when all
     years are shown, so that row gets secondary suppression against its total."""
+    if counts.empty:  # a municipality without partners has nothing to hide
+        return counts
     rows = []
     for name, row in counts.iterrows():
         one = row.to_frame().T.reset_index(names="indicator")

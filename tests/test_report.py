@@ -1,0 +1,244 @@
+"""One municipality's report as a project manager receives it: open every output file."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import subprocess
+from decimal import Decimal
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from typer.testing import CliRunner
+
+from pumpurs.cli import app
+from pumpurs.load import load_data
+from pumpurs.render import external_resources
+
+PERIOD = "2021-H1"
+AS_OF = "2021-06-30"
+NAME = "Aizkraukles novads"
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory) -> Path:
+    from pumpurs.demo import write_demo
+
+    folder = tmp_path_factory.mktemp("demo") / "small"
+    write_demo(folder, scale="small", seed=1)
+    return folder
+
+
+def _run(data: Path, out: Path, *extra: str) -> Path:
+    result = CliRunner().invoke(
+        app,
+        [
+            "run",
+            str(data),
+            "--municipality",
+            NAME,
+            "--period",
+            PERIOD,
+            "--out",
+            str(out),
+            "--workers",
+            "1",
+            *extra,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    return out / PERIOD / "aizkraukles-novads"
+
+
+@pytest.fixture(scope="module")
+def internal(data, tmp_path_factory) -> Path:
+    return _run(data, tmp_path_factory.mktemp("internal"))
+
+
+@pytest.fixture(scope="module")
+def public(data, tmp_path_factory) -> Path:
+    return _run(data, tmp_path_factory.mktemp("public"), "--audience", "public")
+
+
+def test_every_output_is_there(internal, public):
+    names = {"report.ipynb", "report.html", "report.pdf", "report.xlsx", "manifest.json"}
+    assert names | {"findings.csv"} <= {p.name for p in internal.iterdir()}
+    assert names <= {p.name for p in public.iterdir()}
+    assert not (public / "findings.csv").exists()
+    manifest = json.loads((internal / "manifest.json").read_text())
+    assert manifest["parameters"]["municipality"] == NAME
+    assert set(manifest["outputs"]) >= {"report.html", "report.pdf", "report.xlsx"}
+
+
+def test_html_has_no_code_no_parameters_and_no_error(internal):
+    html = (internal / "report.html").read_text(encoding="utf-8")
+    assert "injected-parameters" not in html
+    for code in ("municipality_report(", "import ", "view.", "Traceback"):
+        assert code not in html
+    assert "jp-InputArea" not in html
+    assert '<html lang="lv"' in html and NAME in html
+    assert "Ieguldījums tavā nākotnē" in html
+    assert not re.search(r"<script\b", html)
+    assert external_resources(html) == []  # nothing fetched: opens offline
+
+
+def test_pdf_pages_and_latvian_text(internal):
+    reader = PdfReader(io.BytesIO((internal / "report.pdf").read_bytes()))
+    assert len(reader.pages) >= 2
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    for words in (NAME, "Ieguldījums tavā nākotnē", "Kokneses novads", "Eiropas Sociālais"):
+        assert words in text
+    assert f"1 no {len(reader.pages)}" in text.replace("\xa0", " ")  # the footer's page numbers
+
+
+def _sheet_total(ws, column_title: str) -> Decimal:
+    header = [c.value for c in ws[1]]
+    col = header.index(column_title) + 1
+    values = [ws.cell(row=r, column=col).value for r in range(2, ws.max_row + 1)]
+    return sum(
+        (Decimal(str(v)).quantize(Decimal("0.01")) for v in values if v is not None), Decimal(0)
+    )
+
+
+def test_xlsx_totals_equal_the_totals_command(data, internal):
+    wb = load_workbook(internal / "report.xlsx")
+    for by, sheet in (("category", "Izdevumi pa kategorijām"), ("school", "Izdevumi pa skolām")):
+        result = CliRunner().invoke(
+            app,
+            [
+                "totals",
+                str(data),
+                "--municipality",
+                NAME,
+                "--as-of",
+                AS_OF,
+                "--by",
+                by,
+                "--format",
+                "json",
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        total = json.loads(result.stdout)["total"]
+        ws = wb[sheet]
+        for key, title in (
+            ("declared_eur", "Deklarēts"),
+            ("ineligible_eur", "Neattiecināms"),
+            ("eligible_eur", "Attiecināms"),
+            ("esf_eur", "ESF"),
+            ("state_eur", "Valsts budžets"),
+        ):
+            assert _sheet_total(ws, title) == Decimal(str(total[key])).quantize(Decimal("0.01")), (
+                sheet,
+                key,
+            )
+        assert ws.freeze_panes == "A2"
+
+
+def test_public_report_names_no_pupil_or_plan(data, public):
+    plans = load_data(data).support_plans
+    ids = set(plans["student_id"]) | set(plans["plan_id"])
+    from pumpurs.privacy import assert_no_identifiers
+
+    leaks = {
+        p.name: assert_no_identifiers(p.read_bytes(), ids) for p in public.iterdir() if p.is_file()
+    }
+    assert {k: v for k, v in leaks.items() if v} == {}
+
+
+class _Tables(HTMLParser):
+    """Every table's rows as lists of cell texts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self.tables[-1].append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None and self.tables and self.tables[-1]:
+            self.tables[-1][-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, d):
+        if self._cell is not None:
+            self._cell.append(d)
+
+
+COUNT_ROWS = (
+    "Atbalstītie skolēni",
+    "Individuālie atbalsta plāni",
+    "Atbalsta plāni",
+    "Skolēni ar plānu",
+)
+
+
+def test_public_report_shows_no_pupil_count_from_1_to_4(public, internal):
+    def count_cells(folder: Path) -> list[str]:
+        p = _Tables()
+        p.feed((folder / "report.html").read_text(encoding="utf-8"))
+        cells = []
+        for table in p.tables:
+            for row in table:
+                if row and any(row[0].startswith(name) for name in COUNT_ROWS):
+                    cells += row[1:]
+        return [c.replace("\xa0", " ") for c in cells if c]
+
+    shown = count_cells(public)
+    assert shown, "the pupil and plan counts are in the report"
+    assert not [c for c in shown if c in {"1", "2", "3", "4"}]
+    # the same report for the manager shows the small counts that public hides
+    hidden = [c for c in shown if c in {"<5", "x"}]
+    inner = count_cells(internal)
+    assert len(hidden) == sum(1 for c in inner if c in {"1", "2", "3", "4"}) + sum(
+        1 for c in shown if c == "x"
+    )
+
+
+def test_report_html_in_a_browser_is_not_blank(internal, tmp_path):
+    from PIL import Image
+
+    chromium = shutil.which("chromium")
+    assert chromium, "install Debian's chromium (.ci/run does)"
+    shot = tmp_path / "page.png"
+    subprocess.run(
+        [
+            chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
+            f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1100,1500",
+            (internal / "report.html").as_uri(),
+        ],
+        check=True,
+        timeout=120,
+        capture_output=True,
+    )  # fmt: skip
+    img = Image.open(shot).convert("RGB")
+    colours = img.getcolors(maxcolors=1_000_000)
+    assert colours is not None and len(colours) > 50
+    white = max(colours)[0]
+    assert white < 0.95 * img.size[0] * img.size[1]  # not an empty white page
+
+
+@pytest.mark.parametrize("audience", ["internal", "public"])
+def test_a_municipality_without_partners_gets_a_report(data, tmp_path, audience):
+    assert "Talsu novads" not in set(load_data(data).partners["municipality"])
+    result = CliRunner().invoke(
+        app,
+        ["run", str(data), "--municipality", "Talsu novads", "--period", PERIOD, "--out", str(tmp_path),
+         "--workers", "1", "--audience", audience],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / PERIOD / "talsu-novads" / "report.html").read_text(encoding="utf-8")
+    assert "Talsu novads" in html
