@@ -412,6 +412,9 @@ def test_default_period_is_the_last_complete_half_year(setup, no_kernels):
 
     inputs = batch.validate_inputs(options(setup, period=None, today=dt.date(2021, 3, 1)))
     assert inputs.period.label == "2020-H2" and inputs.as_of == dt.date(2020, 12, 31)
+    # after the programme's end (2023-12 with the extension) its final half-year stays
+    inputs = batch.validate_inputs(options(setup, period=None, today=dt.date(2026, 11, 29)))
+    assert inputs.period.label == "2023-H2" and inputs.as_of == dt.date(2023, 12, 31)
     inputs = batch.validate_inputs(options(setup, as_of="2021-01-15"))
     assert inputs.reports[0].parameters["as_of"] == "2021-01-15"
 

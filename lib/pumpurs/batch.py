@@ -335,6 +335,15 @@ def params_files(params_dir: Path, programme_path: Path, programme: Programme) -
     return found
 
 
+def default_period(programme: Programme, today: dt.date | None = None) -> Period:
+    """The last complete half-year, but none after the programme's last one: a nightly
+    job after the programme's end keeps reporting its final half-year."""
+    last = last_complete_half_year(today or dt.date.today())
+    end = programme.final_period.end_month
+    final = parse_period(f"{end[:4]}-H{1 if int(end[5:]) <= 6 else 2}")
+    return final if last.first_month > final.first_month else last
+
+
 def validate_inputs(opts: RunOptions) -> Inputs:
     """Check the call, the settings, the notebooks and the params files; raise, write nothing."""
     if opts.all and opts.municipalities:
@@ -348,14 +357,10 @@ def validate_inputs(opts: RunOptions) -> Inputs:
     data = Path(opts.data).resolve()
     if not data.is_dir():
         raise UsageError(f"{opts.data}: no such data folder")
-    period = (
-        parse_period(opts.period)
-        if opts.period
-        else last_complete_half_year(opts.today or dt.date.today())
-    )
-    as_of = parse_date(opts.as_of) if opts.as_of else period.end_date
     programme_path = Path(opts.programme or DEFAULT_PROGRAMME).resolve()
     programme = load_programme(programme_path)
+    period = parse_period(opts.period) if opts.period else default_period(programme, opts.today)
+    as_of = parse_date(opts.as_of) if opts.as_of else period.end_date
     notebook_dir = Path(opts.notebooks or DEFAULT_NOTEBOOKS).resolve()
     params_dir = Path(opts.params).resolve() if opts.params else programme_path.parent
     out = Path(opts.out).resolve()

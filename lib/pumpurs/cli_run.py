@@ -38,7 +38,10 @@ def run(
     ] = False,
     period: Annotated[
         str | None,
-        typer.Option(help="Reporting half-year, e.g. 2020-H2 (default: the last complete one)."),
+        typer.Option(
+            help="Reporting half-year, e.g. 2020-H2 (default: the last complete one, at most"
+            " the programme's last, 2023-H2)."
+        ),
     ] = None,
     as_of: Annotated[
         str | None,
