@@ -40,7 +40,7 @@ def run(
         str | None,
         typer.Option(
             help="Reporting half-year, e.g. 2020-H2 (default: the last complete one, at most"
-            " the programme's last, 2023-H2)."
+            " the programme's final half-year)."
         ),
     ] = None,
     as_of: Annotated[
