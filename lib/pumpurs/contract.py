@@ -44,6 +44,35 @@ PARTNER_CATEGORIES = ("ngo_project", "staff_development", "coordination")
 CATEGORIES = ("consultation", *PUPIL_CATEGORIES, *PARTNER_CATEGORIES)
 OUTCOME_STATUSES = ("continues", "graduated", "left", "transferred", "unknown")
 
+# rules.md's fixed ids, in its order: users filter on them, jobs alert on them.
+ELIGIBILITY_RULES = (
+    "ELIG_PERIOD",
+    "ELIG_AGREEMENT",
+    "ELIG_SCHOOL_PARTNER",
+    "ELIG_SCHOOL_JOINED",
+    "ELIG_NO_PLAN",
+    "ELIG_TARGET_GROUP",
+    "ELIG_MATERIALS_VOCATIONAL",
+)
+CAP_RULES = (
+    "CAP_TRANSPORT_INTERCITY",
+    "CAP_ACCOMMODATION",
+    "CAP_MEALS",
+    "CAP_SPECIAL_TRANSPORT",
+    "CAP_PERSONAL_ITEMS",
+    "CAP_NGO_PROJECT",
+)
+WARNING_RULES = ("PLAN_LATE", "ABSORPTION_RISK")
+RULE_IDS = (*ELIGIBILITY_RULES, "DUPLICATE_CLAIM", *CAP_RULES, "BUDGET_ALLOCATION", *WARNING_RULES)
+INDICATORS = (
+    "students_supported",
+    "support_plans",
+    "institutions_involved",
+    "municipalities_involved",
+    "ngo_projects",
+    "continued_share",
+)
+
 TABLES: dict[str, tuple[Col, ...]] = {
     "partners": (
         Col("partner_id", "id"),

@@ -33,22 +33,14 @@ import numpy as np
 import pandas as pd
 
 from .calendar import month_end, semester_of_month, semester_start
-from .contract import CATEGORIES, SPECIALIST_ROLES, TABLES
+from .contract import CATEGORIES, ELIGIBILITY_RULES, SPECIALIST_ROLES, TABLES
 from .errors import UsageError
 from .settings import Programme, load_programme
 
 SCALES = ("small", "national")
 FINDINGS_FILE = "expected_findings.csv"
 FINDINGS_COLUMNS = ("rule", "partner_id", "entry_ids", "plan_id")
-ELIG_RULES = (
-    "ELIG_PERIOD",
-    "ELIG_AGREEMENT",
-    "ELIG_SCHOOL_PARTNER",
-    "ELIG_SCHOOL_JOINED",
-    "ELIG_NO_PLAN",
-    "ELIG_TARGET_GROUP",
-    "ELIG_MATERIALS_VOCATIONAL",
-)
+ELIG_RULES = ELIGIBILITY_RULES
 
 # The seed's own partner (programme.md): in every demo data set.
 KOKNESE = "Kokneses novads"

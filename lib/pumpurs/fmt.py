@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .contract import CATEGORIES as _CATEGORIES
+from .contract import INDICATORS, RULE_IDS, SPECIALIST_ROLES  # noqa: F401  (re-exported)
 from .errors import UsageError
 from .money import NBSP, format_eur
 
@@ -222,56 +224,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "project": ("Projekts", "Project"),
 }
 
-# Category codes, in the order reports list them.
-CATEGORIES = (
-    "consultation",
-    "transport_intercity",
-    "accommodation",
-    "meals",
-    "special_transport",
-    "personal_items",
-    "learning_materials",
-    "ngo_project",
-    "staff_development",
-    "coordination",
-)
-ROLES = (
-    "pedagogue",
-    "psychologist",
-    "social_pedagogue",
-    "teacher_assistant",
-    "special_education_teacher",
-    "sign_language_interpreter",
-    "assistant",
-    "occupational_therapist",
-)
-RULES = (
-    "ELIG_PERIOD",
-    "ELIG_AGREEMENT",
-    "ELIG_SCHOOL_PARTNER",
-    "ELIG_SCHOOL_JOINED",
-    "ELIG_NO_PLAN",
-    "ELIG_TARGET_GROUP",
-    "ELIG_MATERIALS_VOCATIONAL",
-    "DUPLICATE_CLAIM",
-    "CAP_TRANSPORT_INTERCITY",
-    "CAP_ACCOMMODATION",
-    "CAP_MEALS",
-    "CAP_SPECIAL_TRANSPORT",
-    "CAP_PERSONAL_ITEMS",
-    "CAP_NGO_PROJECT",
-    "BUDGET_ALLOCATION",
-    "PLAN_LATE",
-    "ABSORPTION_RISK",
-)
-INDICATORS = (
-    "students_supported",
-    "support_plans",
-    "institutions_involved",
-    "municipalities_involved",
-    "ngo_projects",
-    "continued_share",
-)
+# Codes in the order reports list them (the vocabularies live in contract.py).
+CATEGORIES = _CATEGORIES
+ROLES = SPECIALIST_ROLES
+RULES = RULE_IDS
 
 _SUFFIX_RE = re.compile(r"_(eur|cents)$")
 

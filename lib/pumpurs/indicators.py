@@ -15,17 +15,10 @@ import numpy as np
 import pandas as pd
 
 from .calendar import month_of, semester_of_month
+from .contract import INDICATORS
 from .errors import UsageError
 from .settings import Programme, TargetVersion
 
-INDICATORS = (
-    "students_supported",
-    "support_plans",
-    "institutions_involved",
-    "municipalities_involved",
-    "ngo_projects",
-    "continued_share",
-)
 BY_SCOPES = {"programme": None, "partner": "partner_id", "municipality": "municipality"}
 PERS = ("semester", "school_year", "cumulative")
 CONTINUED = ("continues", "graduated")

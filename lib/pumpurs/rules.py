@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from . import calendar as cal
+from .contract import ELIGIBILITY_RULES, WARNING_RULES
 from .load import Dataset
 from .money import format_eur, to_cents
 from .settings import Programme
@@ -98,16 +99,7 @@ class Judgement:
         return self.findings[self.findings["severity"] == "error"]
 
 
-PASS1_RULES = (
-    "ELIG_PERIOD",
-    "ELIG_AGREEMENT",
-    "ELIG_SCHOOL_PARTNER",
-    "ELIG_SCHOOL_JOINED",
-    "ELIG_NO_PLAN",
-    "ELIG_TARGET_GROUP",
-    "ELIG_MATERIALS_VOCATIONAL",
-)
-WARNING_RULES = ("PLAN_LATE", "ABSORPTION_RISK")
+PASS1_RULES = ELIGIBILITY_RULES
 CAP_GROUP_KEYS = {
     "student_month": ["student_id", "service_month"],
     "student_semester": ["student_id", "semester"],

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .fmt import fmt_date, fmt_eur, fmt_int, fmt_pct, label
-from .totals import TotalsTable
+from .totals import MONEY_COLUMNS, TotalsTable
 
 TEXT = {
     "as_of": ("As of", "Datums"),
@@ -76,15 +76,7 @@ def print_findings(
         console.print(_t("more", lang).format(n=fmt_int(len(f) - len(shown), lang)))
 
 
-MONEY = (
-    "declared_cents",
-    "ineligible_cents",
-    "over_allocation_cents",
-    "eligible_cents",
-    "esf_cents",
-    "state_cents",
-    "allocation_cents",
-)
+MONEY = (*MONEY_COLUMNS, "allocation_cents")
 
 
 def print_totals(console: Console, table: TotalsTable, as_of: dt.date, lang: str) -> None:
