@@ -41,9 +41,10 @@ format: $(STAMP) ## ruff format and fix
 	$(VENV)/bin/ruff format lib tests benchmarks
 	$(VENV)/bin/ruff check --fix lib tests benchmarks
 
-bench: $(STAMP) ## run the benchmarks (numbers go in README.md)
+bench: $(STAMP) ## run the benchmarks, a few minutes (numbers go in README.md)
 	$(PY) benchmarks/bench_load.py
 	$(PY) benchmarks/bench_check.py
+	$(PY) benchmarks/bench_batch.py --period 2021-H1
 
 clean: ## remove generated data and reports (keeps .venv)
 	rm -rf data reports/*/
