@@ -393,10 +393,10 @@ CASES = [
     Case(
         "missing_value",
         [
-            "expenditures.csv row 2, column document_ref: missing; every row needs a document_ref",
-            "partners.csv row 3, column name: missing; every row needs a name",
-            "schools.csv row 4, column partner_id: missing; every row needs a partner_id",
-            "support_plans.csv row 2, column student_id: missing; every row needs a student_id",
+            "expenditures.csv row 2, column document_ref: missing; every row needs a value here",
+            "partners.csv row 3, column name: missing; every row needs a value here",
+            "schools.csv row 4, column partner_id: missing; every row needs a value here",
+            "support_plans.csv row 2, column student_id: missing; every row needs a value here",
         ],
         _all(
             _set("expenditures", 0, document_ref=""),
@@ -544,7 +544,7 @@ def test_problems_carry_file_row_column_value_and_message(tmp_path: Path) -> Non
     assert problems == [
         Problem("expenditures.csv", 2, "amount_eur", "12.5.0", MONEY_HINT),
         Problem(
-            "expenditures.csv", 3, "document_ref", None, "missing; every row needs a document_ref"
+            "expenditures.csv", 3, "document_ref", None, "missing; every row needs a value here"
         ),
         Problem("schools.csv", 2, "partner_id", "P999", "is not a partner listed in partners.csv"),
     ]
@@ -590,15 +590,11 @@ def test_problems_in_every_table_are_reported_together(tmp_path: Path) -> None:
     tables["expenditures"][3]["category"] = "Consultations"
     tables["outcomes"][0]["status"] = ""
     folder = write_folder(tmp_path / "data", tables)
-    # the consultation row with an unknown category also carries a role and hours:
-    # both are reported as fields only consultations have
+    # the consultation row with an unknown category is one problem, not three
     assert lines_of(folder) == [
         f'expenditures.csv row 5, column category: "Consultations" is not one of: {CATEGORIES}',
-        'expenditures.csv row 5, column hours: "1,5" must be empty: only consultations have it',
-        'expenditures.csv row 5, column specialist_role: "psychologist" must be empty: only '
-        "consultations have it",
         f'expenditures.csv row 8, column amount_eur: "-30,00" {NOT_POSITIVE}',
-        "outcomes.csv row 2, column status: missing; every row needs a status",
+        "outcomes.csv row 2, column status: missing; every row needs a value here",
         f'partners.csv row 4, column municipality: "Atlantīda" {MUNICIPALITY}',
         f'schools.csv row 3, column joined_on: "31.09.2020" {UNREAL}',
         'support_plans.csv row 4, column grade: "9" is not a year of vocational education '

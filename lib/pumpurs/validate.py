@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .contract import (
+    CATEGORIES,
     KEYS,
     MONEY_COLUMNS,
     OPTIONAL_TABLES,
@@ -218,7 +219,7 @@ def _typed_table(name: str, raw: RawTable) -> tuple[pd.DataFrame | None, _Collec
         text = frame[col.name].astype(str).str.strip()
         empty = (text == "").to_numpy()
         if col.nonempty:
-            out.add(empty, col.name, f"missing; every row needs a {col.name}", text)
+            out.add(empty, col.name, "missing; every row needs a value here", text)
         if col.kind in ("id", "text"):
             typed[col.name] = text
             continue
@@ -340,6 +341,7 @@ def _expenditure_fields(typed: pd.DataFrame, out: _Collector) -> None:
     pupil = cat.isin(PUPIL_CATEGORIES)
     partner = cat.isin(PARTNER_CATEGORIES)
     consult = cat == "consultation"
+    known = cat.isin(CATEGORIES)  # an unknown category is one problem, not three
     has = {c: (typed[c] != "") for c in ("student_id", "specialist_role", "ngo_project_id")}
     has["hours"] = typed["hours"].notna()
     raw = out.raw.frame
@@ -362,7 +364,7 @@ def _expenditure_fields(typed: pd.DataFrame, out: _Collector) -> None:
             f"missing; a consultation needs {need}",
         )
         out.add(
-            (~consult & has[c] & cat.ne("")).to_numpy(),
+            (~consult & has[c] & known).to_numpy(),
             c,
             "must be empty: only consultations have it",
         )
@@ -372,7 +374,7 @@ def _expenditure_fields(typed: pd.DataFrame, out: _Collector) -> None:
         "missing; an ngo_project row needs the project's id",
     )
     out.add(
-        (cat.ne("ngo_project") & cat.ne("") & has["ngo_project_id"]).to_numpy(),
+        (cat.ne("ngo_project") & known & has["ngo_project_id"]).to_numpy(),
         "ngo_project_id",
         "must be empty: only ngo_project rows have it",
     )
