@@ -52,8 +52,10 @@ T = {
         "The row-level list is not part of a public report.",
     ),
     "more_rows": (
-        "Parādīti pirmie {n} no {total}; visi ir failā findings.csv un report.xlsx.",
-        "The first {n} of {total} are shown; all are in findings.csv and report.xlsx.",
+        "Parādīti {n} no {total} ar lielāko riskam pakļauto summu; visi ir failā "
+        "findings.csv un report.xlsx.",
+        "The {n} of {total} with the most money at risk are shown; all are in findings.csv "
+        "and report.xlsx.",
     ),
     "by_category": ("Izdevumi pa kategorijām", "Spending by category"),
     "by_school": ("Izdevumi pa skolām", "Spending by school"),
@@ -92,7 +94,7 @@ FIX = {
     ),
     "CAP": ("Samaziniet summas līdz limitam.", "Reduce the amounts to the cap."),
 }
-ROW_LIMIT = 200
+ROW_LIMIT = 50  # the biggest ones; every row is in findings.csv and report.xlsx
 
 
 def _t(key: str, lang: str) -> str:
@@ -236,7 +238,8 @@ def findings_rows(r: MunicipalityReport, lang: str) -> HTML:
     f = r.findings[r.findings["severity"] == "error"]
     if f.empty:
         return HTML(f"<p>{_t('no_findings', lang)}</p>")
-    shown = f.head(ROW_LIMIT)
+    # Most money first: the page is for deciding what to fix; the spreadsheet is for fixing.
+    shown = f.sort_values("at_risk_cents", ascending=False, kind="stable").head(ROW_LIMIT)
     t = pd.DataFrame(
         {
             "rule": shown["rule"],
