@@ -138,7 +138,7 @@ def doctor(
     """Check the report toolchain before a scheduled batch; exit 1 if anything fails.
 
     Checks: a Jupyter kernel starts and runs 1+1; WeasyPrint makes a PDF whose Latvian
-    text extracts back; DejaVu and Liberation fonts are installed; the notebooks and
+    text extracts back; the DejaVu fonts are installed; the notebooks and
     their parameters are readable; OUT is writable; chromium (optional) is present.
 
     Example: pumpurs doctor --out /srv/pumpurs/reports

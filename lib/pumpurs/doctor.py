@@ -113,7 +113,7 @@ def check_pdf() -> Check:
 
 
 def check_fonts() -> Check:
-    """DejaVu (the reports' font) and Liberation (its fallback) are installed."""
+    """DejaVu Sans, the font of the report pages and charts (Latvian letters), is installed."""
     exe = shutil.which("fc-list")
     if not exe:
         return Check("fonts", FAIL, "fc-list not found: install fontconfig")
@@ -123,14 +123,9 @@ def check_fonts() -> Check:
         ).stdout
     except Exception as e:
         return Check("fonts", FAIL, f"fc-list failed: {_short(e)}")
-    missing = [f for f in ("DejaVu Sans", "Liberation") if f not in families]
-    if missing:
-        return Check(
-            "fonts",
-            FAIL,
-            f"missing {', '.join(missing)}: apt-get install fonts-dejavu-core fonts-liberation",
-        )
-    return Check("fonts", OK, "DejaVu Sans and Liberation fonts installed")
+    if "DejaVu Sans" not in families:
+        return Check("fonts", FAIL, "DejaVu Sans missing: apt-get install fonts-dejavu-core")
+    return Check("fonts", OK, "DejaVu Sans installed")
 
 
 def check_notebooks(
