@@ -140,6 +140,13 @@ def test_totals_csv_and_table(data):
     assert t.exit_code == 0 and "Total" in t.stdout and "Meals" in t.stdout
 
 
+def test_totals_csv_before_any_payment_still_has_header_and_total(data):
+    r = call("totals", data, "--by", "category", "--as-of", "2017-01-01", "--format", "csv")
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("category,declared_eur,") and lines[1].startswith("TOTAL,0.00,")
+    assert len(lines) == 2
+
+
 def test_indicators_json(data):
     r = call("indicators", data, "--per", "school_year", "--format", "json")
     assert r.exit_code == 0, r.output

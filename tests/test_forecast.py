@@ -12,8 +12,8 @@ from pumpurs.settings import Programme
 
 
 def ledger(rows: list[tuple[str, str, int, int]]) -> pd.DataFrame:
-    """(partner_id, service_month, amount_cents, ineligible_cents) rows. A large
-    over_allocation is set on purpose: the forecast must not subtract it."""
+    """(partner_id, service_month, amount_cents, ineligible_cents) rows, nothing over
+    the allocation (see test_over_allocation_is_not_eligible_spend)."""
     frame = pd.DataFrame(
         rows, columns=["partner_id", "service_month", "amount_cents", "ineligible_cents"]
     ).astype(
@@ -24,7 +24,7 @@ def ledger(rows: list[tuple[str, str, int, int]]) -> pd.DataFrame:
             "ineligible_cents": "int64",
         }
     )
-    frame["over_allocation_cents"] = (frame["amount_cents"] - frame["ineligible_cents"]) // 2
+    frame["over_allocation_cents"] = 0
     frame["eligible_cents"] = (
         frame["amount_cents"] - frame["ineligible_cents"] - frame["over_allocation_cents"]
     )
@@ -149,7 +149,7 @@ def test_ledger_rows_of_partners_out_of_scope_are_ignored(programme: Programme):
         (dt.date(2022, 11, 30), 1, False),  # still the signed period (extension from 2022-12-01)
         (dt.date(2022, 12, 1), 12, False),  # the extension is in force: end 2023-12
         (dt.date(2023, 11, 30), 1, False),
-        (dt.date(2023, 12, 1), 0, True),  # in the end month: ended
+        (dt.date(2023, 12, 1), 0, False),  # in the end month: still before the end
         (dt.date(2024, 3, 1), 0, True),  # after the end
     ],
 )
@@ -162,6 +162,18 @@ def test_months_left_across_the_period_extension(
     p = one(forecast(led, partners({"P1": 1_000_000}), programme, as_of), "P1")
     assert p["months_left"] == months_left
     assert p["status"] == ("ended" if ended else "low")
+
+
+def test_over_allocation_is_not_eligible_spend(programme: Programme):
+    """rules.md: eligible spend is after the allocation cut, so a partner whose excess is
+    already a BUDGET_ALLOCATION finding is not also projected above its allocation."""
+    led = ledger([("P2", "2022-03", 1500, 0), ("P2", "2023-02", 1000, 0)])
+    led.loc[1, "over_allocation_cents"] = 1000
+    led["eligible_cents"] = (
+        led["amount_cents"] - led["ineligible_cents"] - led["over_allocation_cents"]
+    )
+    p = one(forecast(led, partners({"P2": 1500}), programme, AS_OF), "P2")
+    assert (p["eligible_to_date_cents"], p["projected_cents"], p["status"]) == (1500, 1500, "ok")
 
 
 def test_series_for_a_chart(programme: Programme):

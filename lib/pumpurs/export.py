@@ -132,9 +132,7 @@ def totals_json(table: TotalsTable, as_of: dt.date) -> str:
 
 def totals_csv(table: TotalsTable) -> str:
     rows, total = totals_records(table)
-    if not rows:
-        return ""
-    cols = list(rows[0].keys())
+    cols = list(rows[0].keys()) if rows else [table.key, *total]  # no rows: header + TOTAL
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
     w.writeheader()

@@ -2,9 +2,10 @@
 
 A partner's projection at the programme end is its eligible spend to date plus its
 pace (the eligible spend of the last `absorption_pace_months` service months up to
-`as_of`'s month, per month) times the whole months left. Spend here is eligible after
-passes 1-3 but BEFORE the allocation cut (amount - ineligible): the point is to compare
-the pace of spending with the allocation, and the cut would hide an overshoot.
+`as_of`'s month, per month) times the whole months left. Spend here is eligible as
+rules.md defines it (after passes 1-3 and the allocation cut): money above the
+allocation is already a BUDGET_ALLOCATION finding and is not counted twice. The
+programme's last month is still "before the end" (0 months left).
 
 Exactness: the projection is computed in integers and rounded half-up to the cent once;
 the band test compares that projected amount in cents with the exact threshold
@@ -68,7 +69,7 @@ def forecast(
     low = projected * lo_den < lo_num * alloc
     high = projected * hi_den > hi_num * alloc
     status = np.where(low, "low", np.where(high, "high", "ok"))
-    if now >= end:
+    if now > end:  # "before the programme end": its last month still warns
         status = np.full(len(out), "ended")
 
     out["allocation_cents"] = alloc
@@ -93,8 +94,7 @@ def forecast_series(
     """Monthly chart data from the programme start to its end month (the period version
     in force at `as_of`) for the chosen partners (default: all of `partners`).
 
-    cumulative_eligible_cents is the actual spend (eligible before the allocation cut,
-    as in `forecast`) up to `as_of`'s month and NA after; rows with a service month
+    cumulative_eligible_cents is the actual eligible spend (as in `forecast`) up to `as_of`'s month and NA after; rows with a service month
     outside [start, as_of's month] are counted at the nearer edge, so the last actual
     value is the scope's eligible_to_date. projected_cumulative_cents is NA before
     `as_of`'s month and from it a straight line at the scope's pace, rounded half-up
@@ -160,7 +160,8 @@ def _clock(programme: Programme, as_of: dt.date) -> tuple[int, int, int, int]:
 
 
 def _spend(ledger: pd.DataFrame) -> pd.DataFrame:
-    """partner_id, month index and eligible-before-allocation-cut cents per ledger row."""
+    """partner_id, month index and eligible cents (rules.md: after passes 1-3 and the
+    allocation cut) per ledger row."""
     months = ledger["service_month"].astype(str)
     if len(ledger):
         m = months.str.slice(0, 4).astype("int64") * 12 + months.str.slice(5, 7).astype("int64") - 1
@@ -170,9 +171,7 @@ def _spend(ledger: pd.DataFrame) -> pd.DataFrame:
         {
             "partner_id": ledger["partner_id"].astype(str).to_numpy(),
             "_m": m.to_numpy(dtype=np.int64),
-            "_e": (
-                ledger["amount_cents"].astype("int64") - ledger["ineligible_cents"].astype("int64")
-            ).to_numpy(dtype=np.int64),
+            "_e": ledger["eligible_cents"].astype("int64").to_numpy(dtype=np.int64),
         }
     )
 
