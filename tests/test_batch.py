@@ -611,3 +611,53 @@ def test_index_page_is_sortable_offline_and_formats_money():
     assert 'data-sort="123456"' in page  # sorted by the number, not the text
     en = index_html(rows, None, "2020-H2", dt.date(2020, 12, 31), "en", "public")
     assert "€1,234.56" in en and "failed" in en and "public" in en
+
+
+# ---------------------------------------------------------------------------
+# A public folder stays public
+# ---------------------------------------------------------------------------
+def test_a_public_folder_stays_public_and_keeps_no_pupil_detail(setup):
+    s = setup
+    from pumpurs.load import load_data
+    from pumpurs.privacy import assert_no_identifiers
+
+    plans = load_data(s["data"]).support_plans
+    ids = set(plans["student_id"]) | set(plans["plan_id"])
+    # Rīga fails with a message quoting a pupil's pseudonym, taken from the data.
+    nb = s["notebooks"] / batch.MUNICIPALITY_NOTEBOOK
+    book = nbformat.read(nb, as_version=4)
+    book.cells[1].source = book.cells[1].source.replace(
+        'raise RuntimeError(f"forced failure for {municipality}")',
+        "raise RuntimeError(f\"plan of pupil {sorted(j.dataset.support_plans['student_id'])[0]}"
+        ' has no school")',
+    )
+    nbformat.write(book, nb)
+    (s["params"] / "riga.yaml").write_text('municipality: "Rīga"\nfail: true\n', "utf-8")
+    first = run(s, audience="public")
+    assert first.exit_code == 1
+    assert "plan of pupil stu-" in first.failed[0]["error"]  # the operator's log has details
+    period_dir = s["out"] / PERIOD
+    status = (period_dir / "status.json").read_text(encoding="utf-8")
+    assert assert_no_identifiers(status, ids) == [] and json.loads(status)["audience"] == "public"
+    assert not (period_dir / "_failed").exists()  # no failed notebook in a public folder
+    assert not (s["out"] / ".cache").exists()  # the judged slices never enter the folder
+
+    # --retry-failed (no --audience) renders in the folder's audience: still public.
+    (s["params"] / "riga.yaml").write_text('municipality: "Rīga"\naudience: internal\n', "utf-8")
+    retry = run(s, municipalities=[], retry_failed=True)
+    assert retry.exit_code == 0 and [r["id"] for r in retry.rendered] == ["riga"]
+    assert not (period_dir / "riga" / "findings.csv").exists()
+    manifest = json.loads((period_dir / "riga" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["parameters"]["audience"] == "public"
+    from pumpurs.privacy import assert_no_identifiers
+
+    leaks = {
+        str(p): assert_no_identifiers(p.read_bytes(), ids)
+        for p in s["out"].rglob("*")
+        if p.is_file()
+    }
+    assert {k: v for k, v in leaks.items() if v} == {}
+
+    # An internal report cannot be written into the public folder.
+    with pytest.raises(UsageError, match="holds public reports; write --audience internal"):
+        run(s, audience="internal")

@@ -32,6 +32,7 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -132,9 +133,14 @@ class Inputs:
     def period_dir(self) -> Path:
         return self.out / self.period.label
 
+    private_cache: Path | None = None  # public batches: a temporary folder of their own
+
     @property
     def cache_dir(self) -> Path:
-        return self.out / CACHE
+        """Judged slices hold pupil-level data: a public batch keeps them outside the
+        reports folder, in a folder of its own that it deletes (a kill leaves it in the
+        system's temporary folder, never in the published tree)."""
+        return self.private_cache or self.out / CACHE
 
 
 @dataclass
@@ -352,8 +358,6 @@ def validate_inputs(opts: RunOptions) -> Inputs:
         raise UsageError('say which reports: --municipality "Aizkraukles novads" or --all')
     if opts.workers is not None and opts.workers < 1:
         raise UsageError(f"--workers {opts.workers}: give 1 or more")
-    audience = _choice(opts.audience or "internal", AUDIENCES, "--audience")
-    lang = _choice(opts.lang or "lv", LANGS, "--lang")
     data = Path(opts.data).resolve()
     if not data.is_dir():
         raise UsageError(f"{opts.data}: no such data folder")
@@ -366,6 +370,18 @@ def validate_inputs(opts: RunOptions) -> Inputs:
     out = Path(opts.out).resolve()
     if out == data or data in out.parents:
         raise UsageError(f"--out {opts.out} is inside the data folder; write reports elsewhere")
+    # A period folder keeps one audience: a public folder never receives an internal
+    # report (and --retry-failed renders in the audience and language of the batch).
+    recorded = read_folder_settings(out / period.label)
+    if opts.audience and recorded.get("audience") and opts.audience != recorded["audience"]:
+        raise UsageError(
+            f"{out / period.label} holds {recorded['audience']} reports; write "
+            f"--audience {opts.audience} reports to another folder with --out"
+        )
+    audience_given = opts.audience or recorded.get("audience")
+    lang_given = opts.lang or recorded.get("lang")
+    audience = _choice(audience_given or "internal", AUDIENCES, "--audience")
+    lang = _choice(lang_given or "lv", LANGS, "--lang")
 
     wanted = [programme.municipality(m) for m in opts.municipalities]
     if opts.all or (opts.retry_failed and not opts.municipalities):
@@ -394,8 +410,8 @@ def validate_inputs(opts: RunOptions) -> Inputs:
         }
         values.update(extra)
         # The command line wins over a params file (a public batch stays public).
-        if opts.audience:
-            values["audience"] = opts.audience
+        if audience_given:  # the command line, or the folder's own audience
+            values["audience"] = audience_given
         if opts.lang:
             values["lang"] = opts.lang
         # In the notebook's own order, so the injected cell reads like its parameters cell.
@@ -864,15 +880,18 @@ def render_reports(
                 failed_nb.unlink()
         else:
             entry["status"] = "failed"
-            entry["error"] = result["error"]
+            public = spec.parameters.get("audience") == "public"
+            entry["error"] = public_error(result["error"]) if public else result["error"]
             executed = work / "report.ipynb"
-            if executed.is_file():
-                failed_nb.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(executed, failed_nb)
-                entry["failed_notebook"] = f"{FAILED}/{spec.id}.ipynb"
+            # A public folder keeps no failed notebook: its outputs may quote pupils.
+            if executed.is_file() and not public:
+                with contextlib.suppress(OSError):
+                    failed_nb.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(executed, failed_nb)
+                    entry["failed_notebook"] = f"{FAILED}/{spec.id}.ipynb"
             shutil.rmtree(work, ignore_errors=True)
         status[spec.id] = entry
-        write_status(period_dir, inputs.period, status)
+        write_status(period_dir, inputs, status)
         results.append(result)
         progress.finished(result, "ok" if result["ok"] else "FAILED")
 
@@ -887,12 +906,33 @@ def read_status(period_dir: Path) -> dict[str, Any]:
     return {}
 
 
-def write_status(period_dir: Path, period: Period, reports: dict[str, Any]) -> None:
+def read_folder_settings(period_dir: Path) -> dict[str, str]:
+    """The audience and language a period folder was rendered for (status.json)."""
+    data = _read_json(period_dir / STATUS_FILE)
+    if not isinstance(data, dict):
+        return {}
+    return {k: data[k] for k in ("audience", "lang") if isinstance(data.get(k), str)}
+
+
+def write_status(period_dir: Path, inputs: Inputs, reports: dict[str, Any]) -> None:
     """status.json: the last outcome of every report of the period (what --retry-failed reads)."""
     _write_json(
         period_dir / STATUS_FILE,
-        {"period": period.label, "updated": _now(), "reports": dict(sorted(reports.items()))},
+        {
+            "period": inputs.period.label,
+            "audience": inputs.audience,
+            "lang": inputs.lang,
+            "updated": _now(),
+            "reports": dict(sorted(reports.items())),
+        },
     )
+
+
+def public_error(error: str) -> str:
+    """What a public folder may say about a failure: its kind, never its details (a
+    traceback can quote a pupil's pseudonym)."""
+    kind = error.split(":")[0].strip() or "error"
+    return f"{kind} (run this municipality with --audience internal to see the details)"
 
 
 # ---------------------------------------------------------------------------
@@ -966,7 +1006,7 @@ def _index_row(
         name=name,
         code=code,
         status=state,
-        error="" if state != "failed" else (error.split(":")[0] if public else error),
+        error="" if state != "failed" else (public_error(error) if public else error),
         failed_notebook=entry.get("failed_notebook", "") if state == "failed" else "",
         links=links,
         rendered=(manifest or {}).get("created", "") if has_report else "",
@@ -1065,6 +1105,8 @@ def run_batch(opts: RunOptions, echo: Callable[[str], None] = print) -> Outcome:
     """
     t0 = time.perf_counter()
     inputs = validate_inputs(opts)
+    if inputs.audience == "public":
+        inputs.private_cache = Path(tempfile.mkdtemp(prefix="pumpurs-public-cache-"))
     outcome = Outcome(exit_code=0, period_dir=inputs.period_dir)
     with (
         _env("PUMPURS_CACHE_DIR", str(inputs.cache_dir)),
