@@ -602,7 +602,7 @@ def recover_interrupted(period_dir: Path) -> None:
             if not final.exists():
                 with contextlib.suppress(OSError):
                     d.rename(final)
-                    continue
+                continue  # put back, or kept aside if that failed: never deleted
         if d.is_dir():
             shutil.rmtree(d, ignore_errors=True)
         else:

@@ -16,7 +16,7 @@ def _fail(e: Exception) -> None:
     """Print a user error and exit with its status (2: bad input, nothing written)."""
     from .cli import _fail as cli_fail
 
-    cli_fail(e)  # type: ignore[arg-type]
+    cli_fail(e, max_problems=0)  # type: ignore[arg-type]  # run has no --max-problems
 
 
 def run(

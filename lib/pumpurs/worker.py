@@ -395,7 +395,7 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, CellExecutionError):
         return f"{exc.ename}: {exc.evalue}".strip().rstrip(":")
     if isinstance(exc, CellTimeoutError):
-        return f"a cell ran longer than the time limit ({exc})"
+        return "a step of the report ran longer than the time limit (raise it with --timeout)"
     if isinstance(exc, DeadKernelError):
         return "the kernel died (out of memory?) while running the notebook"
     return f"{type(exc).__name__}: {exc}"
