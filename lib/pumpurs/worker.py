@@ -700,6 +700,7 @@ class WorkerPool:
                     except OSError:
                         pending.appendleft(task)
                         self._lost(h, None, results, on_done)
+                        self._replace(len(pending))  # as when a busy worker dies
                         continue
                     h.state, h.task = "busy", task
                     if on_start:
