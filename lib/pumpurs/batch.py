@@ -43,6 +43,7 @@ from typing import Any
 from . import __version__
 from .calendar import Period, last_complete_half_year, parse_date, parse_period
 from .errors import SettingsError, UsageError
+from .load import sha256_file
 from .settings import DEFAULT_PROGRAMME, Programme, load_programme
 
 REPO = Path(__file__).resolve().parents[2]
@@ -178,14 +179,6 @@ class Outcome:
 # ---------------------------------------------------------------------------
 # Small helpers
 # ---------------------------------------------------------------------------
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _json_hash(obj: Any) -> str:
     text = json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

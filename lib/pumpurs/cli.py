@@ -119,6 +119,21 @@ def _choice(value: str, allowed: tuple[str, ...], option: str) -> str:
     return value
 
 
+def _formats(fmt: str, lang: str) -> None:
+    _choice(fmt, ("table", "json", "csv"), "--format")
+    _choice(lang, ("lv", "en"), "--lang")
+
+
+def _emit(fmt: str, as_json, as_csv, as_table) -> None:
+    """json and csv for machines on stdout; the table for people."""
+    if fmt == "json":
+        print(as_json())
+    elif fmt == "csv":
+        sys.stdout.write(as_csv())
+    else:
+        as_table()
+
+
 def _judged(
     data: Path,
     programme: Path | None,
@@ -167,8 +182,7 @@ def check(
     from . import export, views
 
     try:
-        _choice(fmt, ("table", "json", "csv"), "--format")
-        _choice(lang, ("lv", "en"), "--lang")
+        _formats(fmt, lang)
         j, prog = _judged(data, programme, as_of, partner, municipality)
     except PumpursError as e:
         _fail(e)
@@ -180,12 +194,12 @@ def check(
                 UsageError(f"--rule {', '.join(unknown)}: no such rule; see rules.md for the ids")
             )
         f = f[f["rule"].isin(rule)]
-    if fmt == "json":
-        print(export.findings_json(f, j.as_of, lang))
-    elif fmt == "csv":
-        sys.stdout.write(export.findings_csv(f, lang))
-    else:
-        views.print_findings(out, f, j.as_of, lang, limit)
+    _emit(
+        fmt,
+        lambda: export.findings_json(f, j.as_of, lang),
+        lambda: export.findings_csv(f, lang),
+        lambda: views.print_findings(out, f, j.as_of, lang, limit),
+    )
     raise typer.Exit(1 if (f["severity"] == "error").any() else 0)
 
 
@@ -219,18 +233,17 @@ def totals(
 
     try:
         _choice(by, tuple(BY_KEYS), "--by")
-        _choice(fmt, ("table", "json", "csv"), "--format")
-        _choice(lang, ("lv", "en"), "--lang")
+        _formats(fmt, lang)
         j, _ = _judged(data, programme, as_of, partner, municipality)
     except PumpursError as e:
         _fail(e)
     table = compute(j.ledger, j.partners, by)
-    if fmt == "json":
-        print(export.totals_json(table, j.as_of))
-    elif fmt == "csv":
-        sys.stdout.write(export.totals_csv(table))
-    else:
-        views.print_totals(out, table, j.as_of, lang)
+    _emit(
+        fmt,
+        lambda: export.totals_json(table, j.as_of),
+        lambda: export.totals_csv(table),
+        lambda: views.print_totals(out, table, j.as_of, lang),
+    )
 
 
 @app.command()
@@ -253,20 +266,19 @@ def indicators(
     from .indicators import indicators as compute
 
     try:
-        _choice(fmt, ("table", "json", "csv"), "--format")
-        _choice(lang, ("lv", "en"), "--lang")
+        _formats(fmt, lang)
         j, prog = _judged(data, programme, as_of, partner, municipality)
         frame = compute(
             j.plans, j.ledger, j.partners, j.dataset.outcomes, prog, by=by, per=per, as_of=j.as_of
         )
     except PumpursError as e:
         _fail(e)
-    if fmt == "json":
-        print(export.indicators_json(frame, j.as_of))
-    elif fmt == "csv":
-        sys.stdout.write(export.indicators_csv(frame))
-    else:
-        views.print_indicators(out, frame, j.as_of, lang)
+    _emit(
+        fmt,
+        lambda: export.indicators_json(frame, j.as_of),
+        lambda: export.indicators_csv(frame),
+        lambda: views.print_indicators(out, frame, j.as_of, lang),
+    )
 
 
 from . import cli_run  # noqa: E402  (light: typer and the standard library only)

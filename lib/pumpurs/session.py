@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from .calendar import parse_date
-from .load import Dataset, load_data
+from .load import Dataset, load_data, sha256_file
 from .rules import Judgement, judge
 from .settings import DEFAULT_PROGRAMME, Programme, load_programme, slugify
 
@@ -65,7 +65,7 @@ def file_hash(path: Path) -> str:
     st = Path(path).stat()
     key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
     if key not in _HASHES:
-        _HASHES[key] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        _HASHES[key] = sha256_file(Path(path))
     return _HASHES[key]
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import hashlib
 import json
 import os
 import sys
@@ -324,12 +323,10 @@ class KernelSession:
 # ---------------------------------------------------------------------------
 # One report
 # ---------------------------------------------------------------------------
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+def _sha256(path: Path) -> str:
+    from .load import sha256_file  # one implementation; imported when first needed
+
+    return sha256_file(path)
 
 
 def parameterize(nb: Any, parameters: dict[str, Any], notebook_path: str) -> Any:
@@ -490,7 +487,7 @@ def write_manifest(work: Path, task: dict[str, Any], seconds: float) -> None:
     import datetime as dt
 
     outputs = {
-        p.name: sha256_file(p)
+        p.name: _sha256(p)
         for p in sorted(work.iterdir())
         if p.is_file() and p.name != "manifest.json" and not p.name.startswith(".")
     }
