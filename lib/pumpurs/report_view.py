@@ -81,7 +81,7 @@ FIX = {
     ),
     "DUPLICATE_CLAIM": ("Izņemiet dubultās rindas.", "Remove the repeated rows."),
     "BUDGET_ALLOCATION": (
-        "Grozi līgumu vai samaziniet pieprasījumu.",
+        "Groziet līgumu vai samaziniet pieprasījumu.",
         "Amend the agreement or reduce the claim.",
     ),
     "PLAN_LATE": (

@@ -545,7 +545,7 @@ MESSAGES = {
         "Partner {partner}: eligible spending {amount} exceeds the allocation of {limit} by {at_risk}; "
         "the excess is not ESF-eligible: amend the agreement or reduce the claim.",
         "Partneris {partner}: attiecināmie izdevumi {amount} pārsniedz piešķīrumu {limit} par "
-        "{at_risk}; pārsniegums nav attiecināms: grozi līgumu vai samaziniet pieprasījumu.",
+        "{at_risk}; pārsniegums nav attiecināms: groziet līgumu vai samaziniet pieprasījumu.",
     ),
     "PLAN_LATE": (
         "Plan {plan} for pupil {student} at school {school} was created on {date}, more than {days} "
