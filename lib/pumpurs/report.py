@@ -153,27 +153,14 @@ def municipality_report(
         ["rule", "severity", "findings", "at_risk_cents"]
     ]
 
-    ind = indicators(
-        s.plans,
-        led,
-        partners,
-        j.dataset.outcomes,
-        programme,
-        by="municipality",
-        per="school_year",
-        as_of=j.as_of,
-    )
-    ind_cum = indicators(
-        s.plans,
-        led,
-        partners,
-        j.dataset.outcomes,
-        programme,
-        by="municipality",
-        per="cumulative",
-        as_of=j.as_of,
-    )
-    ind = pd.concat([ind, ind_cum], ignore_index=True)
+    ind = pd.concat(
+        [
+            indicators(s.plans, led, partners, j.dataset.outcomes, programme,
+                       by="municipality", per=per, as_of=j.as_of)
+            for per in ("school_year", "cumulative")
+        ],
+        ignore_index=True,
+    )  # fmt: skip
 
     absorption = t_partner.total.get("absorption")
     counts = {
