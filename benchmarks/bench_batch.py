@@ -58,7 +58,7 @@ def national_data() -> Path:
 
 
 def municipalities() -> list[str]:
-    from pumpurs.settings import load_programme
+    from pumpurs.core.settings import load_programme
 
     return [m.name for m in load_programme().municipalities]
 
@@ -67,7 +67,7 @@ def prepare_cache(data: Path, as_of: str, cache: Path) -> float:
     """Judge once into `cache` (what the naive loop and the floor start from); seconds."""
     code = (
         "import sys, time; t = time.perf_counter()\n"
-        "from pumpurs.session import prepare_slices\n"
+        "from pumpurs.run.session import prepare_slices\n"
         "prepare_slices(sys.argv[1], sys.argv[2])\n"
         "print(time.perf_counter() - t)\n"
     )
@@ -90,7 +90,7 @@ def time_batch(data: Path, period: str, workers: int | None, work: Path) -> dict
     cmd = [
         sys.executable,
         "-c",
-        "import typer; from pumpurs.cli_run import run; typer.run(run)",
+        "import typer; from pumpurs.cli.run import run; typer.run(run)",
         str(data),
         "--all",
         "--period",
@@ -263,7 +263,7 @@ def main() -> None:
     ap.add_argument("--skip-naive", action="store_true")
     args = ap.parse_args()
 
-    from pumpurs.calendar import parse_period
+    from pumpurs.core.calendar import parse_period
 
     data = (args.data or national_data()).resolve()
     period = parse_period(args.period)

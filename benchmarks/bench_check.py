@@ -66,10 +66,10 @@ def _replicate(ds, n: int):
 
 def measure(scale: int) -> dict:
     """In this process: load (not timed), replicate, then time judge + totals."""
-    from pumpurs.load import load_data
-    from pumpurs.rules import judge
-    from pumpurs.settings import load_programme
-    from pumpurs.totals import BY_KEYS, totals
+    from pumpurs.core.rules import judge
+    from pumpurs.core.settings import load_programme
+    from pumpurs.core.totals import BY_KEYS, totals
+    from pumpurs.sources.folder import load_data
 
     programme = load_programme()
     ds = load_data(_national(), programme)

@@ -65,8 +65,8 @@ def synthetic_folder(out: Path, rows: int, seed: int = 1) -> Path:
     import numpy as np
     import pandas as pd
 
-    from pumpurs.contract import CATEGORIES, PUPIL_CATEGORIES, SPECIALIST_ROLES
-    from pumpurs.settings import load_programme
+    from pumpurs.core.contract import CATEGORIES, PUPIL_CATEGORIES, SPECIALIST_ROLES
+    from pumpurs.core.settings import load_programme
 
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
@@ -178,8 +178,8 @@ def synthetic_folder(out: Path, rows: int, seed: int = 1) -> Path:
 # One measurement (runs in a child process)
 # ---------------------------------------------------------------------------
 def measure(folder: Path) -> dict:
-    from pumpurs.load import load_data
-    from pumpurs.settings import load_programme
+    from pumpurs.core.settings import load_programme
+    from pumpurs.sources.folder import load_data
 
     programme = load_programme()
     import pandera.pandas  # noqa: F401  - the import is a one-off cost, not the load's
@@ -255,8 +255,8 @@ FOCUS = (
 
 
 def profile(folder: Path, top: int = 25) -> str:
-    from pumpurs.load import load_data
-    from pumpurs.settings import load_programme
+    from pumpurs.core.settings import load_programme
+    from pumpurs.sources.folder import load_data
 
     programme = load_programme()
     import pandera.pandas  # noqa: F401

@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from pumpurs.settings import Programme, load_programme
+from pumpurs.core.settings import Programme, load_programme
 
 Row = dict[str, Any]
 Tables = dict[str, list[Row]]

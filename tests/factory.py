@@ -6,7 +6,7 @@ import itertools
 
 import pandas as pd
 
-from pumpurs.load import Dataset, load_frames
+from pumpurs.sources.folder import Dataset, load_frames
 
 PARTNERS = [
     {"partner_id": "P1", "name": "Kokneses novads", "kind": "municipality",

@@ -25,9 +25,10 @@ import typer
 from typer.testing import CliRunner
 
 from conftest import valid_tables, write_folder
-from pumpurs import batch, cli_run
-from pumpurs.batch import RunOptions, run_batch
-from pumpurs.errors import InputError, SettingsError, UsageError
+from pumpurs.cli import run as cli_run
+from pumpurs.core.errors import InputError, SettingsError, UsageError
+from pumpurs.run import batch
+from pumpurs.run.batch import RunOptions, run_batch
 
 ROOT = Path(__file__).resolve().parents[1]
 PERIOD = "2020-H2"
@@ -47,8 +48,8 @@ fail = False"""
 SETUP = """import os, time
 from pathlib import Path
 import pandas as pd
-from pumpurs import session
-from pumpurs.render import tables_to_xlsx
+from pumpurs.run import session
+from pumpurs.present.render import tables_to_xlsx
 time.sleep(float(os.environ.get("PUMPURS_TEST_SLEEP", "0")))
 j = session.judgement(data, MUNICIPALITY, as_of or None, programme_path or None)
 if fail:
@@ -313,7 +314,7 @@ def test_parallel_output_equals_sequential(setup):
 # Public: no pupil pseudonym anywhere under reports/
 # ---------------------------------------------------------------------------
 def test_public_batch_leaks_no_pupil_pseudonym(setup):
-    from pumpurs.privacy import assert_no_identifiers
+    from pumpurs.present.privacy import assert_no_identifiers
 
     s = setup
     ids = {r["student_id"] for r in valid_tables()["support_plans"]}
@@ -340,7 +341,7 @@ def no_kernels(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(self: Any) -> Any:
         raise AssertionError("a worker (and its kernel) was started")
 
-    monkeypatch.setattr("pumpurs.worker.WorkerPool.start", refuse)
+    monkeypatch.setattr("pumpurs.run.worker.WorkerPool.start", refuse)
 
 
 @pytest.mark.parametrize(
@@ -430,7 +431,7 @@ def _batch_process(s: dict[str, Path], marker: str, sleep: str = "0") -> subproc
     """The batch in its own process (to be killed), with a marker in its environment."""
     code = (
         "import sys; from pathlib import Path\n"
-        "from pumpurs.batch import RunOptions, run_batch\n"
+        "from pumpurs.run.batch import RunOptions, run_batch\n"
         f"o = RunOptions(data=Path({str(s['data'])!r}), municipalities={EIGHT!r}, "
         f"period={PERIOD!r}, out=Path({str(s['out'])!r}), "
         f"notebooks=Path({str(s['notebooks'])!r}), params=Path({str(s['params'])!r}), "
@@ -546,8 +547,8 @@ def test_end_to_end_with_the_real_notebooks(tmp_path):
     assert "aizkraukles-novads/report.pdf" in index and "overview/report.html" in index
 
     # The real notebooks, public: no pseudonym in any file (the municipalities with data).
-    from pumpurs.load import load_data
-    from pumpurs.privacy import assert_no_identifiers
+    from pumpurs.present.privacy import assert_no_identifiers
+    from pumpurs.sources.folder import load_data
 
     plans = load_data(data).support_plans
     ids = set(plans["student_id"]) | set(plans["plan_id"])
@@ -577,8 +578,8 @@ def test_end_to_end_with_the_real_notebooks(tmp_path):
 def test_index_page_is_sortable_offline_and_formats_money():
     import datetime as dt
 
-    from pumpurs.index_page import Figures, IndexRow, index_html
-    from pumpurs.render import external_resources
+    from pumpurs.present.index_page import Figures, IndexRow, index_html
+    from pumpurs.present.render import external_resources
 
     rows = [
         IndexRow(
@@ -618,8 +619,8 @@ def test_index_page_is_sortable_offline_and_formats_money():
 # ---------------------------------------------------------------------------
 def test_a_public_folder_stays_public_and_keeps_no_pupil_detail(setup):
     s = setup
-    from pumpurs.load import load_data
-    from pumpurs.privacy import assert_no_identifiers
+    from pumpurs.present.privacy import assert_no_identifiers
+    from pumpurs.sources.folder import load_data
 
     plans = load_data(s["data"]).support_plans
     ids = set(plans["student_id"]) | set(plans["plan_id"])
@@ -649,7 +650,7 @@ def test_a_public_folder_stays_public_and_keeps_no_pupil_detail(setup):
     assert not (period_dir / "riga" / "findings.csv").exists()
     manifest = json.loads((period_dir / "riga" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["parameters"]["audience"] == "public"
-    from pumpurs.privacy import assert_no_identifiers
+    from pumpurs.present.privacy import assert_no_identifiers
 
     leaks = {
         str(p): assert_no_identifiers(p.read_bytes(), ids)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pumpurs.calendar import (
+from pumpurs.core.calendar import (
     Period,
     add_months,
     half_year_of_month,
@@ -24,7 +24,7 @@ from pumpurs.calendar import (
     semester_of_month,
     semester_start,
 )
-from pumpurs.errors import UsageError
+from pumpurs.core.errors import UsageError
 
 
 def _s(*values: str, index: list[int] | None = None) -> pd.Series:

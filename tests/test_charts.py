@@ -1,4 +1,4 @@
-"""Report charts (pumpurs.charts): titled, labelled, language-formatted, side-effect free."""
+"""Report charts (pumpurs.present.charts): titled, labelled, language-formatted, side-effect free."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from pumpurs import charts
+from pumpurs.present import charts
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from conftest import snapshot, valid_tables, write_folder
 from pumpurs.cli import app
-from pumpurs.load import load_data
-from pumpurs.settings import DEFAULT_PROGRAMME
+from pumpurs.core.settings import DEFAULT_PROGRAMME
+from pumpurs.sources.folder import load_data
 
 PUMPURS = Path(sys.executable).parent / "pumpurs"
 

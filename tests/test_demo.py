@@ -11,10 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from pumpurs.cli import app
+from pumpurs.core.errors import UsageError
+from pumpurs.core.settings import load_programme
 from pumpurs.demo import ELIG_RULES, FINDINGS_COLUMNS, FINDINGS_FILE, expected_findings, write_demo
-from pumpurs.errors import UsageError
-from pumpurs.load import load_data
-from pumpurs.settings import load_programme
+from pumpurs.sources.folder import load_data
 
 PROG = load_programme()
 ERROR_RULES = (*ELIG_RULES, "DUPLICATE_CLAIM", *(c.rule for c in PROG.caps), "BUDGET_ALLOCATION")
@@ -82,7 +82,7 @@ def test_expected_findings_are_what_the_rules_find_in_the_files(small_ds, findin
 
 def _assert_engine_agrees(ds, findings: pd.DataFrame) -> None:
     """The acceptance check: every line is found, and nothing else is an error."""
-    from pumpurs.rules import judge
+    from pumpurs.core.rules import judge
 
     f = judge(ds, PROG).findings
     cols = ["rule", "partner_id", "entry_ids", "plan_id", "severity"]

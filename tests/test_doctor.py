@@ -7,8 +7,9 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
-from pumpurs import cli_run, doctor
-from pumpurs.doctor import FAIL, OK, WARN, Check
+from pumpurs.cli import run as cli_run
+from pumpurs.run import doctor
+from pumpurs.run.doctor import FAIL, OK, WARN, Check
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 

@@ -1,4 +1,4 @@
-"""Language-aware formatting and labels (pumpurs.fmt)."""
+"""Language-aware formatting and labels (pumpurs.present.fmt)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pumpurs import fmt
-from pumpurs.errors import UsageError
-from pumpurs.fmt import (
+from pumpurs.core.errors import UsageError
+from pumpurs.present import fmt
+from pumpurs.present.fmt import (
     CATEGORIES,
     INDICATORS,
     ROLES,
@@ -127,7 +127,7 @@ def test_every_code_has_both_languages() -> None:
 
 
 def test_labels_cover_the_data_contract_vocabularies() -> None:
-    from pumpurs import contract
+    from pumpurs.core import contract
 
     words = (*contract.CATEGORIES, *contract.SPECIALIST_ROLES, *contract.OUTCOME_STATUSES)
     for key in (*words, "general", "vocational", "vpil", "municipality", "error", "warning"):

@@ -7,8 +7,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from pumpurs.forecast import FORECAST_COLUMNS, SERIES_COLUMNS, forecast, forecast_series
-from pumpurs.settings import Programme
+from pumpurs.core.forecast import FORECAST_COLUMNS, SERIES_COLUMNS, forecast, forecast_series
+from pumpurs.core.settings import Programme
 
 
 def ledger(rows: list[tuple[str, str, int, int]]) -> pd.DataFrame:

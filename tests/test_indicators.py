@@ -8,10 +8,10 @@ import math
 import pandas as pd
 import pytest
 
-from pumpurs.calendar import school_year_of_month
-from pumpurs.errors import UsageError
-from pumpurs.indicators import COLUMNS, INDICATORS, indicators
-from pumpurs.settings import Programme
+from pumpurs.core.calendar import school_year_of_month
+from pumpurs.core.errors import UsageError
+from pumpurs.core.indicators import COLUMNS, INDICATORS, indicators
+from pumpurs.core.settings import Programme
 
 AS_OF = dt.date(2021, 1, 15)
 AIZ, RIGA, JUR = "Aizkraukles novads", "Rīga", "Jūrmala"

@@ -13,8 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import DIALECTS, Tables, valid_tables, write_folder, write_table
-from pumpurs.errors import InputError
-from pumpurs.load import Dataset, find_sources, load_data, read_folder
+from pumpurs.core.errors import InputError
+from pumpurs.sources.folder import Dataset, find_sources, load_data, read_folder
 
 TABLE_NAMES = ("partners", "schools", "support_plans", "expenditures", "outcomes")
 

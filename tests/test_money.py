@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pumpurs.money import (
+from pumpurs.core.money import (
     cents_to_decimal,
     cents_to_float,
     format_eur,

@@ -11,7 +11,7 @@ import papermill as pm
 import pytest
 import yaml
 
-from pumpurs.settings import load_programme
+from pumpurs.core.settings import load_programme
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

@@ -1,4 +1,4 @@
-"""Small-count suppression and public-report checks (pumpurs.privacy)."""
+"""Small-count suppression and public-report checks (pumpurs.present.privacy)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import random
 import pandas as pd
 import pytest
 
-from pumpurs.privacy import (
+from pumpurs.present.privacy import (
     PUPIL_LEVEL_COLUMNS,
     assert_no_identifiers,
     public_findings,
@@ -205,7 +205,7 @@ def test_assert_no_identifiers_finds_whole_tokens() -> None:
 
 
 def test_assert_no_identifiers_reads_xlsx_bytes(tmp_path) -> None:
-    from pumpurs.render import tables_to_xlsx
+    from pumpurs.present.render import tables_to_xlsx
 
     out = tmp_path / "r.xlsx"
     tables_to_xlsx({"t": pd.DataFrame({"student_id": ["a9f3c0"], "n": [1]})}, out)

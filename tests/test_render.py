@@ -1,4 +1,4 @@
-"""Executed notebook -> report.html, report.pdf, report.xlsx (pumpurs.render)."""
+"""Executed notebook -> report.html, report.pdf, report.xlsx (pumpurs.present.render)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from pumpurs import render
-from pumpurs.render import (
+from pumpurs.present import render
+from pumpurs.present.render import (
     RenderError,
     external_resources,
     funding_statement_html,
@@ -52,7 +52,7 @@ def _source_notebook() -> nbformat.NotebookNode:
             "import matplotlib.pyplot as plt\n"
             "import pandas as pd\n"
             "from IPython.display import HTML, Markdown, display\n"
-            "from pumpurs import charts, fmt"
+            "from pumpurs.present import charts, fmt"
         ),
         new_markdown_cell("Skolas: Pērses sākumskola, Bebru pamatskola."),
         new_code_cell('display(Markdown(f"# {municipality}"))'),
@@ -278,7 +278,7 @@ def test_pdf_fetches_nothing_from_outside(tmp_path) -> None:
     from pypdf import PdfReader
 
     png = tmp_path / "local.png"
-    from pumpurs import charts
+    from pumpurs.present import charts
 
     png.write_bytes(
         charts.to_png(charts.bar_by(pd.DataFrame({"a": ["x"], "v": [1]}), "a", ["v"], "lv", "t"))

@@ -17,8 +17,8 @@ from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from pumpurs.cli import app
-from pumpurs.load import load_data
-from pumpurs.render import external_resources
+from pumpurs.present.render import external_resources
+from pumpurs.sources.folder import load_data
 
 PERIOD = "2021-H1"
 AS_OF = "2021-06-30"
@@ -143,7 +143,7 @@ def test_xlsx_totals_equal_the_totals_command(data, internal):
 def test_public_report_names_no_pupil_or_plan(data, public):
     plans = load_data(data).support_plans
     ids = set(plans["student_id"]) | set(plans["plan_id"])
-    from pumpurs.privacy import assert_no_identifiers
+    from pumpurs.present.privacy import assert_no_identifiers
 
     leaks = {
         p.name: assert_no_identifiers(p.read_bytes(), ids) for p in public.iterdir() if p.is_file()

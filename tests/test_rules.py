@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from factory import PARTNERS, entry, plan, world
-from pumpurs.rules import judge
-from pumpurs.settings import load_programme
+from pumpurs.core.rules import judge
+from pumpurs.core.settings import load_programme
 
 PROGRAMME = load_programme()
 
@@ -413,7 +413,7 @@ def test_money_is_conserved_and_order_does_not_matter(rows, seed):
 # --- the national demo: every injected breach found, nothing else ------------------------
 def test_national_demo_findings_are_exactly_the_injected_breaches(tmp_path):
     from pumpurs.demo import write_demo
-    from pumpurs.load import load_data
+    from pumpurs.sources.folder import load_data
 
     folder = tmp_path / "national"
     write_demo(folder, scale="national", seed=1)

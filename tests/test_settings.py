@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pumpurs.errors import SettingsError, UsageError
-from pumpurs.settings import DEFAULT_PROGRAMME, Programme, fold, load_programme, slugify
+from pumpurs.core.errors import SettingsError, UsageError
+from pumpurs.core.settings import DEFAULT_PROGRAMME, Programme, fold, load_programme, slugify
 
 SHIPPED = DEFAULT_PROGRAMME.read_text(encoding="utf-8")
 

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pumpurs.calendar import half_year_of_month, school_year_of_month, semester_of_month
-from pumpurs.errors import UsageError
-from pumpurs.money import share_half_up
-from pumpurs.totals import BY_KEYS, MONEY_COLUMNS, TotalsTable, totals
+from pumpurs.core.calendar import half_year_of_month, school_year_of_month, semester_of_month
+from pumpurs.core.errors import UsageError
+from pumpurs.core.money import share_half_up
+from pumpurs.core.totals import BY_KEYS, MONEY_COLUMNS, TotalsTable, totals
 
 PARTNERS = pd.DataFrame(
     {

@@ -21,9 +21,9 @@ from typer.testing import CliRunner
 
 from conftest import Tables, snapshot, valid_tables, write_folder, write_table
 from pumpurs.cli import app
-from pumpurs.errors import InputError, Problem
-from pumpurs.load import load_data
-from pumpurs.validate import parse_date, parse_money, parse_month
+from pumpurs.core.errors import InputError, Problem
+from pumpurs.core.validate import parse_date, parse_money, parse_month
+from pumpurs.sources.folder import load_data
 
 MONEY_HINT = "is not an amount in EUR (expected e.g. 12,50 or 12.50)"
 DATE_HINT = "is not a date (expected DD.MM.YYYY or YYYY-MM-DD, e.g. 22.11.2019)"

@@ -13,8 +13,8 @@ from typing import Any
 import nbformat
 import pytest
 
-from pumpurs import worker
-from pumpurs.worker import KernelSession, Worker, WorkerPool
+from pumpurs.run import worker
+from pumpurs.run.worker import KernelSession, Worker, WorkerPool
 
 
 def notebook(path: Path, *sources: str, params: str = 'name = "x"') -> Path:
@@ -52,7 +52,7 @@ def task(tmp: Path, nb: Path, rid: str, **params: Any) -> dict[str, Any]:
 
 def test_skip_rfc3987_syntax_keeps_jsonschema_working():
     code = (
-        "from pumpurs.worker import skip_rfc3987_syntax\n"
+        "from pumpurs.run.worker import skip_rfc3987_syntax\n"
         "skip_rfc3987_syntax()\n"
         "import sys, nbformat, jsonschema\n"
         "assert sys.modules['rfc3987_syntax'] is None\n"
@@ -68,13 +68,13 @@ def test_skip_rfc3987_syntax_keeps_jsonschema_working():
 def test_notebook_imports_finds_what_to_warm(tmp_path):
     nb = notebook(
         tmp_path / "a.ipynb",
-        "%matplotlib inline\nimport pandas as pd\nfrom pumpurs.session import judgement",
+        "%matplotlib inline\nimport pandas as pd\nfrom pumpurs.run.session import judgement",
         "from . import nothing\nimport os.path, json",
         "this is not python",
     )
     assert worker.notebook_imports([nb]) == [
         "pandas",
-        "pumpurs.session",
+        "pumpurs.run.session",
         "os.path",
         "json",
     ]

@@ -1,0 +1,62 @@
+"""The project's error hierarchy: each error says the thing, the bad value and the fix.
+
+Commands map them to exit statuses: `InputError` and `SettingsError` and `UsageError`
+are the user's to fix (exit 2, nothing written); anything else is a bug.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the input, as the user sees it in their file."""
+
+    file: str
+    row: int | None  # as in Excel: the header is row 1; None for the file as a whole
+    column: str | None
+    value: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f" row {self.row}"
+        if self.column:
+            where += f", column {self.column}" if self.row is not None else f" column {self.column}"
+        if self.value is None:
+            return f"{where}: {self.message}"
+        return f'{where}: "{self.value}" {self.message}'
+
+
+class PumpursError(Exception):
+    """Base of every error the user can act on."""
+
+    exit_code = 2
+
+
+class UsageError(PumpursError):
+    """The command was called wrongly (unknown municipality, bad date, ...)."""
+
+
+class SettingsError(PumpursError):
+    """`programme.yaml` or a municipality's params file is wrong."""
+
+
+class InputError(PumpursError):
+    """The data folder breaks the data contract; carries every problem found."""
+
+    def __init__(self, problems: list[Problem], max_shown: int | None = None):
+        self.problems = sorted(set(problems), key=_problem_order)
+        shown = self.problems if max_shown is None else self.problems[:max_shown]
+        lines = [str(p) for p in shown]
+        if len(shown) < len(self.problems):
+            lines.append(f"... and {len(self.problems) - len(shown)} more")
+        n = len(self.problems)
+        head = f"The data has {n} problem{'s' if n != 1 else ''}; nothing was computed or written:"
+        super().__init__("\n".join([head, *lines]))
+
+
+def _problem_order(p: Problem) -> tuple:
+    return (p.file, p.row if p.row is not None else 0, p.column or "", p.value or "", p.message)

@@ -1,0 +1,478 @@
+"""Validation: turn raw text tables into typed ones, collecting every problem at once.
+
+Parsing (text -> dates, cents, months) is vectorised here; the declarative single-table
+checks (vocabularies, uniqueness, ranges) are a pandera schema; what pandera cannot say
+(conditional fields per category, references between tables) follows as plain code.
+Each problem names file, row, column, value and what was expected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pumpurs.core.contract import (
+    CATEGORIES,
+    KEYS,
+    MONEY_COLUMNS,
+    OPTIONAL_TABLES,
+    PARTNER_CATEGORIES,
+    PUPIL_CATEGORIES,
+    TABLES,
+    Col,
+)
+from pumpurs.core.dataset import Dataset, RawTable
+from pumpurs.core.errors import InputError, Problem
+from pumpurs.core.settings import Programme
+
+MONEY_HINT = "is not an amount in EUR (expected e.g. 12,50 or 12.50)"
+DATE_HINT = "is not a date (expected DD.MM.YYYY or YYYY-MM-DD, e.g. 22.11.2019)"
+
+
+@dataclass
+class _Bad:
+    """A column's failing rows: a boolean mask and the sentence for them."""
+
+    mask: np.ndarray
+    message: str
+
+
+# ---------------------------------------------------------------------------
+# Vectorised parsers: each returns (values, [_Bad, ...])
+# ---------------------------------------------------------------------------
+def parse_money(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
+    clean = s.str.replace(r"^(?:€|EUR)\s*|\s*(?:€|EUR)$", "", regex=True, case=False)
+    # a space or no-break space is dropped only as a thousands separator (before 3 digits)
+    clean = clean.str.replace(r"(?<=\d)[ \u00a0](?=\d{3}(?:\D|$))", "", regex=True)
+    parts = clean.str.extract(r"^(?P<sign>[+-]?)(?P<whole>\d{1,15})(?:[.,](?P<frac>\d+))?$")
+    ok = parts["whole"].notna().to_numpy()
+    frac = parts["frac"].fillna("")
+    too_precise = ok & (frac.str.len() > 2).to_numpy()
+    good = ok & ~too_precise
+    cents = np.zeros(len(s), dtype=np.int64)
+    if good.any():
+        whole = parts.loc[good, "whole"].astype("int64").to_numpy()
+        f = frac[good].str.ljust(2, "0").replace("", "00").astype("int64").to_numpy()
+        sign = np.where(parts.loc[good, "sign"].to_numpy() == "-", -1, 1)
+        cents[good] = sign * (whole * 100 + f)
+    values = pd.Series(cents, index=s.index).astype("Int64").where(good, pd.NA)
+    return values, [
+        _Bad(~ok, MONEY_HINT),
+        _Bad(too_precise, "has more than two decimals (expected cents at most, e.g. 12,50)"),
+    ]
+
+
+def parse_date(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
+    iso = s.str.extract(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+    lv = s.str.extract(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+    y = iso[0].fillna(lv[2])
+    m = iso[1].fillna(lv[1])
+    d = iso[2].fillna(lv[0])
+    shaped = y.notna().to_numpy()
+    parts = pd.DataFrame(
+        {
+            "year": pd.to_numeric(y, errors="coerce"),
+            "month": pd.to_numeric(m, errors="coerce"),
+            "day": pd.to_numeric(d, errors="coerce"),
+        }
+    )
+    parts.loc[~parts["year"].between(1900, 2200), "year"] = np.nan  # datetime64[ns] range
+    values = pd.to_datetime(parts, errors="coerce").astype("datetime64[ns]")
+    unreal = shaped & values.isna().to_numpy()
+    return values, [
+        _Bad(~shaped, DATE_HINT),
+        _Bad(unreal, "is not a real date (no such day in the calendar)"),
+    ]
+
+
+def parse_month(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
+    iso = s.str.extract(r"^(\d{4})-(\d{1,2})(?:-01)?$")
+    lv = s.str.extract(r"^(?:01\.)?(\d{1,2})\.(\d{4})$")
+    y = iso[0].fillna(lv[1])
+    m = pd.to_numeric(iso[1].fillna(lv[0]), errors="coerce")
+    ok = (y.notna() & m.between(1, 12)).to_numpy()
+    out = y.fillna("0000") + "-" + m.fillna(0).astype("int64").astype(str).str.zfill(2)
+    return out.where(ok, ""), [_Bad(~ok, "is not a month (expected YYYY-MM, e.g. 2020-03)")]
+
+
+def parse_int(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
+    m = s.str.extract(r"^(\d{1,9})(?:\.0+)?$")[0]
+    ok = m.notna().to_numpy()
+    return pd.to_numeric(m, errors="coerce").astype("Int64"), [
+        _Bad(~ok, "is not a whole number (expected e.g. 7)")
+    ]
+
+
+def parse_number(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
+    t = s.str.replace(",", ".", regex=False)
+    ok_shape = t.str.fullmatch(r"\d+(\.\d+)?").fillna(False).to_numpy()
+    values = pd.to_numeric(t.where(ok_shape, None), errors="coerce").astype("float64")
+    return values, [_Bad(~ok_shape, "is not a number (expected e.g. 1,5 or 1.5)")]
+
+
+def _years(s: pd.Series, pattern: str, hint: str) -> tuple[pd.Series, list[_Bad]]:
+    parts = s.str.extract(pattern)
+    shaped = parts[0].notna().to_numpy()
+    y1 = pd.to_numeric(parts[0], errors="coerce")
+    y2 = pd.to_numeric(parts[1], errors="coerce")
+    consecutive = (y2 == y1 + 1).to_numpy()
+    return s.where(shaped & consecutive, ""), [
+        _Bad(~shaped, f"is not {hint}"),
+        _Bad(
+            shaped & ~consecutive,
+            "has years that do not follow each other (expected e.g. 2019/2020)",
+        ),
+    ]
+
+
+def parse_semester(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
+    return _years(
+        s, r"^(\d{4})/(\d{4})-[12]$", "a semester (expected e.g. 2019/2020-1 or 2019/2020-2)"
+    )
+
+
+def parse_school_year(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
+    return _years(s, r"^(\d{4})/(\d{4})$", "a school year (expected e.g. 2019/2020)")
+
+
+def parse_enum(col: Col) -> Callable[[pd.Series], tuple[pd.Series, list[_Bad]]]:
+    def parse(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
+        low = s.str.lower()
+        ok = low.isin(col.choices).to_numpy()
+        return low, [_Bad(~ok, f"is not one of: {', '.join(col.choices)}")]
+
+    return parse
+
+
+Parser = Callable[[pd.Series], tuple[pd.Series, list[_Bad]]]
+
+
+def on_distinct(parse: Parser) -> Parser:
+    """Parse each distinct text once and map back: a ledger repeats its dates and months."""
+
+    def wrapped(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
+        codes, uniques = pd.factorize(s, use_na_sentinel=False)
+        values, bads = parse(pd.Series(uniques, dtype=s.dtype))
+        out = values.iloc[codes]
+        out.index = s.index
+        return out, [_Bad(np.asarray(b.mask, dtype=bool)[codes], b.message) for b in bads]
+
+    return wrapped
+
+
+PARSERS: dict[str, Parser] = {
+    "money": parse_money,
+    "date": parse_date,
+    "month": parse_month,
+    "int": parse_int,
+    "number": parse_number,
+    "semester": parse_semester,
+    "school_year": parse_school_year,
+}
+
+
+# ---------------------------------------------------------------------------
+# One table
+# ---------------------------------------------------------------------------
+class _Collector:
+    def __init__(self, raw: RawTable):
+        self.raw = raw
+        self.file = raw.source.label
+        self.rows = raw.frame["_row"].to_numpy()
+        self.problems: list[Problem] = []
+
+    def add(
+        self, mask: np.ndarray, column: str, message: str, values: pd.Series | None = None
+    ) -> None:
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        shown = (values if values is not None else self.raw.frame[column]).to_numpy()[mask]
+        for row, value in zip(self.rows[mask], shown, strict=True):
+            text = None if value is None or (isinstance(value, str) and value == "") else str(value)
+            self.problems.append(Problem(self.file, int(row), column, text, message))
+
+
+def _typed_table(name: str, raw: RawTable) -> tuple[pd.DataFrame | None, _Collector]:
+    out = _Collector(raw)
+    frame = raw.frame
+    missing = [c.name for c in TABLES[name] if c.name not in frame.columns]
+    contract = {c.name for c in TABLES[name]}
+    dupes = sorted({c for c in frame.columns if c in contract and list(frame.columns).count(c) > 1})
+    for c in dupes:
+        out.problems.append(Problem(out.file, 1, c, None, "this column appears twice; keep one"))
+    for c in missing:
+        out.problems.append(
+            Problem(
+                out.file, 1, c, None, f"column is missing; add a column named {c} to the header row"
+            )
+        )
+    if missing or dupes:
+        return None, out
+    frame = frame.loc[:, ~frame.columns.duplicated()]  # repeated extra columns are ignored
+    typed = pd.DataFrame(index=frame.index)
+    for col in TABLES[name]:
+        text = frame[col.name].astype(str).str.strip()
+        empty = (text == "").to_numpy()
+        if col.nonempty:
+            out.add(empty, col.name, "missing; every row needs a value here", text)
+        if col.kind in ("id", "text"):
+            typed[col.name] = text
+            continue
+        parser = on_distinct(parse_enum(col) if col.kind == "enum" else PARSERS[col.kind])
+        values, bads = parser(text)
+        for bad in bads:
+            out.add(bad.mask & ~empty, col.name, bad.message, text)
+        typed[MONEY_COLUMNS.get(col.name, col.name)] = values.where(
+            ~empty, _empty_value(col.kind, values)
+        )
+    typed["_row"] = out.rows
+    return typed, out
+
+
+def _empty_value(kind: str, values: pd.Series):
+    if kind in ("money", "int"):
+        return pd.NA
+    if kind == "number":
+        return np.nan
+    if kind == "date":
+        return pd.NaT
+    return ""
+
+
+def _pandera_checks(name: str, typed: pd.DataFrame, out: _Collector) -> None:
+    """The declarative single-table rules, as a pandera schema run lazily."""
+    import pandera.pandas as pa
+
+    rules: dict[str, list[tuple[pa.Check, str]]] = {
+        "partners": [
+            (
+                "allocation_cents",
+                pa.Check.ge(0),
+                "must not be negative (the partner's budget, e.g. 120000,00)",
+            ),
+        ],
+        "schools": [("round", pa.Check.ge(1), "is not a round number (expected 1, 2, 3 ...)")],
+        "expenditures": [
+            (
+                "amount_cents",
+                pa.Check.gt(0),
+                "must be more than 0; corrections are made by fixing the source rows, not by negative rows",
+            ),
+            (
+                "hours",
+                pa.Check(lambda s: s.isna() | (s > 0), element_wise=False),
+                "must be more than 0 hours",
+            ),
+        ],
+    }.get(name, [])
+    columns: dict[str, pa.Column] = {}
+    messages: dict[tuple[str, int], str] = {}
+    for column, check, message in rules:
+        col = columns.setdefault(column, pa.Column(checks=[], nullable=True))
+        messages[(column, len(col.checks))] = message
+        col.checks.append(check)
+    key = KEYS.get(name)
+    if key:
+        columns[key] = pa.Column(unique=True, checks=columns.get(key, pa.Column()).checks)
+    if not columns:
+        return
+    schema = pa.DataFrameSchema(columns, strict=False)
+    try:
+        schema.validate(typed, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        fc = err.failure_cases
+        pos = typed.index.get_indexer(fc["index"]) if len(fc) else []
+        for (column, number, check), idx in zip(
+            fc[["column", "check_number", "check"]].itertuples(index=False), pos, strict=True
+        ):
+            if idx < 0:
+                continue
+            if check == "field_uniqueness":
+                continue  # reported below with the other row's number
+            mask = np.zeros(len(typed), dtype=bool)
+            mask[idx] = True
+            raw_col = {v: k for k, v in MONEY_COLUMNS.items()}.get(column, column)
+            out.add(mask, raw_col, messages.get((column, int(number)), str(check)))
+        if key and (fc["check"] == "field_uniqueness").any():
+            _duplicates(typed, key, out)
+
+
+def _duplicates(typed: pd.DataFrame, key: str, out: _Collector) -> None:
+    ids = typed[key]
+    dup = ids.duplicated(keep=False) & (ids != "")
+    first_row = typed.loc[dup].groupby(key)["_row"].transform("min")
+    later = dup.copy()
+    later.loc[dup] = typed.loc[dup, "_row"] != first_row
+    for idx in np.flatnonzero(later.to_numpy()):
+        mask = np.zeros(len(typed), dtype=bool)
+        mask[idx] = True
+        other = int(first_row.loc[typed.index[idx]])
+        out.add(
+            mask, key, f"appears more than once (first in row {other}); each {key} must be unique"
+        )
+
+
+# ---------------------------------------------------------------------------
+# Rules between columns and tables
+# ---------------------------------------------------------------------------
+def _references(
+    typed: pd.DataFrame,
+    column: str,
+    target: pd.DataFrame | None,
+    target_file: str,
+    out: _Collector,
+    what: str,
+) -> None:
+    if target is None:
+        return
+    key = column
+    given = typed[column] != ""
+    unknown = given & ~typed[column].isin(target[key])
+    out.add(unknown.to_numpy(), column, f"is not a {what} listed in {target_file}")
+
+
+def _expenditure_fields(typed: pd.DataFrame, out: _Collector) -> None:
+    cat = typed["category"]
+    pupil = cat.isin(PUPIL_CATEGORIES)
+    partner = cat.isin(PARTNER_CATEGORIES)
+    consult = cat == "consultation"
+    known = cat.isin(CATEGORIES)  # an unknown category is one problem, not three
+    has = {c: (typed[c] != "") for c in ("student_id", "specialist_role", "ngo_project_id")}
+    has["hours"] = typed["hours"].notna()
+    raw = out.raw.frame
+    for c in ("student_id",):
+        out.add(
+            (pupil & ~has[c]).to_numpy(),
+            c,
+            "missing; this category is paid per pupil, give the pupil's student_id",
+        )
+        out.add(
+            (partner & has[c]).to_numpy(), c, "must be empty: this category is not paid per pupil"
+        )
+    for c, need in (
+        ("specialist_role", "the specialist's role"),
+        ("hours", "the hours of consultation"),
+    ):
+        out.add(
+            (consult & ~has[c] & (raw[c].str.strip() == "")).to_numpy(),
+            c,
+            f"missing; a consultation needs {need}",
+        )
+        out.add(
+            (~consult & has[c] & known).to_numpy(),
+            c,
+            "must be empty: only consultations have it",
+        )
+    out.add(
+        (cat.eq("ngo_project") & ~has["ngo_project_id"]).to_numpy(),
+        "ngo_project_id",
+        "missing; an ngo_project row needs the project's id",
+    )
+    out.add(
+        (cat.ne("ngo_project") & known & has["ngo_project_id"]).to_numpy(),
+        "ngo_project_id",
+        "must be empty: only ngo_project rows have it",
+    )
+
+
+def _grades(typed: pd.DataFrame, out: _Collector) -> None:
+    grade = typed["grade"]
+    general = (typed["level"] == "general") & grade.notna() & ~grade.between(1, 12)
+    vocational = (typed["level"] == "vocational") & grade.notna() & ~grade.between(1, 4)
+    out.add(
+        general.fillna(False).to_numpy(),
+        "grade",
+        "is not a grade of general education (expected 1 to 12)",
+    )
+    out.add(
+        vocational.fillna(False).to_numpy(),
+        "grade",
+        "is not a year of vocational education (expected 1 to 4)",
+    )
+
+
+def _municipalities(typed: pd.DataFrame, programme: Programme, out: _Collector) -> None:
+    found = typed["municipality"].map(lambda t: programme.find_municipality(t) if t else None)
+    unknown = found.isna() & (typed["municipality"] != "")
+    out.add(
+        unknown.to_numpy(),
+        "municipality",
+        "is not one of the 43 current municipalities (expected a name such as Aizkraukles novads "
+        "or Rīga, or an ISO code such as LV-002)",
+    )
+    typed["municipality"] = found.map(lambda m: m.name if m is not None else "").astype(str)
+    typed["municipality_code"] = found.map(lambda m: m.code if m is not None else "").astype(str)
+
+
+# ---------------------------------------------------------------------------
+def validate_tables(
+    raws: dict[str, RawTable], programme: Programme, folder: Path, problems: list[Problem]
+) -> Dataset:
+    problems = list(problems)
+    typed: dict[str, pd.DataFrame | None] = {}
+    collectors: dict[str, _Collector] = {}
+    for name in TABLES:
+        if name not in raws:
+            typed[name] = None
+            continue
+        frame, out = _typed_table(name, raws[name])
+        typed[name], collectors[name] = frame, out
+        if frame is not None:
+            _pandera_checks(name, frame, out)
+
+    def label(name: str) -> str:
+        return raws[name].source.label if name in raws else f"{name}.csv"
+
+    if typed.get("partners") is not None:
+        _municipalities(typed["partners"], programme, collectors["partners"])
+    if typed.get("schools") is not None:
+        _references(
+            typed["schools"],
+            "partner_id",
+            typed.get("partners"),
+            label("partners"),
+            collectors["schools"],
+            "partner",
+        )
+    if typed.get("support_plans") is not None:
+        _references(
+            typed["support_plans"],
+            "school_id",
+            typed.get("schools"),
+            label("schools"),
+            collectors["support_plans"],
+            "school",
+        )
+        _grades(typed["support_plans"], collectors["support_plans"])
+    if typed.get("expenditures") is not None:
+        e, out = typed["expenditures"], collectors["expenditures"]
+        _references(e, "partner_id", typed.get("partners"), label("partners"), out, "partner")
+        _references(e, "school_id", typed.get("schools"), label("schools"), out, "school")
+        _expenditure_fields(e, out)
+    for out in collectors.values():
+        problems.extend(out.problems)
+    if problems:
+        raise InputError(problems)
+    tables = {}
+    for name in TABLES:
+        frame = typed.get(name)
+        if frame is None and name in OPTIONAL_TABLES:
+            frame = empty_table(name)
+        frame = frame.reset_index(drop=True)
+        for c in frame.columns:
+            if str(frame[c].dtype) == "Int64":
+                frame[c] = frame[c].fillna(0).astype("int64")
+        tables[name] = frame
+    return Dataset(**tables, sources={n: r.source for n, r in raws.items()}, folder=folder)
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {c.name: pd.Series([], dtype=str) for c in TABLES[name]}
+        | {"_row": pd.Series([], dtype="int64")}
+    )

@@ -1,0 +1,255 @@
+"""`reports/<period>/index.html`: the batch's front page, one line per municipality.
+
+Each line has the report's status (a failed one in red, with the reason and its kept
+notebook), key figures that do not depend on the notebooks (computed from the judged
+slice: eligible, at risk, absorption, error findings) and links to the files. Headers
+sort the table when clicked (a few lines of inline JavaScript; the page loads nothing
+from anywhere, so it opens offline from a file share or a USB stick).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from dataclasses import dataclass, field
+from typing import Any
+
+from pumpurs.core.money import format_eur
+from pumpurs.present.fmt import check_lang, fmt_date, fmt_int, fmt_pct
+
+TEXT = {
+    "title": ("PuMPuRS pārskati", "PuMPuRS reports"),
+    "period": ("Periods", "Period"),
+    "as_of": ("Datums", "As of"),
+    "audience": ("Auditorija", "Audience"),
+    "internal": ("iekšējā", "internal"),
+    "public": ("publiska", "public"),
+    "municipality": ("Pašvaldība", "Municipality"),
+    "code": ("Kods", "Code"),
+    "status": ("Statuss", "Status"),
+    "eligible": ("Attiecināmie izdevumi", "Eligible"),
+    "at_risk": ("Riskam pakļautie", "At risk"),
+    "absorption": ("Apguve", "Absorption"),
+    "errors": ("Kļūdas", "Errors"),
+    "files": ("Faili", "Files"),
+    "rendered": ("Sagatavots", "Rendered"),
+    "ok": ("gatavs", "ready"),
+    "failed": ("neizdevās", "failed"),
+    "missing": ("nav sagatavots", "not rendered"),
+    "failed_nb": ("kļūdainā burtnīca", "failed notebook"),
+    "previous": ("iepriekšējais pārskats", "previous report"),
+    "overview": ("Valsts kopsavilkums", "National overview"),
+    "summary": (
+        "{ok} no {n} pārskatiem gatavi, {failed} neizdevās, {missing} nav sagatavoti.",
+        "{ok} of {n} reports ready, {failed} failed, {missing} not rendered.",
+    ),
+    "sort_hint": (
+        "Klikšķiniet uz kolonnas virsraksta, lai kārtotu.",
+        "Click a column header to sort.",
+    ),
+    "figures_note": (
+        "Summas un kļūdu skaits aprēķināti no datiem (līdz {as_of}) neatkarīgi no pārskatu "
+        "burtnīcām; riskam pakļautie = neattiecināmie + virs piešķīruma.",
+        "Amounts and error counts are computed from the data (up to {as_of}) independently "
+        "of the report notebooks; at risk = ineligible + over allocation.",
+    ),
+}
+
+
+def t(key: str, lang: str) -> str:
+    return TEXT[key][0 if lang == "lv" else 1]
+
+
+@dataclass
+class Figures:
+    """The notebook-independent numbers of one line (money in cents)."""
+
+    eligible_cents: int
+    at_risk_cents: int
+    absorption: float | None
+    errors: int
+
+
+@dataclass
+class IndexRow:
+    id: str
+    name: str
+    code: str
+    status: str  # ok | failed | missing
+    figures: Figures
+    error: str = ""
+    failed_notebook: str = ""
+    links: dict[str, str] = field(default_factory=dict)  # label -> relative href
+    rendered: str = ""  # ISO time the report was made
+
+
+def key_figures(judgement: Any) -> Figures:
+    """Eligible, at risk, absorption and error findings of a (scoped) judgement."""
+    from pumpurs.core.totals import totals
+
+    total = totals(judgement.ledger, judgement.partners, "partner").total
+    absorption = total.get("absorption")
+    findings = judgement.findings
+    return Figures(
+        eligible_cents=int(total["eligible_cents"]),
+        at_risk_cents=int(total["ineligible_cents"]) + int(total["over_allocation_cents"]),
+        absorption=None if absorption is None else float(absorption),
+        errors=int((findings["severity"] == "error").sum()) if len(findings) else 0,
+    )
+
+
+_STATUS_ORDER = {"failed": 0, "missing": 1, "ok": 2}
+
+_CSS = """
+body{font-family:"DejaVu Sans","Liberation Sans",Arial,sans-serif;margin:2em;color:#202124}
+h1{font-size:1.5em;margin:0 0 .3em}
+p.meta{color:#5f6368;margin:.2em 0}
+table{border-collapse:collapse;margin-top:1em;font-size:.92em}
+th,td{padding:.35em .7em;border-bottom:1px solid #dadce0;text-align:left;vertical-align:top}
+th{background:#eef1f5;cursor:pointer;user-select:none;white-space:nowrap}
+th[aria-sort=ascending]::after{content:" \\25B2"}
+th[aria-sort=descending]::after{content:" \\25BC"}
+td.num,th.num{text-align:right;white-space:nowrap}
+tr.failed td{background:#fce8e6}
+.st{font-weight:bold;white-space:nowrap}
+.st-ok{color:#188038}.st-failed{color:#c5221f}.st-missing{color:#80868b}
+.err{color:#c5221f;font-size:.88em;max-width:36em}
+tfoot td{font-weight:bold;border-top:2px solid #5f6368}
+a{color:#1a73e8}
+"""
+
+_JS = """
+(function(){
+  var table=document.getElementById('reports');
+  var heads=table.tHead.rows[0].cells;
+  function key(row,i,num){var c=row.cells[i];var v=c.getAttribute('data-sort');
+    if(v===null){v=c.textContent.trim();}
+    if(num){var x=parseFloat(v);return isNaN(x)?-Infinity:x;}return v.toLowerCase();}
+  for(var i=0;i<heads.length;i++){(function(i){
+    var th=heads[i];
+    th.addEventListener('click',function(){
+      var num=th.classList.contains('num');
+      var asc=th.getAttribute('aria-sort')!=='ascending';
+      for(var j=0;j<heads.length;j++){heads[j].removeAttribute('aria-sort');}
+      th.setAttribute('aria-sort',asc?'ascending':'descending');
+      var body=table.tBodies[0];var rows=Array.prototype.slice.call(body.rows);
+      rows.sort(function(a,b){var x=key(a,i,num),y=key(b,i,num);
+        var r=num?(x-y):x.localeCompare(y,document.documentElement.lang);
+        return asc?r:-r;});
+      rows.forEach(function(r){body.appendChild(r);});
+    });
+    th.setAttribute('tabindex','0');
+    th.addEventListener('keydown',function(e){if(e.key==='Enter'){th.click();}});
+  })(i);}
+})();
+"""
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _when(iso: str, lang: str) -> str:
+    if not iso:
+        return ""
+    try:
+        stamp = dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{fmt_date(stamp.date(), lang)} {stamp:%H:%M}"
+
+
+def _row_html(row: IndexRow, lang: str, tag: str = "td") -> str:
+    f = row.figures
+    status_cell = (
+        f'<span class="st st-{_e(row.status)}">{_e(t(row.status, lang))}</span>'
+        if row.status in _STATUS_ORDER
+        else _e(row.status)
+    )
+    if row.status == "failed":
+        status_cell += f'<div class="err">{_e(row.error)}</div>'
+        if row.failed_notebook:
+            status_cell += (
+                f'<div><a href="{_e(row.failed_notebook)}">{t("failed_nb", lang)}</a></div>'
+            )
+    links = " · ".join(f'<a href="{_e(href)}">{_e(label)}</a>' for label, href in row.links.items())
+    if links and row.status == "failed":
+        links = f"{t('previous', lang)}: {links}"
+    absorption = "" if f.absorption is None else f"{f.absorption:.6f}"
+    cells = [
+        f'<{tag} data-sort="{_e(row.name)}">{_e(row.name)}</{tag}>',
+        f"<{tag}>{_e(row.code)}</{tag}>",
+        f'<{tag} data-sort="{_STATUS_ORDER.get(row.status, 3)}">{status_cell}</{tag}>',
+        f'<{tag} class="num" data-sort="{f.eligible_cents}">'
+        f"{_e(format_eur(f.eligible_cents, lang))}</{tag}>",
+        f'<{tag} class="num" data-sort="{f.at_risk_cents}">'
+        f"{_e(format_eur(f.at_risk_cents, lang))}</{tag}>",
+        f'<{tag} class="num" data-sort="{absorption}">{_e(fmt_pct(f.absorption, lang))}</{tag}>',
+        f'<{tag} class="num" data-sort="{f.errors}">{_e(fmt_int(f.errors, lang))}</{tag}>',
+        f"<{tag}>{links}</{tag}>",
+        f'<{tag} data-sort="{_e(row.rendered)}">{_e(_when(row.rendered, lang))}</{tag}>',
+    ]
+    cls = f' class="{_e(row.status)}"'
+    return f'<tr id="{_e(row.id)}"{cls}>' + "".join(cells) + "</tr>"
+
+
+def index_html(
+    rows: list[IndexRow],
+    overview: IndexRow | None,
+    period: str,
+    as_of: dt.date,
+    lang: str = "lv",
+    audience: str = "internal",
+) -> str:
+    """The whole page: a header, the sortable table (the overview as its foot), a note."""
+    check_lang(lang)
+    counts = {k: sum(1 for r in rows if r.status == k) for k in _STATUS_ORDER}
+    heads = [
+        ("municipality", ""),
+        ("code", ""),
+        ("status", ""),
+        ("eligible", "num"),
+        ("at_risk", "num"),
+        ("absorption", "num"),
+        ("errors", "num"),
+        ("files", ""),
+        ("rendered", ""),
+    ]
+    head_html = "".join(
+        f'<th scope="col"{f" class={chr(34)}{c}{chr(34)}" if c else ""}>{_e(t(k, lang))}</th>'
+        for k, c in heads
+    )
+    body = "\n".join(_row_html(r, lang) for r in rows)
+    foot = ""
+    if overview is not None:
+        ov = IndexRow(**{**overview.__dict__, "name": t("overview", lang)})
+        foot = f"<tfoot>{_row_html(ov, lang)}</tfoot>"
+    summary = t("summary", lang).format(
+        ok=counts["ok"], n=len(rows), failed=counts["failed"], missing=counts["missing"]
+    )
+    note = t("figures_note", lang).format(as_of=fmt_date(as_of, lang))
+    return f"""<!DOCTYPE html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{_e(t("title", lang))} {_e(period)}</title>
+<style>{_CSS}</style>
+</head>
+<body>
+<h1>{_e(t("title", lang))} · {_e(period)}</h1>
+<p class="meta">{_e(t("as_of", lang))}: {_e(fmt_date(as_of, lang))} · \
+{_e(t("audience", lang))}: {_e(t(audience, lang))}</p>
+<p class="meta">{_e(summary)} {_e(t("sort_hint", lang))}</p>
+<table id="reports">
+<thead><tr>{head_html}</tr></thead>
+<tbody>
+{body}
+</tbody>
+{foot}
+</table>
+<p class="meta">{_e(note)}</p>
+<script>{_JS}</script>
+</body>
+</html>
+"""

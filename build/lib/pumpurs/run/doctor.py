@@ -1,0 +1,230 @@
+"""`pumpurs doctor`: check the report toolchain before a scheduled batch runs into it.
+
+A cron batch that fails at 3 a.m. on a missing font or a broken kernel helps nobody;
+`pumpurs doctor && pumpurs run ...` fails early with a line that says what to install.
+Each check returns OK, WARN (optional parts) or FAIL; any FAIL makes the exit status 1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PHRASE = "Ieguldījums tavā nākotnē"
+OK, WARN, FAIL = "OK", "WARN", "FAIL"
+CHROMIUMS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+@dataclass
+class Check:
+    name: str
+    status: str  # OK | WARN | FAIL
+    detail: str
+
+
+def check_kernel(kernel_name: str = "python3", timeout: float = 60) -> Check:
+    """A Jupyter kernel starts and answers 1+1 = 2 (what every report needs first)."""
+    from pumpurs.run.worker import skip_rfc3987_syntax
+
+    skip_rfc3987_syntax()
+    with tempfile.TemporaryFile() as log:  # the kernel's chatter: shown only if it fails
+        return _kernel_one_plus_one(kernel_name, timeout, log)
+
+
+def _kernel_one_plus_one(kernel_name: str, timeout: float, log: Any) -> Check:
+    t0 = time.perf_counter()
+    try:
+        from jupyter_client.manager import start_new_kernel
+
+        km, kc = start_new_kernel(
+            kernel_name=kernel_name, startup_timeout=timeout, stdout=log, stderr=log
+        )
+    except Exception as e:
+        log.seek(0)
+        said = " ".join(log.read().decode("utf-8", "replace").split())[-300:]
+        why = f"{_short(e)}; it said: {said}" if said else _short(e)
+        return Check("kernel", FAIL, f"the {kernel_name} kernel did not start: {why}")
+    try:
+        results: list[str] = []
+
+        def hook(msg: dict) -> None:
+            if msg["msg_type"] == "execute_result":
+                results.append(msg["content"]["data"].get("text/plain", ""))
+
+        reply = kc.execute_interactive("1+1", timeout=timeout, output_hook=hook)
+        if reply["content"].get("status") != "ok" or results != ["2"]:
+            return Check("kernel", FAIL, f"1+1 gave {results or reply['content']}")
+        return Check(
+            "kernel", OK, f"{kernel_name} kernel ran 1+1 = 2 ({time.perf_counter() - t0:.1f} s)"
+        )
+    except Exception as e:
+        return Check("kernel", FAIL, f"the kernel did not run 1+1: {_short(e)}")
+    finally:
+        with contextlib.suppress(Exception):
+            kc.stop_channels()
+        with contextlib.suppress(Exception):
+            km.shutdown_kernel(now=True)
+
+
+def _pdf_text(pdf: Path) -> str:
+    """The text of a PDF: pypdf if installed, else poppler's pdftotext."""
+    try:
+        from pypdf import PdfReader
+    except ImportError:
+        exe = shutil.which("pdftotext")
+        if not exe:
+            raise RuntimeError("neither pypdf nor pdftotext is installed") from None
+        return subprocess.run(
+            [exe, str(pdf), "-"], capture_output=True, text=True, check=True, timeout=60
+        ).stdout
+    return "\n".join(page.extract_text() or "" for page in PdfReader(str(pdf)).pages)
+
+
+def check_pdf() -> Check:
+    """WeasyPrint prints a page with Latvian letters, and the text comes back out intact."""
+    t0 = time.perf_counter()
+    try:
+        from pumpurs.present.render import html_to_pdf
+
+        page = (
+            '<!DOCTYPE html><html lang="lv"><head><meta charset="utf-8"></head>'
+            f'<body style="font-family: DejaVu Sans"><h1>{PHRASE}</h1>'
+            "<p>Ā ā Č č Ē ē Ģ ģ Ī ī Ķ ķ Ļ ļ Ņ ņ Š š Ū ū Ž ž — 1 234,56 €</p></body></html>"
+        )
+        with tempfile.TemporaryDirectory() as d:
+            pdf = Path(d) / "doctor.pdf"
+            html_to_pdf(page, pdf, "pumpurs doctor", "lv")
+            text = _pdf_text(pdf)
+    except Exception as e:
+        return Check("pdf", FAIL, f"WeasyPrint could not make a PDF: {_short(e)}")
+    if " ".join(PHRASE.split()) not in " ".join(text.split()):
+        return Check("pdf", FAIL, f'the PDF text lost the Latvian letters: "{text[:80]!s}"')
+    return Check(
+        "pdf", OK, f'WeasyPrint PDF with "{PHRASE}" reads back ({time.perf_counter() - t0:.1f} s)'
+    )
+
+
+def check_fonts() -> Check:
+    """DejaVu Sans, the font of the report pages and charts (Latvian letters), is installed."""
+    exe = shutil.which("fc-list")
+    if not exe:
+        return Check("fonts", FAIL, "fc-list not found: install fontconfig")
+    try:
+        families = subprocess.run(
+            [exe, ":", "family"], capture_output=True, text=True, check=True, timeout=60
+        ).stdout
+    except Exception as e:
+        return Check("fonts", FAIL, f"fc-list failed: {_short(e)}")
+    if "DejaVu Sans" not in families:
+        return Check("fonts", FAIL, "DejaVu Sans missing: apt-get install fonts-dejavu-core")
+    return Check("fonts", OK, "DejaVu Sans installed")
+
+
+def check_notebooks(
+    notebooks: Path | None = None, programme: Path | None = None, params: Path | None = None
+) -> Check:
+    """The report notebooks exist and their parameters (and the params files) are valid."""
+    from pumpurs.core.errors import PumpursError
+    from pumpurs.core.settings import DEFAULT_PROGRAMME, load_programme
+    from pumpurs.run.batch import (
+        DEFAULT_NOTEBOOKS,
+        MUNICIPALITY_NOTEBOOK,
+        OVERVIEW_NOTEBOOK,
+        params_files,
+        read_params_file,
+        report_notebook_parameters,
+    )
+
+    folder = Path(notebooks or DEFAULT_NOTEBOOKS)
+    try:
+        prog_path = Path(programme or DEFAULT_PROGRAMME)
+        prog = load_programme(prog_path)
+        names = {}
+        for book in (MUNICIPALITY_NOTEBOOK, OVERVIEW_NOTEBOOK):
+            names[book] = report_notebook_parameters(folder / book)
+        files = params_files(Path(params or prog_path.parent), prog_path, prog)
+        for p in files.values():
+            read_params_file(p, names[MUNICIPALITY_NOTEBOOK], prog)
+    except PumpursError as e:
+        return Check("notebooks", FAIL, _short(e))
+    return Check(
+        "notebooks", OK, f"2 notebooks and {len(files)} params file(s) readable in {folder}"
+    )
+
+
+def check_writable(out: Path) -> Check:
+    """The reports folder (or the folder it will be made in) accepts a new file."""
+    target = Path(out).resolve()
+    probe_dir = target
+    while not probe_dir.exists():
+        probe_dir = probe_dir.parent
+    if not probe_dir.is_dir():
+        return Check("out", FAIL, f"{probe_dir} is not a folder")
+    try:
+        with tempfile.NamedTemporaryFile(dir=probe_dir, prefix=".pumpurs-doctor-"):
+            pass
+    except OSError as e:
+        return Check("out", FAIL, f"cannot write in {probe_dir}: {e.strerror or e}")
+    free = shutil.disk_usage(probe_dir).free / 2**30
+    status = OK if free >= 1 else WARN
+    return Check("out", status, f"{target} writable ({free:.1f} GB free)")
+
+
+def check_chromium() -> Check:
+    """Chromium is optional (WeasyPrint makes the PDFs); say so if it is missing."""
+    for name in CHROMIUMS:
+        if shutil.which(name):
+            return Check("chromium", OK, f"{name} found at {shutil.which(name)}")
+    return Check("chromium", WARN, "chromium not found (optional; PDFs use WeasyPrint)")
+
+
+def run_checks(out: Path = Path("reports")) -> list[Check]:
+    """Every check, in the order a batch would hit the problem; each catches its own errors."""
+    checks: list[Callable[[], Check]] = [
+        lambda: Check(
+            "python", OK, f"Python {sys.version.split()[0]}, pumpurs {_version()} ({sys.prefix})"
+        ),
+        check_notebooks,
+        check_kernel,
+        check_pdf,
+        check_fonts,
+        lambda: check_writable(out),
+        check_chromium,
+    ]
+    results = []
+    for fn in checks:
+        try:
+            results.append(fn())
+        except Exception as e:  # a check must never crash the doctor
+            results.append(Check(getattr(fn, "__name__", "check"), FAIL, _short(e)))
+    return results
+
+
+def print_report(checks: list[Check]) -> int:
+    """A table of OK/WARN/FAIL lines; returns the exit status (1 if anything failed)."""
+    from rich.console import Console
+
+    console = Console(highlight=False, soft_wrap=True)
+    colour = {OK: "green", WARN: "yellow", FAIL: "red"}
+    for c in checks:
+        console.print(f"[{colour[c.status]}]{c.status:4}[/]  {c.name:9}  ", end="")
+        console.print(c.detail, markup=False)
+    return 1 if any(c.status == FAIL for c in checks) else 0
+
+
+def _version() -> str:
+    from pumpurs import __version__
+
+    return __version__
+
+
+def _short(e: BaseException) -> str:
+    return " ".join(str(e).split())[:300] or type(e).__name__

@@ -1,0 +1,185 @@
+"""Judged data, computed once and reused: the bridge between notebooks and the batch.
+
+Validating and judging the national data takes seconds; a report needs only its
+municipality's slice. `judgement()` returns a (scoped) Judgement from an on-disk cache
+keyed by everything the result depends on: the input files' hashes, programme.yaml,
+the library's own source and `as_of`. The batch fills the cache for every
+municipality in one pass (`prepare_slices`); a notebook run alone fills its own entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import pickle
+import tempfile
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from pumpurs.core.calendar import parse_date
+from pumpurs.core.dataset import Dataset
+from pumpurs.core.rules import Judgement, judge
+from pumpurs.core.settings import DEFAULT_PROGRAMME, Programme, load_programme, slugify
+from pumpurs.sources.files import sha256_file
+from pumpurs.sources.folder import load_data
+
+CACHE_ENV = "PUMPURS_CACHE_DIR"
+NATIONAL = "_national"
+
+
+def cache_dir() -> Path:
+    d = os.environ.get(CACHE_ENV)
+    if d:
+        return Path(d)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "pumpurs"
+
+
+# What runs reports but does not shape their content: editing it re-renders nothing.
+NOT_CONTENT = (
+    "run/",
+    "cli/",
+    "demo/",
+    "present/index_page.py",
+    "present/summary.py",
+    "present/views.py",
+)
+
+
+@cache
+def code_hash() -> str:
+    """The source of what a report's content depends on (rules, totals, views, rendering):
+    a change there must invalidate cached judgements and rendered reports."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*.py")):
+        name = p.relative_to(root).as_posix()
+        if name.startswith(NOT_CONTENT):
+            continue
+        h.update(name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+_HASHES: dict[tuple[str, int, int], str] = {}
+
+
+def file_hash(path: Path) -> str:
+    """sha256 of a file, remembered per (path, size, mtime) within a process: a kernel
+    reused for 43 reports hashes the national data once."""
+    st = Path(path).stat()
+    key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _HASHES:
+        _HASHES[key] = sha256_file(Path(path))
+    return _HASHES[key]
+
+
+def data_files(folder: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in Path(folder).iterdir()
+        if p.is_file() and p.suffix.lower() in (".csv", ".xlsx", ".parquet")
+    )
+
+
+def inputs_key(data: Path, programme_path: Path, as_of: dt.date | None) -> str:
+    """Hash of what a judgement depends on (files by content, not by time)."""
+    h = hashlib.sha256()
+    for p in data_files(data):
+        h.update(p.name.lower().encode())
+        h.update(file_hash(p).encode())
+    h.update(file_hash(programme_path).encode())
+    h.update(code_hash().encode())
+    h.update(str(as_of).encode())
+    return h.hexdigest()[:20]
+
+
+def _as_date(as_of: str | dt.date | None) -> dt.date | None:
+    if as_of is None or as_of == "":
+        return None
+    return as_of if isinstance(as_of, dt.date) else parse_date(str(as_of))
+
+
+def _slice_path(key: str, name: str) -> Path:
+    return cache_dir() / key / f"{slugify(name) if name != NATIONAL else NATIONAL}.pkl"
+
+
+def _write(path: Path, obj) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "wb") as f:
+        pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+
+
+def load_and_judge(data: Path, programme: Programme, as_of: dt.date | None) -> Judgement:
+    ds: Dataset = load_data(data, programme)
+    return judge(ds, programme, as_of)
+
+
+def prepare_slices(
+    data: str | Path,
+    as_of: str | dt.date | None = None,
+    programme_path: str | Path | None = None,
+    judgement_: Judgement | None = None,
+) -> tuple[str, Judgement]:
+    """Judge once and cache the national view and every municipality's slice."""
+    data, prog_path = Path(data), Path(programme_path or DEFAULT_PROGRAMME)
+    when = _as_date(as_of)
+    key = inputs_key(data, prog_path, when)
+    programme = load_programme(prog_path)
+    j = judgement_ or load_and_judge(data, programme, when)
+    _write(_slice_path(key, NATIONAL), j)
+    for m in programme.municipalities:
+        _write(_slice_path(key, m.name), j.scoped(municipality=m.name))
+    return key, j
+
+
+def judgement(
+    data: str | Path,
+    municipality: str | None = None,
+    as_of: str | dt.date | None = None,
+    programme_path: str | Path | None = None,
+) -> Judgement:
+    """The judgement of `data` (national, or one municipality's view), from cache if fresh."""
+    data, prog_path = Path(data), Path(programme_path or DEFAULT_PROGRAMME)
+    when = _as_date(as_of)
+    programme = load_programme(prog_path)
+    name = programme.municipality(municipality).name if municipality else NATIONAL
+    key = inputs_key(data, prog_path, when)
+    path = _slice_path(key, name)
+    if path.exists():
+        with open(path, "rb") as f:
+            return pickle.load(f)
+    national = _slice_path(key, NATIONAL)
+    if national.exists():  # judged before, but not this slice: narrow the national view
+        with open(national, "rb") as f:
+            j = pickle.load(f)
+    else:
+        j = load_and_judge(data, programme, when)
+        _write(national, j)
+    if municipality:
+        j = j.scoped(municipality=name)
+        _write(path, j)
+    return j
+
+
+def content_hash(j: Judgement) -> str:
+    """A stable hash of a (scoped) judgement's tables: what a report depends on."""
+    h = hashlib.sha256()
+    for frame in (
+        j.ledger,
+        j.plans,
+        j.findings.drop(columns=["entry_ids"]),
+        j.dataset.partners,
+        j.dataset.schools,
+        j.dataset.outcomes,
+    ):
+        h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+        h.update(",".join(map(str, frame.columns)).encode())
+    h.update("|".join(";".join(t) for t in j.findings["entry_ids"]).encode())
+    h.update(str(j.as_of).encode())
+    return h.hexdigest()[:20]

@@ -1,0 +1,803 @@
+"""Long-lived report workers: one process per worker, ONE reused Jupyter kernel each.
+
+Starting Python, importing nbformat/nbconvert/WeasyPrint and starting a kernel costs
+seconds; rendering a report then costs about one. So the batch (`pumpurs.run.batch`) starts
+`N` worker processes once (`python -m pumpurs.run.worker`), each starts one kernel and warms
+it (imports the modules the notebooks import), then executes report after report:
+
+1. parameterise the notebook with papermill (the standard `injected-parameters` cell);
+2. execute it with nbclient in the warm kernel, cwd = the report's temporary folder
+   (the notebook writes report.xlsx / findings.csv there: `output_dir = "."`);
+3. render report.html and report.pdf (pumpurs.present.render) and write manifest.json;
+4. reset the kernel's namespace (`%reset -f`, figures closed, rcParams, environment,
+   cwd and warning filters restored, `gc.collect()`), so nothing leaks from one
+   municipality into the next; after any failure the kernel is restarted instead.
+
+The worker talks to the batch over a socket (`multiprocessing.connection.Connection`:
+pickled dicts): it sends `ready`, then one `result` per `task`; `stop` or the batch
+going away ends it. The worker never moves anything into `reports/`: the batch does, so
+only the batch decides what a finished report is.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+KERNEL_NAME = "python3"
+# Extra kernel options: no IPython history database (an sqlite file the kernels of
+# parallel workers would fight over, and which a batch never reads).
+KERNEL_ARGS = ("--HistoryManager.enabled=False",)
+# The module the kernel keeps its own state in (survives `%reset -f`).
+KERNEL_STATE = "__pumpurs_kernel__"
+# Always worth importing while the kernel warms up (the notebooks need them anyway).
+DEFAULT_WARM_IMPORTS = ("pandas", "matplotlib", "matplotlib.pyplot", "pumpurs.run.session")
+
+
+def skip_rfc3987_syntax() -> None:
+    """Make `import jsonschema` (via nbformat, papermill, nbconvert) about a second faster.
+
+    jsonschema's format checkers try `import rfc3987_syntax`, which builds a Lark parser
+    at import time (0.8-1.3 s). A `None` entry in sys.modules makes that import raise
+    ImportError, which jsonschema catches (`with suppress(ImportError)` in
+    jsonschema/_format.py), so only the "iri"/"iri-reference" format checks are missing;
+    nbformat's notebook schema uses neither. Call it before importing any of those
+    modules; it changes nothing once rfc3987_syntax is already imported.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
+def cache_nbconvert_templates() -> None:
+    """Compile nbconvert's Jinja templates once per worker instead of once per report.
+
+    `render.notebook_to_html` builds a new HTMLExporter for every report, and each new
+    exporter has a new Jinja environment that parses and compiles its ~10 templates
+    again (about 0.2 s a report). An in-memory bytecode cache shared by every
+    environment this process creates skips that; Jinja checks each template's source
+    checksum, so an edited template is still recompiled.
+    """
+    import jinja2
+    from nbconvert.exporters.templateexporter import TemplateExporter
+
+    original = TemplateExporter._create_environment
+    if getattr(original, "_pumpurs_cached", False):
+        return
+
+    class MemoryBytecodeCache(jinja2.BytecodeCache):
+        def __init__(self) -> None:
+            self.store: dict[str, bytes] = {}
+
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            data = self.store.get(bucket.key)
+            if data is not None:
+                bucket.bytecode_from_string(data)
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            self.store[bucket.key] = bucket.bytecode_to_string()
+
+    shared = MemoryBytecodeCache()
+
+    def create_environment(self: Any) -> Any:
+        env = original(self)
+        env.bytecode_cache = shared
+        return env
+
+    create_environment._pumpurs_cached = True  # type: ignore[attr-defined]
+    TemplateExporter._create_environment = create_environment  # type: ignore[method-assign]
+
+
+# ---------------------------------------------------------------------------
+# Code run inside the kernel
+# ---------------------------------------------------------------------------
+# Runs once per kernel: installs the state module with `snapshot()` and `reset()`.
+_KERNEL_SETUP = r'''
+def _pumpurs_setup():
+    import copy, gc, importlib, os, sys, types, warnings
+    sys.modules.setdefault("rfc3987_syntax", None)
+    state = types.ModuleType("__STATE__")
+    state.saved = {}
+
+    def warm(names):
+        """Import what the notebooks import, so the first report does not pay for it."""
+        for name in names:
+            try:
+                importlib.import_module(name)
+            except Exception:
+                pass
+
+    def snapshot():
+        """Remember the process-wide state a notebook may change."""
+        saved = {"cwd": os.getcwd(), "environ": dict(os.environ),
+                 "filters": list(warnings.filters)}
+        mpl = sys.modules.get("matplotlib")
+        if mpl is not None:
+            saved["rc"] = copy.deepcopy(dict(mpl.rcParams))
+        state.saved = saved
+        # What is alive now (modules, their caches) lives as long as the kernel: keep it
+        # out of every later collection, which then takes milliseconds, not ~0.1 s.
+        gc.collect()
+        gc.freeze()
+
+    def reset(shell, cwd):
+        """Forget the last report: namespace, figures, settings; then cd to `cwd`."""
+        shell.reset(new_session=False)
+        shell.execution_count = 1  # Out[n] numbers as in a fresh kernel
+        saved = state.saved
+        plt = sys.modules.get("matplotlib.pyplot")
+        if plt is not None:
+            plt.close("all")
+        mpl = sys.modules.get("matplotlib")
+        if mpl is not None and "rc" in saved:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                mpl.rcParams.update(saved["rc"])
+        pd = sys.modules.get("pandas")
+        if pd is not None:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    pd.reset_option("all")
+            except Exception:
+                pass
+        if "environ" in saved:
+            os.environ.clear()
+            os.environ.update(saved["environ"])
+        if "filters" in saved:
+            warnings.filters[:] = saved["filters"]
+        os.chdir(cwd)
+        gc.collect()
+
+    state.warm, state.snapshot, state.reset = warm, snapshot, reset
+    sys.modules["__STATE__"] = state
+_pumpurs_setup()
+del _pumpurs_setup
+'''.replace("__STATE__", KERNEL_STATE)
+
+
+def notebook_imports(paths: list[Path]) -> list[str]:
+    """Top-level modules imported by the notebooks' code cells, for warming the kernel.
+
+    Only plain `import x.y` / `from x.y import z` statements count; a cell that does
+    not parse (IPython magics) is skipped. Relative imports are ignored.
+    """
+    import json as _json
+
+    found: dict[str, None] = {}
+    for path in paths:
+        try:
+            cells = _json.loads(Path(path).read_text(encoding="utf-8")).get("cells", [])
+        except (OSError, ValueError):
+            continue
+        for cell in cells:
+            if cell.get("cell_type") != "code":
+                continue
+            src = cell.get("source", "")
+            src = "".join(src) if isinstance(src, list) else src
+            lines = [ln for ln in src.splitlines() if not ln.lstrip().startswith(("%", "!"))]
+            try:
+                tree = ast.parse("\n".join(lines))
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    for alias in node.names:
+                        found[alias.name] = None
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    found[node.module] = None
+    return list(found)
+
+
+# ---------------------------------------------------------------------------
+# The kernel
+# ---------------------------------------------------------------------------
+def runtime_dir() -> Path:
+    """Where our kernels' connection files go; files of dead workers are removed.
+
+    A killed batch cannot delete its kernels' connection files; naming them after the
+    worker's pid lets the next worker recognise and remove them.
+    """
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    folder = Path(jupyter_runtime_dir()) / "pumpurs"
+    folder.mkdir(parents=True, exist_ok=True)
+    for f in folder.glob("kernel-*-*.json"):
+        try:
+            pid = int(f.name.split("-")[1])
+        except (IndexError, ValueError):
+            continue
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            with contextlib.suppress(OSError):
+                f.unlink()
+        except PermissionError:
+            pass
+    return folder
+
+
+class KernelSession:
+    """One Jupyter kernel, started once and reused for many notebooks."""
+
+    _started = 0  # kernels started by this process (names their connection files)
+
+    def __init__(
+        self,
+        env: dict[str, str],
+        cwd: str,
+        warm_imports: list[str],
+        kernel_name: str = KERNEL_NAME,
+        startup_timeout: float = 120,
+    ) -> None:
+        self.env, self.cwd, self.warm_imports = env, cwd, warm_imports
+        self.kernel_name, self.startup_timeout = kernel_name, startup_timeout
+        self.km: Any = None
+        self.kc: Any = None
+
+    async def start(self) -> None:
+        """Start the kernel, connect, install the reset helpers and warm the imports."""
+        from jupyter_client.manager import AsyncKernelManager
+
+        KernelSession._started += 1
+        connection_file = runtime_dir() / f"kernel-{os.getpid()}-{KernelSession._started}.json"
+        self.km = AsyncKernelManager(
+            kernel_name=self.kernel_name, connection_file=str(connection_file)
+        )
+        await self.km.start_kernel(cwd=self.cwd, env=self.env, extra_arguments=list(KERNEL_ARGS))
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        await self.kc.wait_for_ready(timeout=self.startup_timeout)
+        await self.run_silent(_KERNEL_SETUP)
+        names = list(dict.fromkeys([*DEFAULT_WARM_IMPORTS, *self.warm_imports]))
+        await self.run_silent(
+            f"__import__('sys').modules[{KERNEL_STATE!r}].warm({names!r})",
+            timeout=self.startup_timeout,
+        )
+        await self.run_silent(f"__import__('sys').modules[{KERNEL_STATE!r}].snapshot()")
+
+    async def run_silent(self, code: str, timeout: float = 60) -> None:
+        """Run code without touching the execution count or the notebook; raise on error."""
+        errors: list[str] = []
+
+        def hook(msg: dict[str, Any]) -> None:
+            if msg["msg_type"] == "error":
+                errors.append(f"{msg['content']['ename']}: {msg['content']['evalue']}")
+
+        reply = await self.kc.execute_interactive(
+            code, silent=True, store_history=False, timeout=timeout, output_hook=hook
+        )
+        if reply["content"].get("status") != "ok" or errors:
+            content = reply["content"]
+            detail = "; ".join(errors) or f"{content.get('ename')}: {content.get('evalue')}"
+            raise RuntimeError(f"the kernel could not run its housekeeping code: {detail}")
+
+    async def reset(self, cwd: str) -> None:
+        """Forget the last notebook's state and change to `cwd` for the next one."""
+        await self.run_silent(
+            f"__import__('sys').modules[{KERNEL_STATE!r}].reset(get_ipython(), {cwd!r})"
+        )
+
+    async def execute(self, nb: Any, timeout: float | None) -> Any:
+        """Execute every cell of `nb` (in place) in this kernel; raises like nbclient."""
+        from nbclient import NotebookClient
+
+        client = NotebookClient(
+            nb,
+            km=self.km,
+            kernel_name=self.kernel_name,
+            timeout=timeout,
+            allow_errors=False,
+            # No per-cell timestamps: the same inputs give the same notebook, byte for byte.
+            record_timing=False,
+        )
+        client.kc = self.kc  # reuse our connected client: no new channels, no wait
+        return await client.async_execute()
+
+    async def alive(self) -> bool:
+        return self.km is not None and bool(await self.km.is_alive())
+
+    async def shutdown(self) -> None:
+        """Stop the kernel (quickly) and close the channels; never raises."""
+        with contextlib.suppress(Exception):
+            if self.kc is not None:
+                self.kc.stop_channels()
+        with contextlib.suppress(Exception):
+            if self.km is not None:
+                await self.km.shutdown_kernel(now=True)
+        with contextlib.suppress(Exception):
+            if self.km is not None:
+                await self.km.cleanup_resources()
+        self.km = self.kc = None
+
+    async def restart(self) -> None:
+        """A fresh kernel after a failure: whatever the failed notebook left is gone."""
+        await self.shutdown()
+        await self.start()
+
+
+# ---------------------------------------------------------------------------
+# One report
+# ---------------------------------------------------------------------------
+def _sha256(path: Path) -> str:
+    from pumpurs.sources.files import sha256_file  # one implementation; imported when first needed
+
+    return sha256_file(path)
+
+
+def parameterize(nb: Any, parameters: dict[str, Any], notebook_path: str) -> Any:
+    """Papermill's own parameterisation: an `injected-parameters` cell after `parameters`.
+
+    The cell gets a fixed id (nbformat would draw a random one), so the same report
+    gives the same notebook whichever worker ran it.
+    """
+    import papermill
+    from papermill.parameterize import parameterize_notebook
+
+    for cell in nb.cells:  # papermill expects every cell to have a tags list
+        cell.setdefault("metadata", {}).setdefault("tags", [])
+    nb.metadata["papermill"] = {
+        "input_path": notebook_path,
+        "output_path": "report.ipynb",
+        "parameters": {},
+        "environment_variables": {},
+        "version": papermill.__version__,
+    }
+    nb = parameterize_notebook(nb, parameters, kernel_name=KERNEL_NAME, language="python")
+    for cell in nb.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell["id"] = "injected-parameters"
+            cell["execution_count"] = None
+    return nb
+
+
+def _error_banner(nb: Any, message: str) -> None:
+    """Put papermill's red banner on top of a failed notebook, pointing at the failed cell."""
+    import nbformat
+
+    failed = None
+    for i, cell in enumerate(nb.cells):
+        if cell.get("cell_type") == "code" and any(
+            o.get("output_type") == "error" for o in cell.get("outputs", [])
+        ):
+            failed = i
+            cell.setdefault("metadata", {})["papermill_error"] = True
+            break
+    where = f"cell {failed + 1}" if failed is not None else "the notebook"
+    banner = nbformat.v4.new_markdown_cell(
+        '<span style="color:red; font-size:1.6em;">'
+        f"The report failed at {where} / Pārskats neizdevās ({where}): "
+        f"{_html_escape(message)}</span>"
+    )
+    banner["id"] = "papermill-error-cell"
+    banner.metadata["tags"] = ["papermill-error-cell-tag"]
+    nb.cells.insert(0, banner)
+    nb.metadata.setdefault("papermill", {})["exception"] = True
+
+
+def _html_escape(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
+def _describe(exc: BaseException) -> str:
+    """One line saying what went wrong in a notebook, without nbclient's long traceback."""
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    if isinstance(exc, CellExecutionError):
+        return f"{exc.ename}: {exc.evalue}".strip().rstrip(":")
+    if isinstance(exc, CellTimeoutError):
+        return "a step of the report ran longer than the time limit (raise it with --timeout)"
+    if isinstance(exc, DeadKernelError):
+        return "the kernel died (out of memory?) while running the notebook"
+    return f"{type(exc).__name__}: {exc}"
+
+
+class Worker:
+    """The state one worker process keeps between reports."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.config = config
+        env = dict(os.environ)
+        env.update(config.get("env", {}))
+        self.kernel = KernelSession(
+            env=env,
+            cwd=config.get("cwd") or os.getcwd(),
+            warm_imports=list(config.get("warm_imports", [])),
+            kernel_name=config.get("kernel_name", KERNEL_NAME),
+        )
+        self.programmes: dict[str, Any] = {}
+
+    def programme(self, path: str) -> Any:
+        """programme.yaml, read once per worker (the funding statement needs it)."""
+        if path not in self.programmes:
+            from pumpurs.core.settings import load_programme
+
+            self.programmes[path] = load_programme(path)
+        return self.programmes[path]
+
+    async def run(self, task: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Render one report into task["workdir"]; returns (result, kernel_needs_restart)."""
+        import nbformat
+
+        from pumpurs.present import render
+
+        t0 = time.perf_counter()
+        work = Path(task["workdir"])
+        work.mkdir(parents=True, exist_ok=True)
+        timings: dict[str, float] = {}
+        result: dict[str, Any] = {"id": task["id"], "ok": False, "error": "", "timings": timings}
+        restart = False
+        nb = None
+        try:
+            nb = nbformat.read(task["notebook"], as_version=4)
+            nb = parameterize(nb, task["parameters"], task["notebook"])
+            t = time.perf_counter()
+            try:
+                await self.kernel.reset(str(work))
+                timings["prepare"] = time.perf_counter() - t0
+                t = time.perf_counter()
+                await self.kernel.execute(nb, task.get("timeout"))
+            except BaseException:
+                restart = True  # whatever the notebook left behind goes with the kernel
+                raise
+            finally:
+                timings["execute"] = time.perf_counter() - t
+            t = time.perf_counter()
+            nbformat.write(nb, work / "report.ipynb")
+            timings["write"] = time.perf_counter() - t
+            missing = [n for n in task.get("expect", []) if not (work / n).is_file()]
+            if missing:
+                raise render.RenderError(
+                    f"the notebook did not write {', '.join(missing)} into output_dir"
+                )
+            forbidden = [n for n in task.get("forbid", []) if (work / n).exists()]
+            if forbidden:
+                raise render.RenderError(
+                    f"the notebook wrote {', '.join(forbidden)}, which a {task['audience']} "
+                    "report must not contain"
+                )
+            t = time.perf_counter()
+            prog = self.programme(task["programme_path"])
+            page = render.notebook_to_html(nb, task["title"], task["lang"], programme=prog)
+            (work / "report.html").write_text(page, encoding="utf-8")
+            timings["html"] = time.perf_counter() - t
+            t = time.perf_counter()
+            render.html_to_pdf(page, work / "report.pdf", task["footer"], task["lang"])
+            timings["pdf"] = time.perf_counter() - t
+            write_manifest(work, task, time.perf_counter() - t0)
+            result["ok"] = True
+        except Exception as e:  # one report's failure is reported, never fatal to the worker
+            result["error"] = _describe(e)
+            if nb is not None:
+                with contextlib.suppress(Exception):
+                    _error_banner(nb, result["error"])
+                    nbformat.write(nb, work / "report.ipynb")
+        result["seconds"] = time.perf_counter() - t0
+        return result, restart
+
+
+def write_manifest(work: Path, task: dict[str, Any], seconds: float) -> None:
+    """manifest.json: what went in (from the batch), what came out (sha256), and when."""
+    import datetime as dt
+
+    outputs = {
+        p.name: _sha256(p)
+        for p in sorted(work.iterdir())
+        if p.is_file() and p.name != "manifest.json" and not p.name.startswith(".")
+    }
+    manifest = dict(task["manifest"])
+    manifest["created"] = dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
+    manifest["seconds"] = round(seconds, 3)
+    manifest["outputs"] = outputs
+    (work / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False) + "\n",
+        encoding="utf-8",
+    )
+
+
+# ---------------------------------------------------------------------------
+# The worker process
+# ---------------------------------------------------------------------------
+def _die_with_parent() -> None:
+    """Linux: get SIGKILL when the batch dies, so a killed batch leaves no workers behind.
+
+    The kernel notices its parent is gone by itself (ipykernel's parent poller).
+    """
+    with contextlib.suppress(Exception):
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+        if os.getppid() == 1:  # the parent died before prctl
+            os._exit(1)
+
+
+def _import_toolchain() -> None:
+    """The heavy modules every report needs, imported once per worker."""
+    import nbclient  # noqa: F401
+    import nbconvert  # noqa: F401
+    import nbformat  # noqa: F401
+    import papermill.parameterize  # noqa: F401
+    import weasyprint  # noqa: F401
+
+    from pumpurs.present import render  # noqa: F401
+
+    with contextlib.suppress(Exception):  # an optimisation only; nbconvert may change
+        cache_nbconvert_templates()
+
+
+async def _serve(conn: Any) -> None:
+    import asyncio
+    import gc
+
+    t0 = time.perf_counter()
+    config = conn.recv()
+    worker = Worker(config)
+    # The kernel boots and warms up in its own process while this one imports the
+    # toolchain in a thread: on 2 cores that halves the worker's start-up.
+    imports = asyncio.ensure_future(asyncio.to_thread(_import_toolchain))
+    try:
+        await worker.kernel.start()
+        await imports
+        # The toolchain's objects live as long as the worker: no collection need scan them.
+        gc.collect()
+        gc.freeze()
+    except Exception as e:
+        conn.send({"type": "error", "error": f"the kernel did not start: {_one_line(e)}"})
+        await worker.kernel.shutdown()
+        with contextlib.suppress(BaseException):
+            await imports
+        return
+    conn.send({"type": "ready", "seconds": time.perf_counter() - t0})
+    try:
+        while True:
+            try:
+                msg = conn.recv()
+            except (EOFError, OSError):
+                break
+            if msg.get("type") != "task":
+                break
+            result, restart = await worker.run(msg["task"])
+            try:
+                conn.send({"type": "result", "result": result})
+            except OSError:
+                break
+            if restart or not await worker.kernel.alive():
+                await worker.kernel.restart()
+    finally:
+        await worker.kernel.shutdown()
+
+
+def _one_line(e: BaseException) -> str:
+    return " ".join(f"{type(e).__name__}: {e}".split())[:500]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of a worker process: `python -m pumpurs.run.worker FD`."""
+    skip_rfc3987_syntax()
+    _die_with_parent()
+    import asyncio
+    from multiprocessing.connection import Connection
+
+    args = sys.argv[1:] if argv is None else argv
+    conn = Connection(int(args[0]))
+    # Stray prints from libraries must not end up anywhere but the worker's log.
+    os.dup2(2, 1)
+    try:
+        asyncio.run(_serve(conn))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        with contextlib.suppress(Exception):
+            conn.close()
+
+
+# ---------------------------------------------------------------------------
+# The batch's side: a pool of worker processes
+# ---------------------------------------------------------------------------
+class _Handle:
+    """One worker process as the batch sees it."""
+
+    def __init__(self, index: int, config: dict[str, Any]) -> None:
+        import socket
+        import subprocess
+        import tempfile
+        from multiprocessing.connection import Connection
+
+        ours, theirs = socket.socketpair()
+        self.index = index
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the worker
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "pumpurs.run.worker", str(theirs.fileno())],
+            pass_fds=(theirs.fileno(),),
+            stdin=subprocess.DEVNULL,
+            stdout=self.log,
+            stderr=self.log,
+            close_fds=True,
+        )
+        theirs.close()
+        self.conn = Connection(ours.detach())
+        self.conn.send(config)
+        self.state = "starting"  # starting | idle | busy | dead
+        self.task: dict[str, Any] | None = None
+        self.started = time.perf_counter()
+
+    def log_tail(self, chars: int = 800) -> str:
+        """The end of the worker's stderr: what to show when it died."""
+        try:
+            self.log.seek(0, os.SEEK_END)
+            size = self.log.tell()
+            self.log.seek(max(0, size - chars))
+            return self.log.read().decode("utf-8", "replace").strip()
+        except OSError:
+            return ""
+
+    def kill(self) -> None:
+        with contextlib.suppress(Exception):
+            self.conn.close()
+        with contextlib.suppress(Exception):
+            self.proc.kill()
+        with contextlib.suppress(Exception):
+            self.proc.wait(timeout=10)
+        self.state = "dead"
+
+
+class WorkerPool:
+    """N worker processes, started early (they warm up while the batch prepares the data).
+
+    `render(tasks, on_start, on_done)` hands tasks to idle workers until all are done;
+    a worker that dies fails only the report it was rendering and is replaced.
+    """
+
+    def __init__(self, n: int, config: dict[str, Any]) -> None:
+        self.n, self.config = max(1, n), config
+        self.handles: list[_Handle] = []
+        self.spawned = 0
+        self.startup_error = ""
+
+    def start(self) -> WorkerPool:
+        while len(self.handles) < self.n:
+            self._spawn()
+        return self
+
+    def _spawn(self) -> _Handle:
+        h = _Handle(self.spawned, self.config)
+        self.spawned += 1
+        self.handles.append(h)
+        return h
+
+    def render(
+        self,
+        tasks: list[dict[str, Any]],
+        on_start: Any = None,
+        on_done: Any = None,
+    ) -> list[dict[str, Any]]:
+        """Run every task; returns the results in completion order."""
+        from collections import deque
+        from multiprocessing.connection import wait
+
+        pending = deque(tasks)
+        results: list[dict[str, Any]] = []
+        # Idle workers beyond what is left to do are stopped at once (no CPU wasted).
+        self._trim(len(pending))
+        while pending or any(h.state == "busy" for h in self.handles):
+            for h in self.handles:
+                if h.state == "idle" and pending:
+                    task = pending.popleft()
+                    try:
+                        h.conn.send({"type": "task", "task": task})
+                    except OSError:
+                        pending.appendleft(task)
+                        self._lost(h, None, results, on_done)
+                        self._replace(len(pending))  # as when a busy worker dies
+                        continue
+                    h.state, h.task = "busy", task
+                    if on_start:
+                        on_start(task)
+            alive = [h for h in self.handles if h.state in ("starting", "idle", "busy")]
+            if not alive:
+                error = self.startup_error or "no worker could be started"
+                while pending:
+                    r = _failed(pending.popleft(), error)
+                    results.append(r)
+                    if on_done:
+                        on_done(r)
+                break
+            for conn in wait([h.conn for h in alive]):
+                h = next(x for x in alive if x.conn is conn)
+                try:
+                    msg = conn.recv()
+                except (EOFError, OSError):
+                    self._lost(h, h.task, results, on_done)
+                    self._replace(len(pending))
+                    continue
+                if msg["type"] == "ready":
+                    h.state = "idle"
+                    h.ready_seconds = msg["seconds"]
+                elif msg["type"] == "error":
+                    self.startup_error = msg["error"]
+                    h.kill()
+                elif msg["type"] == "result":
+                    h.state, h.task = "idle", None
+                    results.append(msg["result"])
+                    if on_done:
+                        on_done(msg["result"])
+            self._trim(len(pending))
+        return results
+
+    def _trim(self, left: int) -> None:
+        """Stop the workers nobody needs any more (no task left for them)."""
+        if left > 0:
+            return
+        for h in self.handles:
+            if h.state in ("idle", "starting"):
+                self._stop(h)
+
+    def _lost(self, h: _Handle, task: dict[str, Any] | None, results: list, on_done: Any) -> None:
+        """A worker died: its report fails with the worker's last words; the rest go on."""
+        tail = h.log_tail()
+        code = h.proc.poll()
+        h.kill()
+        if task is not None:
+            why = f"the worker process died (exit status {code})"
+            r = _failed(task, f"{why}: {tail[-300:]}" if tail else why)
+            results.append(r)
+            if on_done:
+                on_done(r)
+        elif not self.startup_error:
+            self.startup_error = f"a worker could not start: {tail[-300:] or code}"
+
+    def _replace(self, left: int) -> None:
+        """Start a new worker for one that died, while there is work and spawns to spare."""
+        alive = sum(1 for h in self.handles if h.state in ("starting", "idle", "busy"))
+        if left > 0 and alive < self.n and self.spawned < 3 * self.n:
+            self._spawn()
+
+    def _stop(self, h: _Handle) -> None:
+        with contextlib.suppress(Exception):
+            h.conn.send({"type": "stop"})
+        h.state = "stopping"
+
+    def close(self, timeout: float = 10) -> None:
+        """Stop every worker (and so its kernel); kill what does not stop in time.
+
+        An idle worker is asked to stop (it shuts its kernel down cleanly); one still
+        starting or busy (the batch was interrupted, or nothing needs rendering) is
+        killed at once: waiting for it would only delay the exit. Its kernel notices
+        its parent is gone and exits by itself.
+        """
+        for h in self.handles:
+            if h.state == "idle":
+                self._stop(h)
+            elif h.state in ("starting", "busy"):
+                h.kill()
+        deadline = time.monotonic() + timeout
+        for h in self.handles:
+            with contextlib.suppress(Exception):
+                h.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            h.kill()
+            with contextlib.suppress(Exception):
+                h.log.close()
+        self.handles = []
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _failed(task: dict[str, Any], error: str) -> dict[str, Any]:
+    return {"id": task["id"], "ok": False, "error": error, "seconds": 0.0, "timings": {}}
+
+
+if __name__ == "__main__":
+    main()

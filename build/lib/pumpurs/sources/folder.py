@@ -1,0 +1,347 @@
+"""The one place where data sources plug in: a data folder -> raw tables -> Dataset.
+
+Reading knows file formats and dialects; it never judges values. It hands each table
+on as text (one str column per header, plus `_row`, the row number as the user sees
+it) so that `validate` can name the exact cell of every problem.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pumpurs.core.contract import OPTIONAL_TABLES, TABLES
+from pumpurs.core.dataset import Dataset, RawTable, Source
+from pumpurs.core.errors import InputError, Problem
+from pumpurs.core.settings import Programme, load_programme
+from pumpurs.sources.files import sha256_file
+
+FORMATS = (".csv", ".xlsx", ".parquet")
+WORKBOOK = "data.xlsx"
+
+
+def find_sources(folder: Path) -> tuple[dict[str, tuple[Path, str | None]], list[Problem]]:
+    """Map each table to its file (or workbook sheet); problems for missing/ambiguous ones."""
+    problems: list[Problem] = []
+    if not folder.is_dir():
+        raise InputError(
+            [Problem(str(folder), None, None, None, "is not a folder; give the data folder")]
+        )
+    files = {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
+    found: dict[str, tuple[Path, str | None]] = {}
+    workbook_sheets: dict[str, str] = {}
+    if WORKBOOK in files:
+        from openpyxl import load_workbook
+
+        try:
+            wb = load_workbook(files[WORKBOOK], read_only=True)
+        except Exception as e:  # not a workbook: one problem, the other files still count
+            problems.append(
+                Problem(
+                    files[WORKBOOK].name,
+                    None,
+                    None,
+                    None,
+                    f"cannot be read ({e}); save it again as CSV, XLSX or Parquet",
+                )
+            )
+        else:
+            workbook_sheets = {s.strip().lower(): s for s in wb.sheetnames}
+            wb.close()
+    for table in TABLES:
+        candidates = [files[f"{table}{ext}"] for ext in FORMATS if f"{table}{ext}" in files]
+        if table in workbook_sheets:
+            candidates.append(files[WORKBOOK])
+        if len(candidates) > 1:
+            names = " and ".join(
+                f"{WORKBOOK} sheet {table}" if c.name.lower() == WORKBOOK else c.name
+                for c in candidates
+            )
+            problems.append(
+                Problem(
+                    folder.name,
+                    None,
+                    None,
+                    None,
+                    f"table {table} is given twice ({names}); keep one",
+                )
+            )
+        elif candidates:
+            c = candidates[0]
+            found[table] = (c, workbook_sheets[table] if c.name.lower() == WORKBOOK else None)
+        elif table not in OPTIONAL_TABLES:
+            problems.append(
+                Problem(
+                    folder.name,
+                    None,
+                    None,
+                    None,
+                    f"table {table} is missing; add {table}.csv, {table}.xlsx, {table}.parquet "
+                    f"or a sheet {table} in {WORKBOOK}",
+                )
+            )
+    return found, problems
+
+
+# ---------------------------------------------------------------------------
+# Reading one table as text
+# ---------------------------------------------------------------------------
+def read_table(table: str, path: Path, sheet: str | None, digest: str | None = None) -> RawTable:
+    digest = digest or sha256_file(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _read_csv(table, path, digest)
+    if suffix == ".xlsx":
+        return _read_xlsx(table, path, sheet, digest)
+    return _read_parquet(table, path, digest)
+
+
+def _decode_choice(data: bytes) -> tuple[int, str]:
+    """(offset, encoding): UTF-8 (with or without BOM), else Windows-1257."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return 3, "utf-8"
+    try:
+        data.decode("utf-8")
+        return 0, "utf-8"
+    except UnicodeDecodeError:
+        return 0, "cp1257"
+
+
+def _sniff_delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in (";", ",", "\t")}
+    return max(counts, key=lambda d: counts[d]) if max(counts.values()) else ","
+
+
+def _read_csv(table: str, path: Path, digest: str) -> RawTable:
+    data = path.read_bytes()
+    offset, encoding = _decode_choice(data)
+    body = data[offset:]
+    first = body.split(b"\n", 1)[0].decode(encoding, errors="replace")
+    delim = _sniff_delimiter(first)
+    source = Source(table, path, None, digest, f"csv {delim} {encoding}")
+    problems: list[Problem] = []
+    frame = None
+    if b"\n\n" not in body.replace(b"\r\n", b"\n").rstrip(b"\n"):
+        frame = _read_csv_arrow(body, delim, encoding)
+    if frame is None:
+        # Blank lines or broken rows: the exact reader that knows every row's number.
+        frame = _read_csv_exact(body.decode(encoding), delim, source, problems)
+    else:
+        frame["_row"] = np.arange(2, len(frame) + 2)
+        cells = frame.drop(columns="_row")
+        if len(cells.columns):
+            blank = (cells.apply(lambda c: c.str.strip()) == "").all(axis=1)
+            if blank.any():  # Excel writes cleared rows as ";;;;": skip them like blank lines
+                frame = frame.loc[~blank].reset_index(drop=True)
+    headers = [c for c in frame.columns if c != "_row"]
+    return RawTable(source, _normalise_headers(frame), headers, problems)
+
+
+def _read_csv_arrow(body: bytes, delim: str, encoding: str) -> pd.DataFrame | None:
+    """Fast path for well-formed files; None when any row has the wrong number of fields."""
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    header = next(
+        csv.reader(
+            io.StringIO(body.split(b"\n", 1)[0].rstrip(b"\r").decode(encoding)), delimiter=delim
+        ),
+        [],
+    )
+    broken = False
+
+    def on_invalid(_row) -> str:
+        nonlocal broken
+        broken = True
+        return "skip"
+
+    cols = [f"c{i}" for i in range(len(header))]
+    if b"\n" not in body.rstrip(b"\r\n"):  # the header alone: an empty table
+        return pd.DataFrame({h: pd.Series([], dtype=str) for h in header})
+    tbl = pacsv.read_csv(
+        io.BytesIO(body),
+        read_options=pacsv.ReadOptions(column_names=cols, skip_rows=1, encoding=encoding),
+        parse_options=pacsv.ParseOptions(
+            delimiter=delim, invalid_row_handler=on_invalid, newlines_in_values=True
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types={c: pa.string() for c in cols},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    if broken:
+        return None
+    frame = tbl.to_pandas()
+    frame.columns = header
+    return frame
+
+
+def _read_csv_exact(text: str, delim: str, source: Source, problems: list[Problem]) -> pd.DataFrame:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    header = next(reader, [])
+    records, numbers = [], []
+    for number, fields in enumerate(reader, start=2):
+        if not fields or not any(f.strip() for f in fields):
+            continue
+        if len(fields) != len(header):
+            problems.append(
+                Problem(
+                    source.label,
+                    number,
+                    None,
+                    delim.join(fields)[:80],
+                    f"has {len(fields)} fields but the header has {len(header)}; "
+                    f"check the separator ({delim}) and quotes",
+                )
+            )
+            continue
+        records.append(fields)
+        numbers.append(number)
+    frame = (
+        pd.DataFrame(records, columns=header, dtype=str)
+        if records
+        else pd.DataFrame(columns=header, dtype=str)
+    )
+    frame["_row"] = np.asarray(numbers, dtype=np.int64)
+    return frame
+
+
+def _cell_text(v) -> str:
+    """Excel/Parquet native values -> the text the validators understand."""
+    if v is None or v is pd.NA or v is pd.NaT:
+        return ""
+    if isinstance(v, float) and np.isnan(v):
+        return ""
+    if isinstance(v, dt.datetime | pd.Timestamp):
+        if pd.isna(v):
+            return ""
+        return v.strftime("%Y-%m-%d")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, float):
+        return repr(v)
+    if isinstance(v, Decimal):
+        return format(v, "f")
+    return str(v)
+
+
+def _read_xlsx(table: str, path: Path, sheet: str | None, digest: str) -> RawTable:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    ws = wb[sheet] if sheet else wb.worksheets[0]
+    rows = ws.iter_rows(values_only=True)
+    header = next(rows, None) or ()
+    headers = [_cell_text(h).strip() for h in header]
+    width = len(headers)
+    records, numbers = [], []
+    for i, r in enumerate(rows, start=2):
+        cells = [_cell_text(v) for v in r[:width]]
+        if not any(c.strip() for c in cells):
+            continue
+        cells += [""] * (width - len(cells))
+        records.append(cells)
+        numbers.append(i)
+    wb.close()
+    frame = (
+        pd.DataFrame(records, columns=headers, dtype=str)
+        if records
+        else pd.DataFrame(columns=headers, dtype=str)
+    )
+    frame["_row"] = np.asarray(numbers, dtype=np.int64)
+    source = Source(table, path, sheet, digest, "xlsx")
+    return RawTable(source, _normalise_headers(frame), headers)
+
+
+def _read_parquet(table: str, path: Path, digest: str) -> RawTable:
+    frame = pd.read_parquet(path)
+    headers = [str(c) for c in frame.columns]
+    out = pd.DataFrame(index=range(len(frame)))
+    for c in frame.columns:
+        s = frame[c]
+        if pd.api.types.is_string_dtype(s) and not pd.api.types.is_object_dtype(s):
+            out[str(c)] = s.fillna("").astype(str)
+        elif pd.api.types.is_datetime64_any_dtype(s):
+            out[str(c)] = s.dt.strftime("%Y-%m-%d").fillna("")
+        else:
+            out[str(c)] = [_cell_text(v) for v in s.tolist()]
+    out["_row"] = np.arange(2, len(frame) + 2)
+    return RawTable(Source(table, path, None, digest, "parquet"), _normalise_headers(out), headers)
+
+
+def _normalise_headers(frame: pd.DataFrame) -> pd.DataFrame:
+    frame.columns = [c if c == "_row" else str(c).strip().lower() for c in frame.columns]
+    return frame
+
+
+# ---------------------------------------------------------------------------
+# The public entry point
+# ---------------------------------------------------------------------------
+def read_folder(folder: str | Path) -> tuple[dict[str, RawTable], list[Problem]]:
+    folder = Path(folder)
+    found, problems = find_sources(folder)
+    digests: dict[Path, str] = {}
+    raws: dict[str, RawTable] = {}
+    for table, (path, sheet) in found.items():
+        if path not in digests:
+            digests[path] = sha256_file(path)
+        try:
+            raw = read_table(table, path, sheet, digests[path])
+        except Exception as e:  # a file we cannot read at all is one problem, not a crash
+            label = f"{path.name} sheet {sheet}" if sheet else path.name
+            problems.append(
+                Problem(
+                    label,
+                    None,
+                    None,
+                    None,
+                    f"cannot be read ({e}); save it again as CSV, XLSX or Parquet",
+                )
+            )
+            continue
+        raws[table] = raw
+        problems.extend(raw.problems)
+    return raws, problems
+
+
+def load_data(folder: str | Path, programme: Programme | None = None) -> Dataset:
+    """Read and validate a data folder; raises InputError listing every problem."""
+    from pumpurs.core.validate import validate_tables
+
+    programme = programme or load_programme()
+    raws, problems = read_folder(folder)
+    return validate_tables(raws, programme, Path(folder), problems)
+
+
+def load_frames(tables: dict[str, pd.DataFrame], programme: Programme | None = None) -> Dataset:
+    """Validate tables already in memory (a database query, a test's rows) like files.
+
+    Values may be text in either dialect or native Python/pandas values; each table is
+    named `<table>` in messages.
+    """
+    from pumpurs.core.validate import validate_tables
+
+    programme = programme or load_programme()
+    raws: dict[str, RawTable] = {}
+    for table, frame in tables.items():
+        out = pd.DataFrame(
+            {str(c): [_cell_text(v) for v in frame[c].tolist()] for c in frame.columns}, dtype=str
+        )
+        out["_row"] = np.arange(2, len(frame) + 2)
+        source = Source(table, Path(table), None, "", "memory")
+        raws[table] = RawTable(source, _normalise_headers(out), [str(c) for c in frame.columns])
+    problems = [
+        Problem("(memory)", None, None, None, f"table {t} is missing")
+        for t in TABLES
+        if t not in raws and t not in OPTIONAL_TABLES
+    ]
+    return validate_tables(raws, programme, Path("(memory)"), problems)

@@ -1,0 +1,285 @@
+"""The `pumpurs` command: a thin layer over the library.
+
+Exit status: 0 done and nothing wrong; 1 done with error findings (check) or failed
+reports (run); 2 the input or the call is wrong, nothing written.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from pumpurs.cli.common import _fail, err
+from pumpurs.core.errors import PumpursError, UsageError
+
+app = typer.Typer(
+    name="pumpurs",
+    help="Reporting and grant-compliance toolkit for the ESF project PuMPuRS.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 180)
+
+DataArg = Annotated[
+    Path, typer.Argument(help="The data folder (data-contract.md).", show_default=False)
+]
+ProgrammeOpt = Annotated[
+    Path | None,
+    typer.Option("--programme", help="programme.yaml to use (default: params/programme.yaml)."),
+]
+
+
+@app.command()
+def validate(
+    data: DataArg,
+    programme: ProgrammeOpt = None,
+    max_problems: Annotated[
+        int, typer.Option(help="List at most this many problems (0: all).")
+    ] = 200,
+) -> None:
+    """Check a data folder against the data contract; exit 2 listing every problem.
+
+    Example: pumpurs validate data/demo-national
+    """
+    from pumpurs.core.settings import load_programme
+    from pumpurs.present.summary import dataset_summary
+    from pumpurs.sources.folder import load_data
+
+    try:
+        prog = load_programme(programme)
+        ds = load_data(data, prog)
+    except PumpursError as e:
+        _fail(e, max_problems)
+    out.print(dataset_summary(ds), markup=False)
+
+
+@app.command("demo-data")
+def demo_data(
+    out_dir: Annotated[
+        Path, typer.Argument(help="Folder to write (created; must be empty or absent).")
+    ],
+    scale: Annotated[
+        str, typer.Option(help="small (a handful of partners) or national.")
+    ] = "small",
+    seed: Annotated[
+        int, typer.Option(help="Random seed: the same seed writes the same bytes.")
+    ] = 1,
+) -> None:
+    """Write a realistic synthetic data folder with known rule breaches.
+
+    Example: pumpurs demo-data data/demo --scale national --seed 1
+    """
+    from pumpurs.demo import write_demo
+
+    try:
+        summary = write_demo(out_dir, scale=scale, seed=seed)
+    except PumpursError as e:
+        _fail(e)
+    out.print(summary, markup=False)
+
+
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Report date YYYY-MM-DD (default: the latest paid_on)."),
+]
+FormatOpt = Annotated[
+    str, typer.Option("--format", help="table (for people), json or csv (for machines).")
+]
+LangOpt = Annotated[str, typer.Option("--lang", help="lv (default) or en, for what people read.")]
+PartnerOpt = Annotated[str | None, typer.Option("--partner", help="Only this partner_id.")]
+MunicipalityOpt = Annotated[
+    str | None,
+    typer.Option("--municipality", help="Only this current municipality (name or ISO code)."),
+]
+
+
+def _choice(value: str, allowed: tuple[str, ...], option: str) -> str:
+    if value not in allowed:
+        raise UsageError(f'{option} "{value}" is not valid; use one of: {", ".join(allowed)}')
+    return value
+
+
+def _formats(fmt: str, lang: str) -> None:
+    _choice(fmt, ("table", "json", "csv"), "--format")
+    _choice(lang, ("lv", "en"), "--lang")
+
+
+def _emit(fmt: str, as_json, as_csv, as_table) -> None:
+    """json and csv for machines on stdout; the table for people."""
+    if fmt == "json":
+        print(as_json())
+    elif fmt == "csv":
+        sys.stdout.write(as_csv())
+    else:
+        as_table()
+
+
+def _judged(
+    data: Path,
+    programme: Path | None,
+    as_of: str | None,
+    partner: str | None,
+    municipality: str | None,
+):
+    """Load, validate and judge the whole data set, then narrow the view to the scope."""
+    from pumpurs.core.calendar import parse_date
+    from pumpurs.core.rules import judge
+    from pumpurs.core.settings import load_programme
+    from pumpurs.sources.folder import load_data
+
+    if partner and municipality:
+        raise UsageError("give either --partner or --municipality, not both")
+    prog = load_programme(programme)
+    when = parse_date(as_of) if as_of else None
+    ds = load_data(data, prog)
+    if partner and partner not in set(ds.partners["partner_id"]):
+        raise UsageError(f'--partner "{partner}" is not a partner_id in the data; see partners')
+    name = prog.municipality(municipality).name if municipality else None
+    j = judge(ds, prog, when)
+    return j.scoped(partner=partner, municipality=name), prog
+
+
+@app.command()
+def check(
+    data: DataArg,
+    partner: PartnerOpt = None,
+    municipality: MunicipalityOpt = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = "table",
+    lang: LangOpt = "lv",
+    rule: Annotated[
+        list[str] | None, typer.Option("--rule", help="Only these rule ids (repeatable).")
+    ] = None,
+    limit: Annotated[
+        int, typer.Option(help="Table format: list at most this many findings (0: all).")
+    ] = 50,
+    programme: ProgrammeOpt = None,
+) -> None:
+    """Compliance findings by rules.md; exit 1 when any error-severity finding exists.
+
+    Example: pumpurs check data/demo-national --municipality "Aizkraukles novads" --format json
+    """
+    from pumpurs.present import export, views
+
+    try:
+        _formats(fmt, lang)
+        j, prog = _judged(data, programme, as_of, partner, municipality)
+    except PumpursError as e:
+        _fail(e)
+    f = j.findings
+    if rule:
+        unknown = sorted(set(rule) - set(f["rule"]).union(_rule_ids(prog)))
+        if unknown:
+            _fail(
+                UsageError(f"--rule {', '.join(unknown)}: no such rule; see rules.md for the ids")
+            )
+        f = f[f["rule"].isin(rule)]
+    _emit(
+        fmt,
+        lambda: export.findings_json(f, j.as_of, lang),
+        lambda: export.findings_csv(f, lang),
+        lambda: views.print_findings(out, f, j.as_of, lang, limit),
+    )
+    raise typer.Exit(1 if (f["severity"] == "error").any() else 0)
+
+
+def _rule_ids(prog) -> list[str]:
+    from pumpurs.core.rules import rule_ids
+
+    return rule_ids(prog)
+
+
+@app.command()
+def totals(
+    data: DataArg,
+    by: Annotated[
+        str,
+        typer.Option(help="partner, municipality, category, school, month, semester or half-year."),
+    ] = "partner",
+    partner: PartnerOpt = None,
+    municipality: MunicipalityOpt = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = "table",
+    lang: LangOpt = "lv",
+    programme: ProgrammeOpt = None,
+) -> None:
+    """Declared, ineligible, eligible, ESF and state money; every table adds up to the cent.
+
+    Example: pumpurs totals data/demo-national --by category --format csv
+    """
+    from pumpurs.core.totals import BY_KEYS
+    from pumpurs.core.totals import totals as compute
+    from pumpurs.present import export, views
+
+    try:
+        _choice(by, tuple(BY_KEYS), "--by")
+        _formats(fmt, lang)
+        j, _ = _judged(data, programme, as_of, partner, municipality)
+    except PumpursError as e:
+        _fail(e)
+    table = compute(j.ledger, j.partners, by)
+    _emit(
+        fmt,
+        lambda: export.totals_json(table, j.as_of),
+        lambda: export.totals_csv(table),
+        lambda: views.print_totals(out, table, j.as_of, lang),
+    )
+
+
+@app.command()
+def indicators(
+    data: DataArg,
+    by: Annotated[str, typer.Option(help="programme, partner or municipality.")] = "programme",
+    per: Annotated[str, typer.Option(help="cumulative, school_year or semester.")] = "cumulative",
+    partner: PartnerOpt = None,
+    municipality: MunicipalityOpt = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = "table",
+    lang: LangOpt = "lv",
+    programme: ProgrammeOpt = None,
+) -> None:
+    """The six indicators of rules.md against their versioned targets.
+
+    Example: pumpurs indicators data/demo-national --by municipality --per school_year
+    """
+    from pumpurs.core.indicators import indicators as compute
+    from pumpurs.present import export, views
+
+    try:
+        _formats(fmt, lang)
+        j, prog = _judged(data, programme, as_of, partner, municipality)
+        frame = compute(
+            j.plans, j.ledger, j.partners, j.dataset.outcomes, prog, by=by, per=per, as_of=j.as_of
+        )
+    except PumpursError as e:
+        _fail(e)
+    _emit(
+        fmt,
+        lambda: export.indicators_json(frame, j.as_of),
+        lambda: export.indicators_csv(frame),
+        lambda: views.print_indicators(out, frame, j.as_of, lang),
+    )
+
+
+from pumpurs.cli import run as cli_run  # noqa: E402  (light: typer and the standard library only)
+
+app.command("run")(cli_run.run)
+app.command("doctor")(cli_run.doctor)
+
+
+def main() -> None:
+    try:
+        app()
+    except PumpursError as e:  # pragma: no cover - commands handle their own
+        err.print(str(e), markup=False)
+        sys.exit(e.exit_code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""The `pumpurs run` and `pumpurs doctor` commands (registered in cli.py).
+
+Only typer and the standard library are imported here; the batch, the workers and the
+notebook toolchain are imported when a command runs, so `pumpurs --help` stays fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def _fail(e: Exception) -> None:
+    """Print a user error and exit with its status (2: bad input, nothing written)."""
+    from pumpurs.cli.common import _fail as cli_fail
+
+    cli_fail(e, max_problems=0)  # type: ignore[arg-type]  # run has no --max-problems
+
+
+def run(
+    data: Annotated[
+        Path, typer.Argument(help="The data folder (data-contract.md).", show_default=False)
+    ],
+    municipality: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--municipality",
+            help="A municipality to render (name, ISO code or slug); repeat for several.",
+        ),
+    ] = None,
+    all_: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="Every current municipality, the national overview and the index."
+        ),
+    ] = False,
+    period: Annotated[
+        str | None,
+        typer.Option(
+            help="Reporting half-year, e.g. 2020-H2 (default: the last complete one, at most"
+            " the programme's final half-year)."
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Report date YYYY-MM-DD (default: the period's last day)."),
+    ] = None,
+    audience: Annotated[
+        str | None,
+        typer.Option(
+            help="internal (findings row by row) or public (small numbers hidden, no "
+            "findings.csv). Default: internal, or the municipality's params file."
+        ),
+    ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(help="lv or en. Default: lv, or the municipality's params file."),
+    ] = None,
+    out: Annotated[
+        Path, typer.Option(help="Reports folder; reports go to OUT/<period>/<municipality>/.")
+    ] = Path("reports"),
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Parallel workers, one Jupyter kernel each (default: CPU count)."),
+    ] = None,
+    retry_failed: Annotated[
+        bool,
+        typer.Option(
+            "--retry-failed", help="Render only the reports that failed last time (status.json)."
+        ),
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Render even reports that are up to date.")
+    ] = False,
+    programme: Annotated[
+        Path | None,
+        typer.Option(
+            "--programme",
+            help="programme.yaml to use (default: params/programme.yaml); the "
+            "municipalities' params files are read from the same folder.",
+        ),
+    ] = None,
+    notebooks: Annotated[
+        Path | None,
+        typer.Option(help="Folder with municipality_report.ipynb and programme_overview.ipynb."),
+    ] = None,
+    params: Annotated[
+        Path | None,
+        typer.Option("--params", help="Folder with the <municipality-slug>.yaml params files."),
+    ] = None,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds one notebook cell may run before it fails.")
+    ] = 1800.0,
+) -> None:
+    """Render the reports: executed notebook, HTML, PDF, XLSX, manifest, and an index.
+
+    Each municipality's report goes to OUT/<period>/<slug>/ and replaces the old one only
+    when complete. Reports whose inputs did not change are skipped. Exit status: 0 all
+    done; 1 some reports failed (the others are finished; see OUT/<period>/index.html);
+    2 the input or the call is wrong and nothing was written.
+
+    Example: pumpurs run data/demo-national --all --period 2020-H2 --out reports
+    """
+    from pumpurs.core.errors import PumpursError
+    from pumpurs.run.batch import RunOptions, run_batch
+
+    opts = RunOptions(
+        data=data,
+        municipalities=list(municipality or []),
+        all=all_,
+        period=period,
+        as_of=as_of,
+        audience=audience,
+        lang=lang,
+        out=out,
+        workers=workers,
+        retry_failed=retry_failed,
+        force=force,
+        programme=programme,
+        notebooks=notebooks,
+        params=params,
+        timeout=timeout,
+    )
+    try:
+        outcome = run_batch(opts)
+    except PumpursError as e:
+        _fail(e)
+    raise typer.Exit(outcome.exit_code)
+
+
+def doctor(
+    out: Annotated[
+        Path, typer.Option(help="The reports folder a batch will write to (checked writable).")
+    ] = Path("reports"),
+) -> None:
+    """Check the report toolchain before a scheduled batch; exit 1 if anything fails.
+
+    Checks: a Jupyter kernel starts and runs 1+1; WeasyPrint makes a PDF whose Latvian
+    text extracts back; the DejaVu fonts are installed; the notebooks and
+    their parameters are readable; OUT is writable; chromium (optional) is present.
+
+    Example: pumpurs doctor --out /srv/pumpurs/reports
+    """
+    from pumpurs.run.doctor import print_report, run_checks
+
+    checks = run_checks(out)
+    raise typer.Exit(print_report(checks))

@@ -1,0 +1,276 @@
+"""Typed programme settings loaded from `params/programme.yaml`.
+
+Everything the rules depend on (caps, dates, rates, target groups, targets) lives in
+that file; this module only gives it types and answers "which version was in force
+in month M".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from decimal import Decimal
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from pumpurs.core.errors import SettingsError, UsageError
+from pumpurs.core.money import to_cents
+from pumpurs.core.project import default_programme
+
+MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+DEFAULT_PROGRAMME = default_programme()
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _month(v: str) -> str:
+    if not isinstance(v, str) or not MONTH_RE.match(v):
+        raise ValueError(f"{v!r} is not a month; write it as YYYY-MM, e.g. 2017-03")
+    return v
+
+
+def _money(v: Decimal) -> Decimal:
+    to_cents(v)  # raises on more than two decimals
+    if v < 0:
+        raise ValueError("must not be negative")
+    return v
+
+
+class Project(_Strict):
+    number: str
+    name_lv: str
+    name_en: str
+    brand: str
+    fund: str
+    slogan: str
+    beneficiary: str
+    regulation: str
+    grant_agreement_date: dt.date
+
+
+class Budget(_Strict):
+    total_eur: Decimal
+    esf_eur: Decimal
+    state_eur: Decimal
+
+    _m = field_validator("total_eur", "esf_eur", "state_eur")(_money)
+
+    @model_validator(mode="after")
+    def _adds_up(self) -> Budget:
+        if self.esf_eur + self.state_eur != self.total_eur:
+            raise ValueError(
+                f"esf_eur + state_eur = {self.esf_eur + self.state_eur} but total_eur is {self.total_eur}"
+            )
+        return self
+
+
+class Versioned(_Strict):
+    effective_from: dt.date
+
+
+class EsfRate(Versioned):
+    rate: Decimal = Field(gt=0, le=1)
+
+
+class PeriodVersion(Versioned):
+    start_month: str
+    end_month: str
+    source: str = ""
+
+    _m = field_validator("start_month", "end_month")(_month)
+
+
+class GradeRange(_Strict):
+    min_grade: int = Field(ge=1, le=12)
+    max_grade: int = Field(ge=1, le=12)
+
+
+class TargetGroup(Versioned):
+    general: GradeRange
+    vocational: GradeRange
+    source: str = ""
+
+
+class CapVersion(Versioned):
+    limit_eur: Decimal
+
+    _m = field_validator("limit_eur")(_money)
+
+
+class Cap(_Strict):
+    rule: str
+    category: str
+    per: Literal["student_month", "student_semester", "ngo_project"]
+    versions: list[CapVersion] = Field(min_length=1)
+
+
+class Warnings(_Strict):
+    plan_late_days: int = Field(ge=0)
+    absorption_low: Decimal = Field(ge=0)
+    absorption_high: Decimal = Field(ge=0)
+    absorption_pace_months: int = Field(ge=1)
+
+
+class Publishing(_Strict):
+    min_count: int = Field(ge=1)
+
+
+class Reporting(_Strict):
+    default_period: Literal["last_complete_half_year"]
+
+
+class TargetVersion(Versioned):
+    value: Decimal
+    comparison: Literal["at_least", "at_most"] = "at_least"
+    source: str = ""
+
+
+class PublishedValue(_Strict):
+    school_year: str
+    value: int
+
+
+class Targets(_Strict):
+    institutions_involved: list[TargetVersion]
+    municipalities_involved_share: list[TargetVersion]
+    support_plans_per_school_year: list[PublishedValue] = []
+
+
+class Municipality(_Strict):
+    name: str
+    code: str = Field(pattern=r"^LV-[0-9A-Z]{3}$")
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.name)
+
+
+class Programme(_Strict):
+    project: Project
+    budget: Budget
+    esf_rate: list[EsfRate] = Field(min_length=1)
+    period: list[PeriodVersion] = Field(min_length=1)
+    target_group: list[TargetGroup] = Field(min_length=1)
+    caps: list[Cap]
+    vocational_only_categories: list[str]
+    warnings: Warnings
+    publishing: Publishing
+    reporting: Reporting
+    targets: Targets
+    municipalities: list[Municipality] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> Programme:
+        for name in ("esf_rate", "period", "target_group"):
+            _check_versions(name, getattr(self, name))
+        for cap in self.caps:
+            _check_versions(f"caps[{cap.rule}].versions", cap.versions)
+        codes = [m.code for m in self.municipalities]
+        if len(set(codes)) != len(codes):
+            raise ValueError("municipalities: a code appears twice")
+        return self
+
+    # ---- versions in force -------------------------------------------------
+    def in_force(self, versions: list, on: dt.date):
+        """The version whose effective_from is the latest on or before `on`."""
+        chosen = None
+        for v in versions:
+            if v.effective_from <= on:
+                chosen = v
+        return chosen if chosen is not None else versions[0]
+
+    def period_at(self, on: dt.date) -> PeriodVersion:
+        return self.in_force(self.period, on)
+
+    def esf_rate_at(self, on: dt.date) -> Decimal:
+        return self.in_force(self.esf_rate, on).rate
+
+    @property
+    def final_period(self) -> PeriodVersion:
+        return self.period[-1]
+
+    # ---- municipalities ----------------------------------------------------
+    @cached_property
+    def _municipality_index(self) -> dict[str, Municipality]:
+        index: dict[str, Municipality] = {}
+        for m in self.municipalities:
+            for key in (m.name, m.code, m.slug, fold(m.name)):
+                index[fold(key)] = m
+        return index
+
+    def find_municipality(self, text: str) -> Municipality | None:
+        """By name, ISO code or slug; case and Latvian diacritics ignored."""
+        return self._municipality_index.get(fold(str(text)))
+
+    def municipality(self, text: str) -> Municipality:
+        m = self.find_municipality(text)
+        if m is None:
+            names = ", ".join(x.name for x in self.municipalities[:3])
+            raise UsageError(
+                f'"{text}" is not one of the 43 municipalities; give a name, ISO code or slug, '
+                f"e.g. {names} or LV-002"
+            )
+        return m
+
+
+def _check_versions(name: str, versions: list) -> None:
+    dates = [v.effective_from for v in versions]
+    if dates != sorted(dates) or len(set(dates)) != len(dates):
+        raise ValueError(f"{name}: effective_from dates must be distinct and in ascending order")
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics: 'Rīga' -> 'riga'."""
+    norm = unicodedata.normalize("NFKD", text.strip().lower())
+    return "".join(c for c in norm if not unicodedata.combining(c))
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
+
+
+class _TextDateLoader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text, so pydantic checks them and names the key."""
+
+
+_TextDateLoader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def load_programme(path: str | Path | None = None) -> Programme:
+    """Read and check programme.yaml; a wrong key or value names the key."""
+    p = Path(path) if path is not None else DEFAULT_PROGRAMME
+    try:
+        raw = yaml.load(p.read_text(encoding="utf-8"), Loader=_TextDateLoader)  # noqa: S506
+    except FileNotFoundError:
+        raise SettingsError(f"{p}: file not found; the programme settings are needed") from None
+    except yaml.YAMLError as e:
+        raise SettingsError(f"{p}: not valid YAML ({e})") from None
+    try:
+        return Programme.model_validate(raw)
+    except ValidationError as e:
+        lines = []
+        for err in e.errors():
+            key = ".".join(str(x) for x in err["loc"]) or "(top level)"
+            msg = err["msg"]
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key; check its spelling"
+            elif err["type"] == "missing":
+                msg = "missing; add it"
+            val = err.get("input")
+            shown = (
+                ""
+                if err["type"] in ("missing", "extra_forbidden") or isinstance(val, dict)
+                else f" (got {val!r})"
+            )
+            lines.append(f"{p.name}: {key}: {msg}{shown}")
+        raise SettingsError("\n".join(lines)) from None

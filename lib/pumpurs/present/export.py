@@ -1,0 +1,161 @@
+"""Machine formats of findings, totals and indicators (the stable JSON/CSV shapes).
+
+interfaces.md fixes the shapes: English ids, money as numbers with at most two
+decimals. Conversion from cents happens here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import math
+from typing import Any
+
+import pandas as pd
+
+from pumpurs.core.money import cents_to_float
+from pumpurs.core.totals import TotalsTable
+
+
+def _eur(v: Any) -> float | None:
+    if v is None or (not isinstance(v, str) and pd.isna(v)):
+        return None
+    return cents_to_float(int(v))
+
+
+def _plain(v: Any) -> Any:
+    """numpy/pandas scalars -> JSON values; NA -> None."""
+    if v is None:
+        return None
+    if isinstance(v, str | bool):
+        return v
+    if pd.isna(v):
+        return None
+    if hasattr(v, "item"):
+        v = v.item()
+    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
+        return None
+    return v
+
+
+def findings_records(findings: pd.DataFrame, lang: str = "en") -> list[dict[str, Any]]:
+    out = []
+    msg = f"message_{lang}"
+    for r in findings.to_dict("records"):
+        rec = {
+            "rule": r["rule"],
+            "severity": r["severity"],
+            "partner_id": r["partner_id"],
+            "school_id": r["school_id"],
+            "student_id": r["student_id"],
+            "period": r["period"],
+            "entry_ids": list(r["entry_ids"]),
+            "amount_eur": _eur(r["amount_cents"]),
+            "limit_eur": _eur(r["limit_cents"]),
+            "at_risk_eur": _eur(r["at_risk_cents"]),
+            "message": r[msg],
+        }
+        if r.get("plan_id"):
+            rec["plan_id"] = r["plan_id"]
+        out.append(rec)
+    return out
+
+
+def findings_summary(findings: pd.DataFrame) -> dict[str, Any]:
+    return {
+        "errors": int((findings["severity"] == "error").sum()),
+        "warnings": int((findings["severity"] == "warning").sum()),
+        "at_risk_eur": _eur(int(findings["at_risk_cents"].sum())),
+    }
+
+
+def findings_json(findings: pd.DataFrame, as_of: dt.date, lang: str = "en") -> str:
+    doc = {
+        "as_of": as_of.isoformat(),
+        "findings": findings_records(findings, lang),
+        "summary": findings_summary(findings),
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=1)
+
+
+def findings_csv(findings: pd.DataFrame, lang: str = "en") -> str:
+    records = findings_records(findings, lang)
+    cols = [
+        "rule", "severity", "partner_id", "school_id", "student_id", "period", "entry_ids",
+        "amount_eur", "limit_eur", "at_risk_eur", "plan_id", "message",
+    ]  # fmt: skip
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
+    w.writeheader()
+    for r in records:
+        r = dict(r, entry_ids=";".join(r["entry_ids"]))
+        w.writerow({k: _csv_value(r.get(k)) for k in cols})
+    return buf.getvalue()
+
+
+def _csv_value(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.2f}"
+    return str(v)
+
+
+def totals_records(table: TotalsTable) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    rows = []
+    for r in table.rows.to_dict("records"):
+        rows.append(_totals_record(r))
+    return rows, _totals_record(table.total)
+
+
+def _totals_record(r: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in r.items():
+        if k.endswith("_cents"):
+            out[k[: -len("_cents")] + "_eur"] = _eur(v)
+        elif k == "absorption":
+            v = _plain(v)
+            out[k] = None if v is None else round(float(v), 6)
+        else:
+            out[k] = _plain(v)
+    return out
+
+
+def totals_json(table: TotalsTable, as_of: dt.date) -> str:
+    rows, total = totals_records(table)
+    return json.dumps(
+        {"as_of": as_of.isoformat(), "rows": rows, "total": total}, ensure_ascii=False, indent=1
+    )
+
+
+def totals_csv(table: TotalsTable) -> str:
+    rows, total = totals_records(table)
+    cols = list(rows[0].keys()) if rows else [table.key, *total]  # no rows: header + TOTAL
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
+    w.writeheader()
+    for r in [*rows, {table.key: "TOTAL", **total}]:
+        w.writerow({k: _csv_value(r.get(k)) if k != "absorption" else _num(r.get(k)) for k in cols})
+    return buf.getvalue()
+
+
+def _num(v: Any) -> str:
+    return "" if v is None else f"{v:.6f}"
+
+
+def indicators_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{k: _plain(v) for k, v in r.items()} for r in frame.to_dict("records")]
+
+
+def indicators_json(frame: pd.DataFrame, as_of: dt.date) -> str:
+    return json.dumps(
+        {"as_of": as_of.isoformat(), "rows": indicators_records(frame)},
+        ensure_ascii=False,
+        indent=1,
+    )
+
+
+def indicators_csv(frame: pd.DataFrame) -> str:
+    return frame.to_csv(index=False, lineterminator="\n")

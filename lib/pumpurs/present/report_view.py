@@ -1,0 +1,515 @@
+"""How a municipality report is shown: display tables, charts and sentences per language.
+
+Notebooks call these and display the result; nothing here computes money (report.py
+does). Public reports pass through privacy here: counts of pupils or plans below the
+threshold become '<5', and row-level pupil data never reaches a public table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import HTML
+
+from pumpurs.core.settings import Programme
+from pumpurs.present import charts
+from pumpurs.present.fmt import fmt_date, fmt_eur, fmt_int, fmt_pct, format_table, label, table_html
+from pumpurs.present.privacy import primary_mark, suppress_counts, suppression_note
+from pumpurs.present.render import tables_to_xlsx, write_atomic
+from pumpurs.report.municipality import MunicipalityReport
+
+T = {
+    "title": ("PuMPuRS pārskats", "PuMPuRS report"),
+    "period": ("Pārskata periods", "Reporting period"),
+    "as_of": ("Dati līdz", "Data as of"),
+    "partners": ("Sadarbības partneri", "Cooperation partners"),
+    "fingerprint": ("Datu nospiedums", "Data fingerprint"),
+    "audience_internal": ("iekšējai lietošanai (ar pseidonīmiem)", "internal (with pseudonyms)"),
+    "audience_public": (
+        "publiskai lietošanai (mazi skaiti slēpti)",
+        "public (small counts hidden)",
+    ),
+    "audience": ("Auditorija", "Audience"),
+    "in_period": ("Periodā", "In the period"),
+    "cumulative": ("Kopš projekta sākuma", "Since the start"),
+    "figure": ("Rādītājs", "Figure"),
+    "pupils": ("Atbalstītie skolēni", "Pupils supported"),
+    "plans": ("Individuālie atbalsta plāni", "Individual support plans"),
+    "absorption": ("Apguve", "Absorption"),
+    "no_findings": ("Konstatējumu nav.", "No findings."),
+    "next_none": (
+        "Kļūdu nav: pieprasījumu var iesniegt, kā ir.",
+        "No errors: the claim can be filed as it is.",
+    ),
+    "next_error": (
+        "{rule}: {n} konstatējumi, riskam pakļauti {eur}. {fix}",
+        "{rule}: {n} findings, {eur} at risk. {fix}",
+    ),
+    "next_warning": ("{rule}: {n} brīdinājumi. {fix}", "{rule}: {n} warnings. {fix}"),
+    "rows_hidden": (
+        "Rindu līmeņa saraksts nav iekļauts publiskajā pārskatā.",
+        "The row-level list is not part of a public report.",
+    ),
+    "more_rows": (
+        "Parādīti {n} no {total} ar lielāko riskam pakļauto summu; visi ir failā "
+        "findings.csv un report.xlsx.",
+        "The {n} of {total} with the most money at risk are shown; all are in findings.csv "
+        "and report.xlsx.",
+    ),
+    "by_category": ("Izdevumi pa kategorijām", "Spending by category"),
+    "by_school": ("Izdevumi pa skolām", "Spending by school"),
+    "by_semester": ("Izdevumi pa semestriem", "Spending by semester"),
+    "no_school": ("(bez skolas)", "(no school)"),
+}
+FIX = {
+    "ELIG_PERIOD": ("Labojiet pakalpojuma mēnesi.", "Correct the service month."),
+    "ELIG_AGREEMENT": ("Izņemiet mēnešus pirms līguma.", "Remove months before the agreement."),
+    "ELIG_SCHOOL_PARTNER": (
+        "Pārceliet rindas pie skolas partnera.",
+        "Move the rows to the school's partner.",
+    ),
+    "ELIG_SCHOOL_JOINED": (
+        "Izņemiet mēnešus pirms skolas iesaistes.",
+        "Remove months before the school joined.",
+    ),
+    "ELIG_NO_PLAN": ("Pievienojiet trūkstošos atbalsta plānus.", "Add the missing support plans."),
+    "ELIG_TARGET_GROUP": ("Pārbaudiet skolēnu klases.", "Check the pupils' grades."),
+    "ELIG_MATERIALS_VOCATIONAL": (
+        "Izņemiet mācību līdzekļus vispārizglītojošiem skolēniem.",
+        "Remove learning materials of general-education pupils.",
+    ),
+    "DUPLICATE_CLAIM": ("Izņemiet dubultās rindas.", "Remove the repeated rows."),
+    "BUDGET_ALLOCATION": (
+        "Groziet līgumu vai samaziniet pieprasījumu.",
+        "Amend the agreement or reduce the claim.",
+    ),
+    "PLAN_LATE": (
+        "Izveidojiet plānus semestra sākumā.",
+        "Draw up plans at the start of the semester.",
+    ),
+    "ABSORPTION_RISK": (
+        "Pārplānojiet izdevumus līdz projekta beigām.",
+        "Re-plan spending to the programme end.",
+    ),
+    "CAP": ("Samaziniet summas līdz limitam.", "Reduce the amounts to the cap."),
+}
+ROW_LIMIT = 50  # the biggest ones; every row is in findings.csv and report.xlsx
+
+
+def _t(key: str, lang: str) -> str:
+    return T[key][lang == "en"]
+
+
+def _html(df: pd.DataFrame, caption: str | None = None, total_row: bool = False) -> HTML:
+    return HTML(table_html(df, caption=caption, total_row=total_row))
+
+
+def title_block(r: MunicipalityReport, lang: str) -> HTML:
+    partners = ", ".join(
+        f"{row.name} ({fmt_date(row.agreement_date, lang)})" for row in r.partners.itertuples()
+    )
+    aud = _t(f"audience_{r.audience}", lang)
+    rows = [
+        (_t("period", lang), r.period.label),
+        (_t("as_of", lang), fmt_date(r.as_of, lang)),
+        (_t("partners", lang), partners or "–"),
+        (_t("audience", lang), aud),
+        (_t("fingerprint", lang), r.fingerprint),
+    ]
+    body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+    return HTML(
+        f"<h1>{r.municipality.name} — {_t('title', lang)} {r.period.label}</h1>"
+        f'<table class="pumpurs-facts">{body}</table>'
+    )
+
+
+def key_figures(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
+    k = r.key_figures.copy()
+    k["figure"] = [label(f, lang) for f in k["figure"]]
+    shown = format_table(
+        k.rename(columns={"period_cents": "p", "cumulative_cents": "c"}),
+        lang,
+        money=["p", "c"],
+        labels=False,
+    )
+    shown.columns = [_t("figure", lang), _t("in_period", lang), _t("cumulative", lang)]
+    counts = pd.DataFrame(
+        {
+            "figure": [_t("pupils", lang), _t("plans", lang)],
+            "c": [r.counts["pupils"], r.counts["plans"]],
+        }
+    )
+    if r.public:
+        counts = suppress_counts(counts, ["c"], min_count=programme.publishing.min_count)
+    extra = pd.DataFrame(
+        {
+            _t("figure", lang): [_t("absorption", lang), *counts["figure"]],
+            _t("in_period", lang): ["", "", ""],
+            _t("cumulative", lang): [
+                fmt_pct(r.absorption, lang) if r.absorption is not None else "–",
+                *[v if isinstance(v, str) else fmt_int(v, lang) for v in counts["c"]],
+            ],
+        }
+    )
+    return _html(pd.concat([shown, extra], ignore_index=True))
+
+
+def monthly_chart(r: MunicipalityReport, lang: str, programme: Programme):
+    band = (float(programme.warnings.absorption_low), float(programme.warnings.absorption_high))
+    return charts.cumulative_vs_allocation(r.series, lang, band=band)
+
+
+def _totals_display(rows: pd.DataFrame, total: dict, key: str, lang: str, drop=()) -> pd.DataFrame:
+    cols = [c for c in rows.columns if c not in ("allocation_cents", "absorption", *drop)]
+    t = rows[cols].copy()
+    total_row = {c: total.get(c, "") for c in cols if c.endswith("_cents")}
+    total_row[key] = label("total", lang)
+    t = pd.concat([t, pd.DataFrame([total_row])], ignore_index=True)
+    return format_table(t, lang)
+
+
+def by_category(r: MunicipalityReport, lang: str) -> HTML:
+    return _html(
+        _totals_display(r.by_category, r.totals["category"], "category", lang), total_row=True
+    )
+
+
+def category_chart(r: MunicipalityReport, lang: str):
+    t = r.by_category.sort_values("eligible_cents", ascending=False)
+    return charts.bar_by(
+        t, "category", ["eligible_cents", "ineligible_cents"], lang, title=_t("by_category", lang)
+    )
+
+
+def by_school(r: MunicipalityReport, lang: str) -> HTML:
+    t = r.by_school.copy()
+    t["name"] = t["name"].where(t["school_id"] != "", _t("no_school", lang))
+    narrow = ("over_allocation_cents", "state_cents")  # the page is A4; report.xlsx has all
+    return _html(
+        _totals_display(t, r.totals["school"], "school_id", lang, drop=narrow), total_row=True
+    )
+
+
+def by_semester(r: MunicipalityReport, lang: str) -> HTML:
+    return _html(
+        _totals_display(r.by_semester, r.totals["semester"], "semester", lang), total_row=True
+    )
+
+
+def semester_chart(r: MunicipalityReport, lang: str):
+    return charts.semester_trend(
+        r.by_semester,
+        ["eligible_cents", "ineligible_cents"],
+        lang,
+        unit="EUR",
+        title=_t("by_semester", lang),
+    )
+
+
+def cap_chart(r: MunicipalityReport, lang: str, programme: Programme):
+    """Cap usage as shares of each cap; public reports leave out categories with few cases."""
+    bins = {"0–50 %": 0.25, "50–80 %": 0.65, "80–<100 %": 0.9, "100 %": 1.0, ">100 %": 1.2}
+    rows = r.cap_usage.loc[r.cap_usage.index.repeat(r.cap_usage["groups"])]
+    hist = pd.DataFrame(
+        {"category": rows["category"].to_numpy(), "share_of_cap": rows["band"].map(bins).to_numpy()}
+    )
+    min_count = programme.publishing.min_count if r.public else None
+    return charts.cap_usage(hist, lang, min_count=min_count)
+
+
+def findings_by_rule(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
+    if r.findings_by_rule.empty:
+        return HTML(f"<p>{_t('no_findings', lang)}</p>")
+    t = r.findings_by_rule[["rule", "severity", "findings", "at_risk_cents"]]
+    if r.public:
+        t = suppress_counts(t, ["findings"], min_count=programme.publishing.min_count)
+        note = suppression_note(lang, programme.publishing.min_count)
+        return HTML(
+            table_html(format_table(t, lang, ints=["findings"])) + f"<p class='note'>{note}</p>"
+        )
+    return _html(format_table(t, lang, ints=["findings"]))
+
+
+def findings_rows(r: MunicipalityReport, lang: str) -> HTML:
+    """The row-level list a manager corrects from (internal reports only)."""
+    if r.public:
+        return HTML(f"<p>{_t('rows_hidden', lang)}</p>")
+    f = r.findings[r.findings["severity"] == "error"]
+    if f.empty:
+        return HTML(f"<p>{_t('no_findings', lang)}</p>")
+    # Most money first: the page is for deciding what to fix; the spreadsheet is for fixing.
+    shown = f.sort_values("at_risk_cents", ascending=False, kind="stable").head(ROW_LIMIT)
+    t = pd.DataFrame(
+        {
+            "rule": shown["rule"],
+            "partner_id": shown["partner_id"],
+            "school_id": shown["school_id"],
+            "student_id": shown["student_id"],
+            "at_risk_cents": shown["at_risk_cents"],
+            "message": shown[f"message_{'en' if lang == 'en' else 'lv'}"],
+        }
+    )
+    html = table_html(format_table(t, lang))
+    if len(f) > ROW_LIMIT:
+        html += f"<p class='note'>{_t('more_rows', lang).format(n=ROW_LIMIT, total=fmt_int(len(f), lang))}</p>"
+    return HTML(html)
+
+
+def _suppress_indicator_rows(
+    counts: pd.DataFrame, years: list[str], cols: list[str], min_count: int
+) -> pd.DataFrame:
+    """Each indicator row on its own; plans add up to the cumulative column when all
+    years are shown, so that row gets secondary suppression against its total."""
+    if counts.empty:  # a municipality without partners has nothing to hide
+        return counts
+    rows = []
+    for name, row in counts.iterrows():
+        one = row.to_frame().T.reset_index(names="indicator")
+        shown_years = [c for c in cols if c != "cumulative"]
+        additive = (
+            name == "support_plans"
+            and "cumulative" in cols
+            and len(shown_years) == len(years)
+            and row[shown_years].sum() == row["cumulative"]
+        )
+        for c in cols:
+            one[c] = one[c].astype("int64")
+        one = suppress_counts(
+            one, list(cols), min_count=min_count, total_column="cumulative" if additive else None
+        )
+        rows.append(one)
+    return pd.concat(rows).set_index("indicator")
+
+
+def indicators(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
+    """Indicators as rows, school years and the cumulative value as columns."""
+    ind = r.indicators
+    wide = ind.pivot_table(
+        index="indicator", columns="period", values="value", aggfunc="first", sort=False
+    )
+    order = [
+        i
+        for i in (
+            "students_supported",
+            "support_plans",
+            "institutions_involved",
+            "ngo_projects",
+            "continued_share",
+        )
+        if i in wide.index
+    ]
+    wide = wide.loc[order]
+    years = [c for c in wide.columns if c != "cumulative"]
+    cols = [*years[-4:], "cumulative"] if "cumulative" in wide.columns else years[-4:]
+    wide = wide[cols]
+    out = pd.DataFrame(index=wide.index)
+    shares = {"continued_share"}
+    counts = wide.drop(index=[i for i in order if i in shares])
+    share_rows = [i for i in order if i in shares]
+    share_cells = {c: [fmt_pct(v, lang) for v in wide.loc[share_rows, c].tolist()] for c in cols}
+    if r.public:
+        mc = programme.publishing.min_count
+        counts = _suppress_indicator_rows(counts, years, cols, mc)
+        # A share of fewer than min_count pupils tells about those pupils: hide it.
+        denominators = ind[ind["indicator"] == "continued_share"].set_index("period")["denominator"]
+        for c in cols:
+            n = denominators.get(c)
+            if share_rows and (n is None or pd.isna(n) or 0 < int(n) < mc):
+                share_cells[c] = [primary_mark(mc)]
+    for c in cols:
+        out[c] = [
+            (v if isinstance(v, str) else fmt_int(v, lang)) for v in counts[c].tolist()
+        ] + share_cells[c]
+    out.index = [label(i, lang) for i in [*counts.index, *share_rows]]
+    out.columns = [label("cumulative", lang) if c == "cumulative" else c for c in cols]
+    out = out.reset_index(names=label("indicator", lang))
+    html = table_html(out)
+    if r.public:
+        html += f"<p class='note'>{suppression_note(lang, programme.publishing.min_count)}</p>"
+    return HTML(html)
+
+
+def next_steps(r: MunicipalityReport, lang: str) -> HTML:
+    """What the project manager does next, most money first."""
+    s = r.next_steps
+    errors = s[s["severity"] == "error"]
+    items = []
+    if errors.empty:
+        items.append(_t("next_none", lang))
+    for row in s.itertuples():
+        fix = FIX.get(row.rule) or FIX["CAP"]
+        n = "<5" if r.public and row.findings < 5 else fmt_int(row.findings, lang)
+        key = "next_error" if row.severity == "error" else "next_warning"
+        items.append(
+            _t(key, lang).format(
+                rule=label(row.rule, lang),
+                n=n,
+                eur=fmt_eur(row.at_risk_cents, lang),
+                fix=fix[lang == "en"],
+            )
+        )
+    return HTML("<ol>" + "".join(f"<li>{i}</li>" for i in items) + "</ol>")
+
+
+def sheets(r: MunicipalityReport, lang: str) -> dict[str, pd.DataFrame]:
+    """The report's tables for Excel, one sheet each; public reports carry no pupil rows."""
+    out = {
+        label("key_figures", lang): r.key_figures.assign(
+            figure=[label(f, lang) for f in r.key_figures["figure"]]
+        ),
+        label("partner_id", lang): r.by_partner,
+        _t("by_category", lang): r.by_category,
+        _t("by_school", lang): r.by_school,
+        _t("by_semester", lang): r.by_semester,
+        label("findings", lang): r.findings_by_rule,
+        label("indicator", lang): r.indicators.drop(
+            columns=["count", "denominator"], errors="ignore"
+        )
+        if not r.public
+        else r.indicators.iloc[0:0],
+    }
+    if not r.public:
+        f = r.findings.copy()
+        f["entry_ids"] = f["entry_ids"].map(";".join)
+        out["findings_rows"] = f.drop(columns=["message_en" if lang == "lv" else "message_lv"])
+    return out
+
+
+def export(r: MunicipalityReport, output_dir: str, lang: str) -> None:
+    """report.xlsx and, for internal reports, findings.csv into output_dir ('' = nowhere)."""
+    if not output_dir:
+        return
+    from pumpurs.present.export import findings_csv
+
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tables_to_xlsx(sheets(r, lang), out / "report.xlsx", lang=lang)
+    if not r.public:
+        write_atomic(out / "findings.csv", findings_csv(r.findings, lang))
+
+
+HEADINGS = {
+    "key_figures": ("Galvenie rādītāji", "Key figures"),
+    "over_time": ("Izdevumi laika gaitā un prognoze", "Spending over time and forecast"),
+    "by_category": ("Izdevumi pa kategorijām", "Spending by category"),
+    "by_school": ("Izdevumi pa skolām", "Spending by school"),
+    "by_semester": ("Izdevumi pa semestriem", "Spending by semester"),
+    "caps": ("Kompensāciju limitu izmantojums", "Use of the compensation caps"),
+    "findings": ("Konstatējumi pa noteikumiem", "Findings by rule"),
+    "finding_rows": ("Labojamās rindas", "Rows to correct"),
+    "indicators": ("Rādītāji", "Indicators"),
+    "next_steps": ("Kas jādara tālāk", "What to do next"),
+    "by_municipality": ("Pašvaldības", "Municipalities"),
+}
+
+
+def heading(key: str, lang: str) -> HTML:
+    return HTML(f"<h2>{HEADINGS[key][lang == 'en']}</h2>")
+
+
+# ---------------------------------------------------------------------------
+# The national overview
+# ---------------------------------------------------------------------------
+OT = {
+    "title": ("PuMPuRS — valsts kopskats", "PuMPuRS — national overview"),
+    "budget": ("Projekta attiecināmais finansējums", "Programme eligible budget"),
+    "allocated": ("Piešķirts partneriem", "Allocated to partners"),
+}
+
+
+def overview_title(o, lang: str) -> HTML:
+    rows = [
+        (_t("period", lang), o.period.label),
+        (_t("as_of", lang), fmt_date(o.as_of, lang)),
+        (OT["budget"][lang == "en"], fmt_eur(o.budget_cents, lang)),
+        (OT["allocated"][lang == "en"], fmt_eur(int(o.total["allocation_cents"]), lang)),
+        (label("eligible", lang), fmt_eur(int(o.total["eligible_cents"]), lang)),
+        (_t("fingerprint", lang), o.fingerprint),
+    ]
+    body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+    return HTML(
+        f"<h1>{OT['title'][lang == 'en']} {o.period.label}</h1><table class='pumpurs-facts'>{body}</table>"
+    )
+
+
+def overview_municipalities(o, lang: str, programme: Programme) -> HTML:
+    t = o.by_municipality.drop(columns=["municipality_code"])
+    if o.public:
+        t = suppress_counts(t, ["pupils"], min_count=programme.publishing.min_count)
+    return _html(format_table(t, lang, pcts=["absorption"], ints=["errors", "pupils"]))
+
+
+def overview_absorption_chart(o, lang: str):
+    t = o.by_municipality.sort_values("absorption", ascending=False)
+    return charts.bar_by(
+        t, "municipality", ["absorption"], lang, title=label("absorption", lang), unit="share"
+    )
+
+
+def overview_findings(o, lang: str, programme: Programme) -> HTML:
+    t = o.findings_by_rule
+    if o.public:
+        t = suppress_counts(t, ["findings"], min_count=programme.publishing.min_count)
+    return _html(format_table(t, lang, ints=["findings"]))
+
+
+def _trend_shown(o, programme: Programme) -> pd.DataFrame:
+    """Plans per semester add up to the cumulative plans shown elsewhere: sums are known."""
+    if not o.public:
+        return o.trend
+    return suppress_counts(
+        o.trend, ["pupils", "plans"], min_count=programme.publishing.min_count, sums_known=True
+    )
+
+
+def overview_trend(o, lang: str, programme: Programme) -> HTML:
+    return _html(format_table(_trend_shown(o, programme), lang, ints=["pupils", "plans"]))
+
+
+def overview_trend_chart(o, lang: str, programme: Programme):
+    return charts.semester_trend(
+        _trend_shown(o, programme), ["pupils", "plans"], lang, unit="count"
+    )
+
+
+def overview_indicators(o, lang: str) -> HTML:
+    t = o.indicators[["indicator", "value", "target", "met"]].copy()
+    shares = t["indicator"].isin(["municipalities_involved", "continued_share"])
+    value = [
+        fmt_pct(v, lang) if s else fmt_int(v, lang) for v, s in zip(t["value"], shares, strict=True)
+    ]
+    target = [
+        "" if pd.isna(v) else (fmt_pct(v, lang) if s else fmt_int(v, lang))
+        for v, s in zip(t["target"], shares, strict=True)
+    ]
+    shown = pd.DataFrame(
+        {
+            label("indicator", lang): [label(i, lang) for i in t["indicator"]],
+            label("value", lang): value,
+            label("target", lang): target,
+        }
+    )
+    return _html(shown)
+
+
+def overview_sheets(o, lang: str) -> dict[str, pd.DataFrame]:
+    out = {
+        label("municipality", lang): o.by_municipality,
+        label("findings", lang): o.findings_by_rule,
+        _t("by_semester", lang): o.trend,
+        label("indicator", lang): o.indicators.drop(
+            columns=["count", "denominator"], errors="ignore"
+        ),
+    }
+    if o.public:
+        out.pop(_t("by_semester", lang))
+        out[label("municipality", lang)] = o.by_municipality.drop(columns=["pupils"])
+    return out
+
+
+def overview_export(o, output_dir: str, lang: str) -> None:
+    if output_dir:
+        out = Path(output_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        tables_to_xlsx(overview_sheets(o, lang), out / "report.xlsx", lang=lang)

@@ -1,0 +1,201 @@
+"""What one municipality's ESF report says, as tables — computed here, shown by notebooks.
+
+`municipality_report()` gathers everything the report notebook presents from a
+Judgement: title facts, key figures, the monthly series with the forecast, spending by
+category, school and semester, cap usage, findings, indicators and next steps. Tables
+keep raw values (cents, counts); formatting and privacy are applied when shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from pumpurs.core.calendar import Period
+from pumpurs.core.forecast import forecast, forecast_series
+from pumpurs.core.indicators import indicators
+from pumpurs.core.money import to_cents
+from pumpurs.core.rules import Judgement
+from pumpurs.core.settings import Municipality, Programme
+from pumpurs.core.totals import totals
+
+KEY_FIGURES = ("allocation", "declared", "eligible", "at_risk", "esf", "state")
+
+
+@dataclass
+class MunicipalityReport:
+    municipality: Municipality
+    period: Period
+    as_of: dt.date
+    audience: str
+    fingerprint: str
+    partners: pd.DataFrame
+    schools: pd.DataFrame
+    key_figures: pd.DataFrame  # figure, period_cents, cumulative_cents
+    absorption: float | None
+    series: pd.DataFrame  # forecast_series
+    forecast: pd.DataFrame  # per partner
+    by_category: pd.DataFrame
+    by_school: pd.DataFrame
+    by_semester: pd.DataFrame
+    by_partner: pd.DataFrame
+    totals: dict[str, dict]  # by -> total line
+    cap_usage: pd.DataFrame  # category, band, pupil_months
+    findings_by_rule: pd.DataFrame  # rule, severity, findings, at_risk_cents
+    findings: pd.DataFrame  # row level (internal); empty for public
+    indicators: pd.DataFrame
+    next_steps: pd.DataFrame  # rule, findings, at_risk_cents
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def public(self) -> bool:
+        return self.audience == "public"
+
+
+CAP_BANDS = (
+    (0, 50, "0–50 %"),
+    (50, 80, "50–80 %"),
+    (80, 100, "80–<100 %"),
+    (100, 100, "100 %"),
+    (100, None, ">100 %"),
+)
+
+
+def _cap_usage(ledger: pd.DataFrame, programme: Programme) -> pd.DataFrame:
+    """How close pupils' monthly (or semester) totals run to each per-pupil cap."""
+    rows = []
+    for cap in programme.caps:
+        if cap.per == "ngo_project":
+            continue
+        part = ledger[ledger["category"] == cap.category]
+        key = (
+            ["student_id", "service_month"]
+            if cap.per == "student_month"
+            else ["student_id", "semester"]
+        )
+        limit = to_cents(cap.versions[-1].limit_eur)
+        sums = part.groupby(key)["amount_cents"].sum().to_numpy()
+        for lo, hi, band in CAP_BANDS:
+            if hi is None:
+                n = int((sums > limit).sum())
+            elif lo == hi:
+                n = int((sums == limit).sum())
+            else:
+                n = int(((sums * 100 >= lo * limit) & (sums * 100 < hi * limit)).sum())
+            rows.append({"category": cap.category, "cap_cents": limit, "band": band, "groups": n})
+    return pd.DataFrame(rows, columns=["category", "cap_cents", "band", "groups"])
+
+
+def _key_figures(
+    period_led: pd.DataFrame, led: pd.DataFrame, partners: pd.DataFrame, total_esf: dict
+) -> pd.DataFrame:
+    def figs(frame: pd.DataFrame, esf: int | None) -> dict[str, int]:
+        eligible = int(frame["eligible_cents"].sum())
+        at_risk = int(frame["ineligible_cents"].sum() + frame["over_allocation_cents"].sum())
+        return {
+            "allocation": int(partners["allocation_cents"].sum()),
+            "declared": int(frame["amount_cents"].sum()),
+            "eligible": eligible,
+            "at_risk": at_risk,
+            "esf": esf if esf is not None else 0,
+            "state": eligible - (esf if esf is not None else 0),
+        }
+
+    in_period = totals(period_led, partners, "partner").total
+    cumulative = total_esf
+    p = figs(period_led, int(in_period["esf_cents"]))
+    c = figs(led, int(cumulative["esf_cents"]))
+    return pd.DataFrame(
+        {
+            "figure": list(KEY_FIGURES),
+            "period_cents": [p[k] for k in KEY_FIGURES],
+            "cumulative_cents": [c[k] for k in KEY_FIGURES],
+        }
+    )
+
+
+def municipality_report(
+    j: Judgement,
+    programme: Programme,
+    municipality: str,
+    period: Period,
+    audience: str = "internal",
+) -> MunicipalityReport:
+    m = programme.municipality(municipality)
+    s = j.scoped(municipality=m.name)
+    led = s.ledger
+    months = led["service_month"]
+    period_led = led[(months >= period.first_month) & (months <= period.last_month)]
+    partners = s.partners.sort_values("partner_id").reset_index(drop=True)
+    schools = j.dataset.schools
+    schools = schools[schools["partner_id"].isin(partners["partner_id"])].sort_values("school_id")
+
+    t_partner = totals(led, partners, "partner")
+    t_cat = totals(led, partners, "category")
+    t_school = totals(led, partners, "school")
+    t_sem = totals(led, partners, "semester")
+    all_schools = j.dataset.schools
+    names = dict(zip(all_schools["school_id"], all_schools["name"], strict=True))
+    by_school = t_school.rows.copy()
+    by_school.insert(1, "name", by_school["school_id"].map(names).fillna(""))
+
+    f = s.findings
+    by_rule = (
+        f.groupby(["rule", "severity"], sort=False)
+        .agg(findings=("rule", "size"), at_risk_cents=("at_risk_cents", "sum"))
+        .reset_index()
+    )
+    errors = by_rule[by_rule["severity"] == "error"].sort_values("at_risk_cents", ascending=False)
+    warnings = by_rule[by_rule["severity"] == "warning"]
+    next_steps = pd.concat([errors, warnings], ignore_index=True)[
+        ["rule", "severity", "findings", "at_risk_cents"]
+    ]
+
+    ind = pd.concat(
+        [
+            indicators(s.plans, led, partners, j.dataset.outcomes, programme,
+                       by="municipality", per=per, as_of=j.as_of)
+            for per in ("school_year", "cumulative")
+        ],
+        ignore_index=True,
+    )  # fmt: skip
+
+    absorption = t_partner.total.get("absorption")
+    counts = {
+        "pupils": int(s.plans["student_id"].nunique()),
+        "plans": int(len(s.plans)),
+        "schools_with_plans": int(s.plans["school_id"].nunique()),
+    }
+    return MunicipalityReport(
+        municipality=m,
+        period=period,
+        as_of=j.as_of,
+        audience=audience,
+        fingerprint=j.dataset.fingerprint,
+        partners=partners[["partner_id", "name", "kind", "agreement_date", "allocation_cents"]],
+        schools=schools[
+            ["school_id", "name", "partner_id", "kind", "round", "joined_on"]
+        ].reset_index(drop=True),
+        key_figures=_key_figures(period_led, led, partners, t_partner.total),
+        absorption=None if absorption is None or pd.isna(absorption) else float(absorption),
+        series=forecast_series(led, partners, programme, j.as_of),
+        forecast=forecast(led, partners, programme, j.as_of),
+        by_category=t_cat.rows,
+        by_school=by_school,
+        by_semester=t_sem.rows,
+        by_partner=t_partner.rows,
+        totals={
+            "partner": t_partner.total,
+            "category": t_cat.total,
+            "school": t_school.total,
+            "semester": t_sem.total,
+        },
+        cap_usage=_cap_usage(period_led, programme),
+        findings_by_rule=by_rule,
+        findings=f.iloc[0:0] if audience == "public" else f,
+        indicators=ind,
+        next_steps=next_steps,
+        counts=counts,
+    )
