@@ -314,7 +314,7 @@ def test_parallel_output_equals_sequential(setup):
 # Public: no pupil pseudonym anywhere under reports/
 # ---------------------------------------------------------------------------
 def test_public_batch_leaks_no_pupil_pseudonym(setup):
-    from pumpurs.present.privacy import assert_no_identifiers
+    from pumpurs.report.privacy import assert_no_identifiers
 
     s = setup
     ids = {r["student_id"] for r in valid_tables()["support_plans"]}
@@ -547,7 +547,7 @@ def test_end_to_end_with_the_real_notebooks(tmp_path):
     assert "aizkraukles-novads/report.pdf" in index and "overview/report.html" in index
 
     # The real notebooks, public: no pseudonym in any file (the municipalities with data).
-    from pumpurs.present.privacy import assert_no_identifiers
+    from pumpurs.report.privacy import assert_no_identifiers
     from pumpurs.sources.folder import load_data
 
     plans = load_data(data).support_plans
@@ -619,7 +619,7 @@ def test_index_page_is_sortable_offline_and_formats_money():
 # ---------------------------------------------------------------------------
 def test_a_public_folder_stays_public_and_keeps_no_pupil_detail(setup):
     s = setup
-    from pumpurs.present.privacy import assert_no_identifiers
+    from pumpurs.report.privacy import assert_no_identifiers
     from pumpurs.sources.folder import load_data
 
     plans = load_data(s["data"]).support_plans
@@ -650,7 +650,7 @@ def test_a_public_folder_stays_public_and_keeps_no_pupil_detail(setup):
     assert not (period_dir / "riga" / "findings.csv").exists()
     manifest = json.loads((period_dir / "riga" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["parameters"]["audience"] == "public"
-    from pumpurs.present.privacy import assert_no_identifiers
+    from pumpurs.report.privacy import assert_no_identifiers
 
     leaks = {
         str(p): assert_no_identifiers(p.read_bytes(), ids)

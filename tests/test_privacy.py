@@ -1,4 +1,4 @@
-"""Small-count suppression and public-report checks (pumpurs.present.privacy)."""
+"""Small-count suppression and public-report checks (pumpurs.report.privacy)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import random
 import pandas as pd
 import pytest
 
-from pumpurs.present.privacy import (
+from pumpurs.report.privacy import (
     PUPIL_LEVEL_COLUMNS,
     assert_no_identifiers,
     public_findings,

@@ -143,7 +143,7 @@ def test_xlsx_totals_equal_the_totals_command(data, internal):
 def test_public_report_names_no_pupil_or_plan(data, public):
     plans = load_data(data).support_plans
     ids = set(plans["student_id"]) | set(plans["plan_id"])
-    from pumpurs.present.privacy import assert_no_identifiers
+    from pumpurs.report.privacy import assert_no_identifiers
 
     leaks = {
         p.name: assert_no_identifiers(p.read_bytes(), ids) for p in public.iterdir() if p.is_file()

@@ -15,7 +15,7 @@ from IPython.display import HTML
 from pumpurs.core.settings import Programme
 from pumpurs.present import charts
 from pumpurs.present.fmt import fmt_date, fmt_eur, fmt_int, fmt_pct, format_table, label, table_html
-from pumpurs.present.privacy import primary_mark, suppress_counts, suppression_note
+from pumpurs.report.privacy import primary_mark, suppress_counts, suppression_note
 from pumpurs.present.render import tables_to_xlsx, write_atomic
 from pumpurs.report.municipality import MunicipalityReport
 
