@@ -7,7 +7,7 @@ SEED   ?= 1
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .DEFAULT_GOAL := help
-.PHONY: help install reports demo test lint format bench clean
+.PHONY: help install reports demo test lint format bench lab clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -30,16 +30,22 @@ reports: demo ## install, then run the main job on the national demo data
 	$(VENV)/bin/pumpurs validate $(DEMO)
 	$(VENV)/bin/pumpurs run $(DEMO) --all --workers $(WORKERS) --out reports
 
-test: $(STAMP) ## install, then run the test suite
+test: $(STAMP) ## install, then run the test suite (needs chromium and poppler-utils: README)
+	@for tool in chromium pdftoppm; do command -v $$tool >/dev/null || \
+	  echo "make test: $$tool is missing; the browser and PDF-page tests will fail. Install: apt-get install chromium poppler-utils"; done
 	$(PY) -m pytest -n 2 -q
 
-lint: $(STAMP) ## ruff lint and format check
-	$(VENV)/bin/ruff check lib tests benchmarks notebooks
-	$(VENV)/bin/ruff format --check lib tests benchmarks
+lint: $(STAMP) ## ruff (lint, format) and mypy (types)
+	$(VENV)/bin/ruff check lib tests benchmarks notebooks tools
+	$(VENV)/bin/ruff format --check lib tests benchmarks tools
+	$(VENV)/bin/mypy
 
 format: $(STAMP) ## ruff format and fix
-	$(VENV)/bin/ruff format lib tests benchmarks
-	$(VENV)/bin/ruff check --fix lib tests benchmarks
+	$(VENV)/bin/ruff format lib tests benchmarks tools
+	$(VENV)/bin/ruff check --fix lib tests benchmarks tools
+
+lab: $(STAMP) ## JupyterLab on the project's venv and kernel, opened in notebooks/
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
 
 bench: $(STAMP) ## run the benchmarks, a few minutes (numbers go in README.md)
 	$(PY) benchmarks/bench_load.py

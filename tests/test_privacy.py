@@ -14,8 +14,9 @@ from pumpurs.report.privacy import (
     public_findings,
     suppress_counts,
     suppression_mask,
-    suppression_note,
 )
+from pumpurs.present.report_view import suppression_note
+from pumpurs.report.audience import Audience
 
 
 def _table(rows: list[tuple[str, int, int]], total: bool = True) -> pd.DataFrame:
@@ -192,8 +193,9 @@ def test_random_small_tables_leak_no_small_count(seed: int) -> None:
 
 
 def test_note_in_both_languages() -> None:
-    assert "<5" in suppression_note("lv") and "mazāk nekā 5" in suppression_note("lv")
-    assert "fewer than 10" in suppression_note("en", 10)
+    lv = suppression_note(Audience("public"), "lv")
+    assert "<5" in lv and "mazāk nekā 5" in lv
+    assert "<10 — fewer than 10" in suppression_note(Audience("public", 10), "en")
 
 
 def test_assert_no_identifiers_finds_whole_tokens() -> None:
@@ -225,8 +227,7 @@ def _findings() -> pd.DataFrame:
             "amount_cents": pd.array([8400, 7100, 7500, None, None], dtype="Int64"),
             "limit_cents": pd.array([7000, 7000, 7000, None, None], dtype="Int64"),
             "at_risk_cents": [1400, 100, 500, 2000, 30000],
-            "message_en": ["…"] * 5,
-            "message_lv": ["…"] * 5,
+            "plan_id": [""] * 5,
         }
     )
 

@@ -177,14 +177,18 @@ def check(
         unknown = sorted(set(rule) - set(f["rule"]).union(_rule_ids(prog)))
         if unknown:
             _fail(
-                UsageError(f"--rule {', '.join(unknown)}: no such rule; see rules.md for the ids")
+                UsageError(
+                    f"--rule {', '.join(unknown)}: no such rule; the ids are listed in docs/rules.md"
+                )
             )
         f = f[f["rule"].isin(rule)]
+    from pumpurs.present.messages import with_messages
+
     _emit(
         fmt,
-        lambda: export.findings_json(f, j.as_of, lang),
-        lambda: export.findings_csv(f, lang),
-        lambda: views.print_findings(out, f, j.as_of, lang, limit),
+        lambda: export.findings_json(with_messages(f, prog, lang), j.as_of),
+        lambda: export.findings_csv(with_messages(f, prog, lang)),
+        lambda: views.print_findings(out, f, j.as_of, lang, limit, prog),
     )
     raise typer.Exit(1 if (f["severity"] == "error").any() else 0)
 

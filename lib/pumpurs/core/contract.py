@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from pumpurs.core import registry
+
 Kind = Literal[
     "id", "text", "enum", "money", "date", "month", "int", "number", "semester", "school_year"
 ]
@@ -44,26 +46,11 @@ PARTNER_CATEGORIES = ("ngo_project", "staff_development", "coordination")
 CATEGORIES = ("consultation", *PUPIL_CATEGORIES, *PARTNER_CATEGORIES)
 OUTCOME_STATUSES = ("continues", "graduated", "left", "transferred", "unknown")
 
-# rules.md's fixed ids, in its order: users filter on them, jobs alert on them.
-ELIGIBILITY_RULES = (
-    "ELIG_PERIOD",
-    "ELIG_AGREEMENT",
-    "ELIG_SCHOOL_PARTNER",
-    "ELIG_SCHOOL_JOINED",
-    "ELIG_NO_PLAN",
-    "ELIG_TARGET_GROUP",
-    "ELIG_MATERIALS_VOCATIONAL",
-)
-CAP_RULES = (
-    "CAP_TRANSPORT_INTERCITY",
-    "CAP_ACCOMMODATION",
-    "CAP_MEALS",
-    "CAP_SPECIAL_TRANSPORT",
-    "CAP_PERSONAL_ITEMS",
-    "CAP_NGO_PROJECT",
-)
-WARNING_RULES = ("PLAN_LATE", "ABSORPTION_RISK")
-RULE_IDS = (*ELIGIBILITY_RULES, "DUPLICATE_CLAIM", *CAP_RULES, "BUDGET_ALLOCATION", *WARNING_RULES)
+# The rules' fixed ids, in judging order; each rule is declared in core/registry.py.
+ELIGIBILITY_RULES = registry.ids("eligibility")
+CAP_RULES = registry.ids("cap")
+WARNING_RULES = registry.ids("warning")
+RULE_IDS = registry.ids()
 INDICATORS = (
     "students_supported",
     "support_plans",

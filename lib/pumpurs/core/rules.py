@@ -16,7 +16,8 @@ Plans columns: the support_plans columns plus partner_id, municipality,
   municipality_code, school_year.
 Findings columns: rule, severity (error|warning), partner_id, school_id, student_id,
   period, entry_ids (tuple[str, ...]), amount_cents (Int64, NA if none),
-  limit_cents (Int64, NA if none), at_risk_cents (int64), message_en, message_lv.
+  limit_cents (Int64, NA if none), at_risk_cents (int64), then DETAIL_COLUMNS: the
+  structured facts present/messages.py turns into a sentence (core writes no words).
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ import numpy as np
 import pandas as pd
 
 from pumpurs.core import calendar as cal
-from pumpurs.core.contract import ELIGIBILITY_RULES, WARNING_RULES
+from pumpurs.core import registry
 from pumpurs.core.dataset import Dataset
-from pumpurs.core.money import format_eur, to_cents
+from pumpurs.core.money import to_cents
 from pumpurs.core.settings import Programme
 
 FINDING_COLUMNS = (
@@ -44,8 +45,21 @@ FINDING_COLUMNS = (
     "amount_cents",
     "limit_cents",
     "at_risk_cents",
-    "message_en",
-    "message_lv",
+)
+# What a finding's message is made of (present/messages.py words them); empty where the
+# rule has no such detail.
+DETAIL_COLUMNS = (
+    "plan_id",  # PLAN_LATE
+    "detail_date",  # agreement (ELIG_AGREEMENT), school joined (ELIG_SCHOOL_*), plan
+    #                 deadline (ELIG_NO_PLAN), plan created (PLAN_LATE)
+    "other_partner",  # the school's own partner (ELIG_SCHOOL_*)
+    "semester",  # the service month's semester (ELIG_NO_PLAN)
+    "plan_level",  # ELIG_TARGET_GROUP
+    "plan_grade",  # ELIG_TARGET_GROUP
+    "document_ref",  # DUPLICATE_CLAIM
+    "period_start",  # ELIG_PERIOD: the programme period in force
+    "period_end",
+    "share",  # ABSORPTION_RISK: projected share of the allocation
 )
 
 
@@ -99,7 +113,7 @@ class Judgement:
         return self.findings[self.findings["severity"] == "error"]
 
 
-PASS1_RULES = ELIGIBILITY_RULES
+PASS1_RULES = registry.ids("eligibility")
 CAP_GROUP_KEYS = {
     "student_month": ["student_id", "service_month"],
     "student_semester": ["student_id", "semester"],
@@ -115,7 +129,9 @@ CAP_PERIOD_COLUMN = {
 def rule_ids(programme: Programme) -> list[str]:
     """Every rule id in rules.md order (the caps come from programme.yaml)."""
     caps = [c.rule for c in programme.caps]
-    return [*PASS1_RULES, "DUPLICATE_CLAIM", *caps, "BUDGET_ALLOCATION", *WARNING_RULES]
+    before = [r.id for r in registry.RULES if r.stage in ("eligibility", "duplicate")]
+    after = [r.id for r in registry.RULES if r.stage in ("allocation", "warning")]
+    return [*before, *caps, *after]
 
 
 # ---------------------------------------------------------------------------
@@ -484,100 +500,8 @@ def judge(ds: Dataset, programme: Programme, as_of: dt.date | None = None) -> Ju
 
 
 # ---------------------------------------------------------------------------
-# Messages: what a project manager has to fix, in English and Latvian
+# Finishing: order, severity and the facts each message needs
 # ---------------------------------------------------------------------------
-MESSAGES = {
-    "ELIG_PERIOD": (
-        "Entry {entry}: service month {period} is outside the programme period ({start} to {end}); "
-        "correct the month or take the row out of the claim.",
-        "Ieraksts {entry}: pakalpojuma mēnesis {period} ir ārpus projekta perioda ({start}–{end}); "
-        "labojiet mēnesi vai izņemiet rindu no pieprasījuma.",
-    ),
-    "ELIG_AGREEMENT": (
-        "Entry {entry}: service month {period} is before partner {partner}'s agreement of {date}; "
-        "claim only months from the agreement on.",
-        "Ieraksts {entry}: pakalpojuma mēnesis {period} ir pirms partnera {partner} līguma ({date}); "
-        "pieprasiet tikai mēnešus no līguma noslēgšanas.",
-    ),
-    "ELIG_SCHOOL_PARTNER": (
-        "Entry {entry}: school {school} belongs to partner {other}, not {partner}; "
-        "claim it under the school's partner or correct the school.",
-        "Ieraksts {entry}: skola {school} pieder partnerim {other}, nevis {partner}; "
-        "iekļaujiet to skolas partnera pieprasījumā vai labojiet skolu.",
-    ),
-    "ELIG_SCHOOL_JOINED": (
-        "Entry {entry}: service month {period} is before school {school} joined the project ({date}); "
-        "correct the month or take the row out of the claim.",
-        "Ieraksts {entry}: pakalpojuma mēnesis {period} ir pirms skola {school} iesaistījās projektā "
-        "({date}); labojiet mēnesi vai izņemiet rindu.",
-    ),
-    "ELIG_NO_PLAN": (
-        "Entry {entry}: pupil {student} has no support plan at school {school} for semester {semester} "
-        "created by {date}; add the plan or correct the row's school or month.",
-        "Ieraksts {entry}: skolēnam {student} skolā {school} nav individuālā atbalsta plāna "
-        "{semester}. semestrim, kas izveidots līdz {date}; pievienojiet plānu vai labojiet rindu.",
-    ),
-    "ELIG_TARGET_GROUP": (
-        "Entry {entry}: the pupil's plan ({level}, grade {grade}) is outside the target group in force "
-        "in {period}; only pupils of the target group can be supported.",
-        "Ieraksts {entry}: skolēna plāns ({level}, {grade}. klase/kurss) neatbilst mērķa grupai, kas "
-        "bija spēkā {period}; atbalstu var sniegt tikai mērķa grupai.",
-    ),
-    "ELIG_MATERIALS_VOCATIONAL": (
-        "Entry {entry}: individual learning materials are paid for vocational pupils only, and pupil "
-        "{student}'s plan is for general education; take the row out of the claim.",
-        "Ieraksts {entry}: individuālos mācību līdzekļus apmaksā tikai profesionālās izglītības "
-        "audzēkņiem, bet skolēna {student} plāns ir vispārējai izglītībai; izņemiet rindu.",
-    ),
-    "DUPLICATE_CLAIM": (
-        "Document {document} is claimed {n} times for the same pupil, category, month and amount "
-        "(entries {entries}); {at_risk} is a double claim: remove the repeated rows.",
-        "Dokuments {document} pieprasīts {n} reizes par to pašu skolēnu, kategoriju, mēnesi un summu "
-        "(ieraksti {entries}); {at_risk} ir dubults pieprasījums: izņemiet atkārtotās rindas.",
-    ),
-    "CAP": (
-        "{subject}, {period}: {category} total {amount} exceeds the cap of {limit}; {at_risk} of it "
-        "falls to {partner} (entries {entries}): reduce the amounts to the cap.",
-        "{subject}, {period}: {category} kopā {amount} pārsniedz limitu {limit}; {at_risk} no tā "
-        "attiecas uz {partner} (ieraksti {entries}): samaziniet summas līdz limitam.",
-    ),
-    "BUDGET_ALLOCATION": (
-        "Partner {partner}: eligible spending {amount} exceeds the allocation of {limit} by {at_risk}; "
-        "the excess is not ESF-eligible: amend the agreement or reduce the claim.",
-        "Partneris {partner}: attiecināmie izdevumi {amount} pārsniedz piešķīrumu {limit} par "
-        "{at_risk}; pārsniegums nav attiecināms: groziet līgumu vai samaziniet pieprasījumu.",
-    ),
-    "PLAN_LATE": (
-        "Plan {plan} for pupil {student} at school {school} was created on {date}, more than {days} "
-        "days after semester {period} began; draw up plans at the start of the semester.",
-        "Plāns {plan} skolēnam {student} skolā {school} izveidots {date}, vairāk nekā {days} dienas "
-        "pēc {period}. semestra sākuma; plāni jāizveido semestra sākumā.",
-    ),
-    "ABSORPTION_RISK": (
-        "Partner {partner}: at the pace of the last 12 months, eligible spending reaches {amount} by "
-        "the programme end, {share} of the allocation of {limit}; plan spending to land between "
-        "{low} and {high}.",
-        "Partneris {partner}: ar pēdējo 12 mēnešu tempu attiecināmie izdevumi līdz projekta beigām "
-        "sasniegs {amount}, {share} no piešķīruma {limit}; plānojiet izdevumus {low}–{high} apmērā.",
-    ),
-}
-SUBJECT = {
-    "student_id": ("Pupil {student}", "Skolēns {student}"),
-    "ngo_project_id": ("NGO project {period}", "NVO projekts {period}"),
-}
-
-
-def _date_text(d, lang: str) -> str:
-    if d is None or pd.isna(d):
-        return ""
-    return d.strftime("%d.%m.%Y") if lang == "lv" else d.strftime("%Y-%m-%d")
-
-
-def _pct(x: float, lang: str) -> str:
-    text = f"{x * 100:.1f}"
-    return f"{text.replace('.', ',')} %" if lang == "lv" else f"{text}%"
-
-
 def _finish_findings(
     f: pd.DataFrame, led: pd.DataFrame, breaks: pd.DataFrame, ds: Dataset, programme: Programme
 ) -> pd.DataFrame:
@@ -585,7 +509,9 @@ def _finish_findings(
     for c in ("plan_id", "share", "created_on", "_row"):
         if c not in f.columns:
             f[c] = pd.NA
-    f["severity"] = np.where(f["rule"].isin(WARNING_RULES), "warning", "error")
+    f["severity"] = f["rule"].map(
+        lambda r: registry.BY_ID[r].severity if r in registry.BY_ID else "error"
+    )
     order = {r: i for i, r in enumerate(rule_ids(programme))}
     f["_order"] = f["rule"].map(order)
     f["_first"] = f["entry_ids"].map(lambda t: t[0] if len(t) else "")
@@ -610,8 +536,6 @@ def _finish_findings(
     }
     wanted = led["entry_id"].isin(dup_first)
     document = dict(zip(led.loc[wanted, "entry_id"], led.loc[wanted, "document_ref"], strict=True))
-    caps = {c.rule: c for c in programme.caps}
-    low, high = programme.warnings.absorption_low, programme.warnings.absorption_high
     is_period = (f["rule"] == "ELIG_PERIOD").to_numpy()
     f["_start"], f["_end"], f["_deadline"] = "", "", pd.NaT
     if is_period.any():
@@ -621,69 +545,39 @@ def _finish_findings(
     no_plan = (f["rule"] == "ELIG_NO_PLAN").to_numpy()
     if no_plan.any():
         f.loc[no_plan, "_deadline"] = cal.month_end(f.loc[no_plan, "period"]).to_numpy()
-    en, lv = [], []
-    for r in f.to_dict("records"):
-        rule = r["rule"]
-        fields = {
-            "entry": ", ".join(r["entry_ids"]),
-            "entries": ", ".join(r["entry_ids"]),
-            "period": r["period"],
-            "partner": r["partner_id"],
-            "school": r["school_id"] or "–",
-            "student": r["student_id"],
-            "n": len(r["entry_ids"]),
-        }
-        if rule == "ELIG_PERIOD":
-            fields |= {"start": r["_start"], "end": r["_end"]}
-        elif rule == "ELIG_AGREEMENT":
-            fields["date"] = agreement[r["partner_id"]]
-        elif rule in ("ELIG_SCHOOL_PARTNER", "ELIG_SCHOOL_JOINED"):
-            fields["other"] = school_partner[r["school_id"]]
-            fields["date"] = school_joined[r["school_id"]]
-        elif rule == "ELIG_NO_PLAN":
-            fields["semester"] = r["_semester"]
-            fields["date"] = r["_deadline"]
-        elif rule == "ELIG_TARGET_GROUP":
-            fields |= {
-                "level": r["_level"],
-                "grade": r["_grade"],
-            }
-        elif rule == "DUPLICATE_CLAIM":
-            fields["document"] = document[r["entry_ids"][0]]
-        elif rule == "PLAN_LATE":
-            fields |= {
-                "plan": r["plan_id"],
-                "date": r["created_on"],
-                "days": programme.warnings.plan_late_days,
-            }
-        templates = MESSAGES["CAP" if rule in caps else rule]
-        texts = []
-        for lang, template in zip(("en", "lv"), templates, strict=True):
-            lf = dict(fields)
-            for k in ("amount", "limit", "at_risk"):
-                v = r.get(f"{k}_cents")
-                lf[k] = format_eur(int(v), lang) if v is not None and not pd.isna(v) else ""
-            if isinstance(lf.get("date"), dt.date | pd.Timestamp | np.datetime64):
-                lf["date"] = _date_text(pd.Timestamp(lf["date"]), lang)
-            if rule in caps:
-                key = "ngo_project_id" if caps[rule].per == "ngo_project" else "student_id"
-                lf["subject"] = SUBJECT[key][lang == "lv"].format(**lf)
-                lf["category"] = caps[rule].category
-            if rule == "ABSORPTION_RISK":
-                share = r["share"]
-                lf["share"] = (
-                    _pct(float(share), lang) if share is not None and not pd.isna(share) else "–"
-                )
-                lf["low"], lf["high"] = _pct(float(low), lang), _pct(float(high), lang)
-            texts.append(template.format(**lf))
-        en.append(texts[0])
-        lv.append(texts[1])
-    f["message_en"] = en
-    f["message_lv"] = lv
+    n = len(f)
+    rule = f["rule"].to_numpy(dtype=object)
+    partner = f["partner_id"].astype(object).to_numpy()
+    school = f["school_id"].astype(object).fillna("").to_numpy()
+    date = np.full(n, None, dtype=object)
+    other = np.full(n, "", dtype=object)
+    agree = rule == "ELIG_AGREEMENT"
+    date[agree] = [agreement[p] for p in partner[agree]]
+    at_school = (rule == "ELIG_SCHOOL_PARTNER") | (rule == "ELIG_SCHOOL_JOINED")
+    other[at_school] = [school_partner[s] for s in school[at_school]]
+    date[at_school] = [school_joined[s] for s in school[at_school]]
+    date[no_plan] = f.loc[no_plan, "_deadline"].to_numpy()
+    late = rule == "PLAN_LATE"
+    date[late] = f.loc[late, "created_on"].to_numpy()
+    f["detail_date"] = pd.to_datetime(pd.Series(date, dtype=object)).dt.date.astype(object)
+    f["detail_date"] = f["detail_date"].where(f["detail_date"].notna(), None)
+    f["other_partner"] = other
+    f["semester"] = np.where(no_plan, f["_semester"], "")
+    target = rule == "ELIG_TARGET_GROUP"
+    f["plan_level"] = np.where(target, f["_level"], "")
+    f["plan_grade"] = pd.array(
+        [int(g) if t and g != "" else pd.NA for g, t in zip(f["_grade"], target, strict=True)],
+        dtype="Int64",
+    )
+    dup = rule == "DUPLICATE_CLAIM"
+    f["document_ref"] = ""
+    f.loc[dup, "document_ref"] = [document[t[0]] for t in f.loc[dup, "entry_ids"]]
+    f["period_start"], f["period_end"] = f["_start"], f["_end"]
+    f["share"] = pd.to_numeric(f["share"], errors="coerce")
     for c in ("amount_cents", "limit_cents"):
         f[c] = pd.array(f[c].tolist(), dtype="Int64") if len(f) else pd.array([], dtype="Int64")
     f["at_risk_cents"] = f["at_risk_cents"].astype("int64")
     for c in ("partner_id", "school_id", "student_id", "period", "plan_id"):
         f[c] = f[c].fillna("").astype(str)
     f["entry_ids"] = f["entry_ids"].map(tuple)
-    return f[[*FINDING_COLUMNS, "plan_id"]]
+    return f[[*FINDING_COLUMNS, *DETAIL_COLUMNS]]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -50,7 +51,7 @@ class TotalsTable:
     by: str
     key: str
     rows: pd.DataFrame
-    total: dict[str, int | float | None]
+    total: dict[str, Any]  # money columns in cents (int), absorption (float or None)
 
 
 def totals(ledger: pd.DataFrame, partners: pd.DataFrame, by: str) -> TotalsTable:
@@ -110,7 +111,7 @@ def totals(ledger: pd.DataFrame, partners: pd.DataFrame, by: str) -> TotalsTable
                 pos, col, rows[key].map(info[col]).astype(str).where(rows[key].isin(info.index), "")
             )
 
-    total: dict[str, int | float | None] = {c: int(rows[c].sum()) for c in MONEY_COLUMNS}
+    total: dict[str, Any] = {c: int(rows[c].sum()) for c in MONEY_COLUMNS}
     total_alloc = int(partners["allocation_cents"].astype("int64").sum()) if len(partners) else 0
     total["allocation_cents"] = total_alloc
     total["absorption"] = total["eligible_cents"] / total_alloc if total_alloc else None

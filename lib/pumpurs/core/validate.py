@@ -248,7 +248,7 @@ def _pandera_checks(name: str, typed: pd.DataFrame, out: _Collector) -> None:
     """The declarative single-table rules, as a pandera schema run lazily."""
     import pandera.pandas as pa
 
-    rules: dict[str, list[tuple[pa.Check, str]]] = {
+    rules: list[tuple[str, pa.Check, str]] = {
         "partners": [
             (
                 "allocation_cents",
@@ -463,6 +463,7 @@ def validate_tables(
         frame = typed.get(name)
         if frame is None and name in OPTIONAL_TABLES:
             frame = empty_table(name)
+        assert frame is not None, name  # every required table was read or refused
         frame = frame.reset_index(drop=True)
         for c in frame.columns:
             if str(frame[c].dtype) == "Int64":

@@ -39,6 +39,7 @@ from pumpurs.present.fmt import (
     label,
     translate,
 )
+from pumpurs.present.texts import text
 
 FONT = "DejaVu Sans"
 WIDTH = 8.0  # inches: the text width of an A4 page at ~100 % zoom in the PDF
@@ -52,33 +53,9 @@ GRID_COLOR = "#d9d9d9"
 CAP_BINS = ("0-50", "50-80", "80-100", "100", "gt100")
 CAP_BIN_COLORS = ("#c6dbef", "#6baed6", "#2171b5", "#08306b", "#D55E00")
 
-_TEXTS = {
-    "cumulative_title": (
-        "Uzkrātie attiecināmie izdevumi un piešķīrums",
-        "Cumulative eligible spending and the allocation",
-    ),
-    "amount": ("Summa", "Amount"),
-    "count": ("Skaits", "Count"),
-    "share": ("Daļa", "Share"),
-    "month": ("Mēnesis", "Month"),
-    "semester": ("Semestris", "Semester"),
-    "cap_title": ("Kompensāciju limitu izmantojums", "Use of the compensation caps"),
-    "cap_x": (
-        "Daļa no skolēnu mēnešiem (semestriem, projektiem), %",
-        "Share of pupil-months (pupil-semesters, projects), %",
-    ),
-    "cap_legend": ("Izmaksāts no limita", "Paid as a share of the cap"),
-    "trend_title": ("Dinamika pa semestriem", "Trend by semester"),
-    "band": ("Mērķa josla", "Target band"),
-    "omitted": (
-        "Kategorijas ar mazāk nekā {n} gadījumiem nav parādītas.",
-        "Categories with fewer than {n} cases are not shown.",
-    ),
-}
-
 
 def _t(key: str, lang: str) -> str:
-    return _TEXTS[key][0 if lang == "lv" else 1]
+    return text(f"chart.{key}", lang)
 
 
 # ---------------------------------------------------------------------------

@@ -40,9 +40,10 @@ def _plain(v: Any) -> Any:
     return v
 
 
-def findings_records(findings: pd.DataFrame, lang: str = "en") -> list[dict[str, Any]]:
+def findings_records(findings: pd.DataFrame) -> list[dict[str, Any]]:
+    """The findings as interfaces' JSON records; `message` from a worded table
+    (present/messages.with_messages), empty if the table has none."""
     out = []
-    msg = f"message_{lang}"
     for r in findings.to_dict("records"):
         rec = {
             "rule": r["rule"],
@@ -55,7 +56,7 @@ def findings_records(findings: pd.DataFrame, lang: str = "en") -> list[dict[str,
             "amount_eur": _eur(r["amount_cents"]),
             "limit_eur": _eur(r["limit_cents"]),
             "at_risk_eur": _eur(r["at_risk_cents"]),
-            "message": r[msg],
+            "message": r.get("message", ""),
         }
         if r.get("plan_id"):
             rec["plan_id"] = r["plan_id"]
@@ -71,17 +72,17 @@ def findings_summary(findings: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def findings_json(findings: pd.DataFrame, as_of: dt.date, lang: str = "en") -> str:
+def findings_json(findings: pd.DataFrame, as_of: dt.date) -> str:
     doc = {
         "as_of": as_of.isoformat(),
-        "findings": findings_records(findings, lang),
+        "findings": findings_records(findings),
         "summary": findings_summary(findings),
     }
     return json.dumps(doc, ensure_ascii=False, indent=1)
 
 
-def findings_csv(findings: pd.DataFrame, lang: str = "en") -> str:
-    records = findings_records(findings, lang)
+def findings_csv(findings: pd.DataFrame) -> str:
+    records = findings_records(findings)
     cols = [
         "rule", "severity", "partner_id", "school_id", "student_id", "period", "entry_ids",
         "amount_eur", "limit_eur", "at_risk_eur", "plan_id", "message",

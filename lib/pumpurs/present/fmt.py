@@ -23,6 +23,7 @@ from pumpurs.core.contract import CATEGORIES as _CATEGORIES
 from pumpurs.core.contract import INDICATORS, RULE_IDS, SPECIALIST_ROLES  # noqa: F401  (re-exported)
 from pumpurs.core.errors import UsageError
 from pumpurs.core.money import NBSP, format_eur
+from pumpurs.present.texts import CATALOGUE
 
 LANGS = ("lv", "en")
 MISSING = "–"  # shown for a missing number; a missing text is shown as ""
@@ -42,187 +43,8 @@ CODE_COLUMNS = frozenset(
     }
 )
 
-# key -> (lv, en). Keys are the ids the data and the code use.
-LABELS: dict[str, tuple[str, str]] = {
-    # ---- money and totals (a column `declared_eur` or `declared_cents` finds `declared`)
-    "declared": ("Deklarēts", "Declared"),
-    "ineligible": ("Neattiecināms", "Ineligible"),
-    "over_allocation": ("Virs piešķīruma", "Over allocation"),
-    "eligible": ("Attiecināms", "Eligible"),
-    "esf": ("ESF", "ESF"),
-    "state": ("Valsts budžets", "State budget"),
-    "allocation": ("Piešķīrums", "Allocation"),
-    "absorption": ("Apguve", "Absorption"),
-    "at_risk": ("Riskam pakļauts", "At risk"),
-    "amount": ("Summa", "Amount"),
-    "limit": ("Limits", "Cap"),
-    "cumulative_eligible": ("Uzkrātie attiecināmie izdevumi", "Cumulative eligible spending"),
-    "projected_cumulative": ("Prognoze", "Projection"),
-    "remaining": ("Atlikums", "Remaining"),
-    "total": ("Kopā", "Total"),
-    # ---- keys and dimensions
-    "partner_id": ("Partneris", "Partner"),
-    "partner": ("Partneris", "Partner"),
-    "partner_name": ("Partneris", "Partner"),
-    "municipality": ("Pašvaldība", "Municipality"),
-    "municipality_code": ("Pašvaldības kods", "Municipality code"),
-    "school_id": ("Skolas kods", "School id"),
-    "school": ("Izglītības iestāde", "School"),
-    "school_name": ("Izglītības iestāde", "School"),
-    "name": ("Nosaukums", "Name"),
-    "category": ("Izmaksu kategorija", "Cost category"),
-    "month": ("Mēnesis", "Month"),
-    "service_month": ("Pakalpojuma mēnesis", "Service month"),
-    "semester": ("Semestris", "Semester"),
-    "school_year": ("Mācību gads", "School year"),
-    "half_year": ("Pusgads", "Half-year"),
-    "period": ("Periods", "Period"),
-    "paid_on": ("Apmaksāts", "Paid on"),
-    "created_on": ("Izveidots", "Created on"),
-    "joined_on": ("Iesaistījās", "Joined on"),
-    "agreement_date": ("Līguma datums", "Agreement date"),
-    "as_of": ("Datu stāvoklis uz", "Data as of"),
-    "rule": ("Noteikums", "Rule"),
-    "rule_title": ("Pārkāpums", "Issue"),
-    "severity": ("Nozīmīgums", "Severity"),
-    "message": ("Apraksts", "Description"),
-    "student_id": ("Skolēns (pseidonīms)", "Pupil (pseudonym)"),
-    "entry_ids": ("Ieraksti", "Entries"),
-    "document_ref": ("Dokuments", "Document"),
-    "specialist_role": ("Speciālists", "Specialist"),
-    "author_role": ("Plāna autors", "Plan author"),
-    "hours": ("Stundas", "Hours"),
-    "level": ("Izglītības līmenis", "Education level"),
-    "grade": ("Klase/kurss", "Grade/year"),
-    "kind": ("Veids", "Kind"),
-    "round": ("Kārta", "Round"),
-    "status": ("Statuss", "Status"),
-    "ngo_project_id": ("NVO projekts", "NGO project"),
-    "findings": ("Konstatējumi", "Findings"),
-    "students": ("Skolēni", "Pupils"),
-    "pupils": ("Skolēni", "Pupils"),
-    "partners": ("Partneri", "Partners"),
-    "errors": ("Kļūdas", "Errors"),
-    "warnings": ("Brīdinājumi", "Warnings"),
-    "figure": ("Rādītājs", "Figure"),
-    "plans": ("Atbalsta plāni", "Support plans"),
-    "schools": ("Izglītības iestādes", "Schools"),
-    "count": ("Skaits", "Count"),
-    "share": ("Daļa", "Share"),
-    "share_of_cap": ("Daļa no limita", "Share of the cap"),
-    "indicator": ("Rādītājs", "Indicator"),
-    "value": ("Vērtība", "Value"),
-    "target": ("Mērķis", "Target"),
-    "cumulative": ("Kopš projekta sākuma", "Since the start"),
-    # ---- cost categories
-    "consultation": ("Konsultācijas", "Consultations"),
-    "transport_intercity": ("Starppilsētu transports", "Intercity transport"),
-    "accommodation": ("Naktsmītnes", "Accommodation"),
-    "meals": ("Ēdināšana", "Meals"),
-    "special_transport": ("Speciālais transports", "Special transport"),
-    "personal_items": ("Individuālās lietošanas priekšmeti", "Items for individual use"),
-    "learning_materials": ("Individuālie mācību līdzekļi", "Individual learning materials"),
-    "ngo_project": ("Jauniešu NVO projekti", "Youth NGO projects"),
-    "staff_development": ("Pedagogu profesionālā pilnveide", "Teachers' professional development"),
-    "coordination": ("Koordinācija", "Coordination"),
-    # ---- specialist roles (lower case: they are used inside sentences too)
-    "pedagogue": ("pedagogs", "pedagogue"),
-    "psychologist": ("psihologs", "psychologist"),
-    "social_pedagogue": ("sociālais pedagogs", "social pedagogue"),
-    "teacher_assistant": ("pedagoga palīgs", "teacher's assistant"),
-    "special_education_teacher": ("speciālās izglītības pedagogs", "special education teacher"),
-    "sign_language_interpreter": ("surdotulks", "sign-language interpreter"),
-    "assistant": ("asistents", "assistant"),
-    "occupational_therapist": ("ergoterapeits", "occupational therapist"),
-    # ---- rule ids: short titles
-    "ELIG_PERIOD": ("Ārpus projekta perioda", "Outside the programme period"),
-    "ELIG_AGREEMENT": ("Pirms sadarbības līguma", "Before the partner's agreement"),
-    "ELIG_SCHOOL_PARTNER": ("Skola pieder citam partnerim", "School belongs to another partner"),
-    "ELIG_SCHOOL_JOINED": ("Pirms skolas iesaistes projektā", "Before the school joined"),
-    "ELIG_NO_PLAN": ("Nav individuālā atbalsta plāna", "No individual support plan"),
-    "ELIG_TARGET_GROUP": ("Ārpus mērķa grupas", "Outside the target group"),
-    "ELIG_MATERIALS_VOCATIONAL": (
-        "Mācību līdzekļi tikai profesionālās izglītības audzēkņiem",
-        "Learning materials are for vocational students only",
-    ),
-    "DUPLICATE_CLAIM": ("Dubults pieprasījums", "Duplicate claim"),
-    "CAP_TRANSPORT_INTERCITY": (
-        "Pārsniegts starppilsētu transporta limits",
-        "Intercity transport cap exceeded",
-    ),
-    "CAP_ACCOMMODATION": ("Pārsniegts naktsmītņu limits", "Accommodation cap exceeded"),
-    "CAP_MEALS": ("Pārsniegts ēdināšanas limits", "Meals cap exceeded"),
-    "CAP_SPECIAL_TRANSPORT": (
-        "Pārsniegts speciālā transporta limits",
-        "Special transport cap exceeded",
-    ),
-    "CAP_PERSONAL_ITEMS": (
-        "Pārsniegts individuālās lietošanas priekšmetu limits",
-        "Items for individual use cap exceeded",
-    ),
-    "CAP_NGO_PROJECT": ("Pārsniegts NVO projekta limits", "Youth NGO project cap exceeded"),
-    "BUDGET_ALLOCATION": ("Pārsniegts partnera piešķīrums", "Partner's allocation exceeded"),
-    "PLAN_LATE": ("Atbalsta plāns izveidots novēloti", "Support plan created late"),
-    "ABSORPTION_RISK": ("Finansējuma apguves risks", "Absorption risk"),
-    # ---- severities
-    "error": ("kļūda", "error"),
-    "warning": ("brīdinājums", "warning"),
-    # ---- indicators
-    "students_supported": ("Atbalstītie skolēni", "Pupils supported"),
-    "support_plans": ("Individuālie atbalsta plāni", "Individual support plans"),
-    "institutions_involved": ("Iesaistītās izglītības iestādes", "Institutions involved"),
-    "municipalities_involved": ("Iesaistītās pašvaldības", "Municipalities involved"),
-    "ngo_projects": ("Jauniešu NVO projekti", "Youth NGO projects"),
-    "continued_share": (
-        "Turpina mācības vai absolvējuši",
-        "Continuing or graduated",
-    ),
-    # ---- plan levels, partner kinds, outcomes
-    "general": ("vispārējā izglītība", "general education"),
-    "vocational": ("profesionālā izglītība", "vocational education"),
-    "vpil": ("valsts profesionālās izglītības iestāde", "state vocational institution"),
-    "continues": ("turpina mācības", "continues"),
-    "graduated": ("absolvējis", "graduated"),
-    "left": ("pārtrauca mācības", "left school"),
-    "transferred": ("mācās citā skolā", "transferred"),
-    "unknown": ("nav zināms", "unknown"),
-    # ---- section headings
-    "report_title": ("PuMPuRS projekta pārskats", "PuMPuRS project report"),
-    "section_summary": ("Kopsavilkums", "Summary"),
-    "key_figures": ("Galvenie rādītāji", "Key figures"),
-    "section_finance": ("Finanses", "Finances"),
-    "section_absorption": ("Finansējuma apguve", "Absorption of the allocation"),
-    "section_categories": ("Izdevumi pa izmaksu kategorijām", "Spending by cost category"),
-    "section_schools": ("Izdevumi pa izglītības iestādēm", "Spending by school"),
-    "section_months": ("Izdevumi pa mēnešiem", "Spending by month"),
-    "section_semesters": ("Dinamika pa semestriem", "Trend by semester"),
-    "section_indicators": ("Rādītāji", "Indicators"),
-    "section_findings": ("Konstatējumi", "Findings"),
-    "section_warnings": ("Brīdinājumi", "Warnings"),
-    "section_caps": ("Kompensāciju limitu izmantojums", "Use of the compensation caps"),
-    "section_consultations": ("Konsultācijas pa speciālistiem", "Consultations by specialist"),
-    "section_notes": ("Piezīmes", "Notes"),
-    "section_method": ("Metodika", "Method"),
-    "section_funding": ("Finansējums", "Funding"),
-    # ---- chart and page words
-    "actual": ("Faktiski", "Actual"),
-    "projection": ("Prognoze līdz projekta beigām", "Projection to the programme end"),
-    "eur": ("€", "€"),
-    "eur_thousands": ("tūkst. €", "k €"),
-    "eur_millions": ("milj. €", "M €"),
-    "pupil_groups": ("Skolēnu mēneši vai semestri", "Pupil-months or pupil-semesters"),
-    "share_of_groups": ("Daļa, %", "Share, %"),
-    "no_data": ("Nav datu", "No data"),
-    "generated": ("Sagatavots", "Generated"),
-    "page": ("lpp.", "page"),
-    "of": ("no", "of"),
-    # ---- the EU funding statement
-    "eu": ("Eiropas Savienība", "European Union"),
-    "esf_full": ("Eiropas Sociālais fonds", "European Social Fund"),
-    "slogan": ("Ieguldījums tavā nākotnē", "Investing in your future"),
-    "ndp": ("Nacionālais attīstības plāns 2020", "National Development Plan 2020"),
-    "project": ("Projekts", "Project"),
-}
+# The words for ids (columns, categories, rules, ...) live in the text catalogue.
+LABELS = CATALOGUE
 
 # Codes in the order reports list them (the vocabularies live in contract.py).
 CATEGORIES = _CATEGORIES
@@ -269,7 +91,7 @@ def is_missing(value: Any) -> bool:
 
 
 def _group(digits: str, sep: str) -> str:
-    out = []
+    out: list[str] = []
     while len(digits) > 3:
         out.insert(0, digits[-3:])
         digits = digits[:-3]
@@ -493,8 +315,8 @@ def table_html(display: pd.DataFrame, caption: str | None = None, total_row: boo
     cols = [str(c) for c in display.columns]
     numeric = []
     for c in display.columns:
-        cells = [str(v) for v in display[c].tolist() if str(v).strip()]
-        numeric.append(bool(cells) and all(looks_numeric(v) for v in cells))
+        texts = [str(v) for v in display[c].tolist() if str(v).strip()]
+        numeric.append(bool(texts) and all(looks_numeric(v) for v in texts))
     parts = ['<table class="pumpurs-table">']
     if caption:
         parts.append(f"<caption>{esc(caption)}</caption>")

@@ -227,8 +227,9 @@ class _ResourceFinder(HTMLParser):
             )
             if fetched and not value.strip().lower().startswith(("data:", "#")):
                 self.found.append(f"<{tag} {name}={value[:80]}>")
-            if name == "style" and _CSS_URL_RE.search(value):
-                self.found.append(f"<{tag} style=…{_CSS_URL_RE.search(value).group(0)}…>")
+            url = _CSS_URL_RE.search(value) if name == "style" else None
+            if url:
+                self.found.append(f"<{tag} style=…{url.group(0)}…>")
 
     def handle_data(self, data: str) -> None:
         if not self._in_style:

@@ -12,93 +12,37 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import HTML
 
+from pumpurs.core.rules import FINDING_COLUMNS
 from pumpurs.core.settings import Programme
 from pumpurs.present import charts
 from pumpurs.present.fmt import fmt_date, fmt_eur, fmt_int, fmt_pct, format_table, label, table_html
-from pumpurs.report.privacy import primary_mark, suppress_counts, suppression_note
+from pumpurs.present.messages import finding_messages, with_messages
 from pumpurs.present.render import tables_to_xlsx, write_atomic
+from pumpurs.present.texts import has_text, plural, text
+from pumpurs.report.audience import Audience
 from pumpurs.report.municipality import MunicipalityReport
 
-T = {
-    "title": ("PuMPuRS pārskats", "PuMPuRS report"),
-    "period": ("Pārskata periods", "Reporting period"),
-    "as_of": ("Dati līdz", "Data as of"),
-    "partners": ("Sadarbības partneri", "Cooperation partners"),
-    "fingerprint": ("Datu nospiedums", "Data fingerprint"),
-    "audience_internal": ("iekšējai lietošanai (ar pseidonīmiem)", "internal (with pseudonyms)"),
-    "audience_public": (
-        "publiskai lietošanai (mazi skaiti slēpti)",
-        "public (small counts hidden)",
-    ),
-    "audience": ("Auditorija", "Audience"),
-    "in_period": ("Periodā", "In the period"),
-    "cumulative": ("Kopš projekta sākuma", "Since the start"),
-    "figure": ("Rādītājs", "Figure"),
-    "pupils": ("Atbalstītie skolēni", "Pupils supported"),
-    "plans": ("Individuālie atbalsta plāni", "Individual support plans"),
-    "absorption": ("Apguve", "Absorption"),
-    "no_findings": ("Konstatējumu nav.", "No findings."),
-    "next_none": (
-        "Kļūdu nav: pieprasījumu var iesniegt, kā ir.",
-        "No errors: the claim can be filed as it is.",
-    ),
-    "next_error": (
-        "{rule}: {n} konstatējumi, riskam pakļauti {eur}. {fix}",
-        "{rule}: {n} findings, {eur} at risk. {fix}",
-    ),
-    "next_warning": ("{rule}: {n} brīdinājumi. {fix}", "{rule}: {n} warnings. {fix}"),
-    "rows_hidden": (
-        "Rindu līmeņa saraksts nav iekļauts publiskajā pārskatā.",
-        "The row-level list is not part of a public report.",
-    ),
-    "more_rows": (
-        "Parādīti {n} no {total} ar lielāko riskam pakļauto summu; visi ir failā "
-        "findings.csv un report.xlsx.",
-        "The {n} of {total} with the most money at risk are shown; all are in findings.csv "
-        "and report.xlsx.",
-    ),
-    "by_category": ("Izdevumi pa kategorijām", "Spending by category"),
-    "by_school": ("Izdevumi pa skolām", "Spending by school"),
-    "by_semester": ("Izdevumi pa semestriem", "Spending by semester"),
-    "no_school": ("(bez skolas)", "(no school)"),
-}
-FIX = {
-    "ELIG_PERIOD": ("Labojiet pakalpojuma mēnesi.", "Correct the service month."),
-    "ELIG_AGREEMENT": ("Izņemiet mēnešus pirms līguma.", "Remove months before the agreement."),
-    "ELIG_SCHOOL_PARTNER": (
-        "Pārceliet rindas pie skolas partnera.",
-        "Move the rows to the school's partner.",
-    ),
-    "ELIG_SCHOOL_JOINED": (
-        "Izņemiet mēnešus pirms skolas iesaistes.",
-        "Remove months before the school joined.",
-    ),
-    "ELIG_NO_PLAN": ("Pievienojiet trūkstošos atbalsta plānus.", "Add the missing support plans."),
-    "ELIG_TARGET_GROUP": ("Pārbaudiet skolēnu klases.", "Check the pupils' grades."),
-    "ELIG_MATERIALS_VOCATIONAL": (
-        "Izņemiet mācību līdzekļus vispārizglītojošiem skolēniem.",
-        "Remove learning materials of general-education pupils.",
-    ),
-    "DUPLICATE_CLAIM": ("Izņemiet dubultās rindas.", "Remove the repeated rows."),
-    "BUDGET_ALLOCATION": (
-        "Groziet līgumu vai samaziniet pieprasījumu.",
-        "Amend the agreement or reduce the claim.",
-    ),
-    "PLAN_LATE": (
-        "Izveidojiet plānus semestra sākumā.",
-        "Draw up plans at the start of the semester.",
-    ),
-    "ABSORPTION_RISK": (
-        "Pārplānojiet izdevumus līdz projekta beigām.",
-        "Re-plan spending to the programme end.",
-    ),
-    "CAP": ("Samaziniet summas līdz limitam.", "Reduce the amounts to the cap."),
-}
 ROW_LIMIT = 50  # the biggest ones; every row is in findings.csv and report.xlsx
 
 
 def _t(key: str, lang: str) -> str:
-    return T[key][lang == "en"]
+    return text(f"report.{key}", lang)
+
+
+def _fix(rule: str, lang: str) -> str:
+    key = f"fix.{rule}"
+    return text(key if has_text(key) else "fix.CAP", lang)
+
+
+def suppression_note(audience: Audience, lang: str) -> str:
+    """The footnote a public table with hidden cells needs."""
+    return text(
+        "privacy.note",
+        lang,
+        mark=audience.mark,
+        n=audience.min_count,
+        secondary=audience.secondary_mark,
+    )
 
 
 def _html(df: pd.DataFrame, caption: str | None = None, total_row: bool = False) -> HTML:
@@ -140,8 +84,7 @@ def key_figures(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
             "c": [r.counts["pupils"], r.counts["plans"]],
         }
     )
-    if r.public:
-        counts = suppress_counts(counts, ["c"], min_count=programme.publishing.min_count)
+    counts = r.audience.suppress(counts, ["c"])
     extra = pd.DataFrame(
         {
             _t("figure", lang): [_t("absorption", lang), *counts["figure"]],
@@ -214,7 +157,7 @@ def cap_chart(r: MunicipalityReport, lang: str, programme: Programme):
     hist = pd.DataFrame(
         {"category": rows["category"].to_numpy(), "share_of_cap": rows["band"].map(bins).to_numpy()}
     )
-    min_count = programme.publishing.min_count if r.public else None
+    min_count = r.audience.min_count if r.audience.is_public else None
     return charts.cap_usage(hist, lang, min_count=min_count)
 
 
@@ -223,8 +166,8 @@ def findings_by_rule(r: MunicipalityReport, lang: str, programme: Programme) -> 
         return HTML(f"<p>{_t('no_findings', lang)}</p>")
     t = r.findings_by_rule[["rule", "severity", "findings", "at_risk_cents"]]
     if r.public:
-        t = suppress_counts(t, ["findings"], min_count=programme.publishing.min_count)
-        note = suppression_note(lang, programme.publishing.min_count)
+        t = r.audience.suppress(t, ["findings"])
+        note = suppression_note(r.audience, lang)
         return HTML(
             table_html(format_table(t, lang, ints=["findings"])) + f"<p class='note'>{note}</p>"
         )
@@ -247,7 +190,7 @@ def findings_rows(r: MunicipalityReport, lang: str) -> HTML:
             "school_id": shown["school_id"],
             "student_id": shown["student_id"],
             "at_risk_cents": shown["at_risk_cents"],
-            "message": shown[f"message_{'en' if lang == 'en' else 'lv'}"],
+            "message": finding_messages(shown, r.programme, lang),
         }
     )
     html = table_html(format_table(t, lang))
@@ -257,7 +200,7 @@ def findings_rows(r: MunicipalityReport, lang: str) -> HTML:
 
 
 def _suppress_indicator_rows(
-    counts: pd.DataFrame, years: list[str], cols: list[str], min_count: int
+    counts: pd.DataFrame, years: list[str], cols: list[str], audience: Audience
 ) -> pd.DataFrame:
     """Each indicator row on its own; plans add up to the cumulative column when all
     years are shown, so that row gets secondary suppression against its total."""
@@ -275,9 +218,7 @@ def _suppress_indicator_rows(
         )
         for c in cols:
             one[c] = one[c].astype("int64")
-        one = suppress_counts(
-            one, list(cols), min_count=min_count, total_column="cumulative" if additive else None
-        )
+        one = audience.suppress(one, list(cols), total_column="cumulative" if additive else None)
         rows.append(one)
     return pd.concat(rows).set_index("indicator")
 
@@ -309,14 +250,13 @@ def indicators(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
     share_rows = [i for i in order if i in shares]
     share_cells = {c: [fmt_pct(v, lang) for v in wide.loc[share_rows, c].tolist()] for c in cols}
     if r.public:
-        mc = programme.publishing.min_count
-        counts = _suppress_indicator_rows(counts, years, cols, mc)
+        counts = _suppress_indicator_rows(counts, years, cols, r.audience)
         # A share of fewer than min_count pupils tells about those pupils: hide it.
         denominators = ind[ind["indicator"] == "continued_share"].set_index("period")["denominator"]
         for c in cols:
             n = denominators.get(c)
-            if share_rows and (n is None or pd.isna(n) or 0 < int(n) < mc):
-                share_cells[c] = [primary_mark(mc)]
+            if share_rows and (n is None or pd.isna(n) or not r.audience.shares_shown(n)):
+                share_cells[c] = [r.audience.mark]
     for c in cols:
         out[c] = [
             (v if isinstance(v, str) else fmt_int(v, lang)) for v in counts[c].tolist()
@@ -326,7 +266,7 @@ def indicators(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
     out = out.reset_index(names=label("indicator", lang))
     html = table_html(out)
     if r.public:
-        html += f"<p class='note'>{suppression_note(lang, programme.publishing.min_count)}</p>"
+        html += f"<p class='note'>{suppression_note(r.audience, lang)}</p>"
     return HTML(html)
 
 
@@ -338,15 +278,18 @@ def next_steps(r: MunicipalityReport, lang: str) -> HTML:
     if errors.empty:
         items.append(_t("next_none", lang))
     for row in s.itertuples():
-        fix = FIX.get(row.rule) or FIX["CAP"]
-        n = "<5" if r.public and row.findings < 5 else fmt_int(row.findings, lang)
+        n = r.audience.count_text(row.findings, fmt_int(row.findings, lang))
+        noun = "finding" if row.severity == "error" else "warning"
+        # A hidden count ("<5") reads as many: the plural.
+        words = plural(row.findings if n[:1] != "<" else 5, noun, lang)
         key = "next_error" if row.severity == "error" else "next_warning"
         items.append(
             _t(key, lang).format(
                 rule=label(row.rule, lang),
                 n=n,
+                findings=words,
                 eur=fmt_eur(row.at_risk_cents, lang),
-                fix=fix[lang == "en"],
+                fix=_fix(row.rule, lang),
             )
         )
     return HTML("<ol>" + "".join(f"<li>{i}</li>" for i in items) + "</ol>")
@@ -362,7 +305,7 @@ def sheets(r: MunicipalityReport, lang: str) -> dict[str, pd.DataFrame]:
         _t("by_category", lang): r.by_category,
         _t("by_school", lang): r.by_school,
         _t("by_semester", lang): r.by_semester,
-        label("findings", lang): r.findings_by_rule,
+        label("findings", lang): r.audience.suppress(r.findings_by_rule, ["findings"]),
         label("indicator", lang): r.indicators.drop(
             columns=["count", "denominator"], errors="ignore"
         )
@@ -370,9 +313,10 @@ def sheets(r: MunicipalityReport, lang: str) -> dict[str, pd.DataFrame]:
         else r.indicators.iloc[0:0],
     }
     if not r.public:
-        f = r.findings.copy()
+        f = r.findings[[*FINDING_COLUMNS, "plan_id"]].copy()
         f["entry_ids"] = f["entry_ids"].map(";".join)
-        out["findings_rows"] = f.drop(columns=["message_en" if lang == "lv" else "message_lv"])
+        f[f"message_{lang}"] = finding_messages(r.findings, r.programme, lang)
+        out["findings_rows"] = f
     return out
 
 
@@ -386,57 +330,35 @@ def export(r: MunicipalityReport, output_dir: str, lang: str) -> None:
     out.mkdir(parents=True, exist_ok=True)
     tables_to_xlsx(sheets(r, lang), out / "report.xlsx", lang=lang)
     if not r.public:
-        write_atomic(out / "findings.csv", findings_csv(r.findings, lang))
-
-
-HEADINGS = {
-    "key_figures": ("Galvenie rādītāji", "Key figures"),
-    "over_time": ("Izdevumi laika gaitā un prognoze", "Spending over time and forecast"),
-    "by_category": ("Izdevumi pa kategorijām", "Spending by category"),
-    "by_school": ("Izdevumi pa skolām", "Spending by school"),
-    "by_semester": ("Izdevumi pa semestriem", "Spending by semester"),
-    "caps": ("Kompensāciju limitu izmantojums", "Use of the compensation caps"),
-    "findings": ("Konstatējumi pa noteikumiem", "Findings by rule"),
-    "finding_rows": ("Labojamās rindas", "Rows to correct"),
-    "indicators": ("Rādītāji", "Indicators"),
-    "next_steps": ("Kas jādara tālāk", "What to do next"),
-    "by_municipality": ("Pašvaldības", "Municipalities"),
-}
+        worded = with_messages(r.findings, r.programme, lang)
+        write_atomic(out / "findings.csv", findings_csv(worded))
 
 
 def heading(key: str, lang: str) -> HTML:
-    return HTML(f"<h2>{HEADINGS[key][lang == 'en']}</h2>")
+    return HTML(f"<h2>{text(f'heading.{key}', lang)}</h2>")
 
 
 # ---------------------------------------------------------------------------
 # The national overview
 # ---------------------------------------------------------------------------
-OT = {
-    "title": ("PuMPuRS — valsts kopskats", "PuMPuRS — national overview"),
-    "budget": ("Projekta attiecināmais finansējums", "Programme eligible budget"),
-    "allocated": ("Piešķirts partneriem", "Allocated to partners"),
-}
-
-
 def overview_title(o, lang: str) -> HTML:
     rows = [
         (_t("period", lang), o.period.label),
         (_t("as_of", lang), fmt_date(o.as_of, lang)),
-        (OT["budget"][lang == "en"], fmt_eur(o.budget_cents, lang)),
-        (OT["allocated"][lang == "en"], fmt_eur(int(o.total["allocation_cents"]), lang)),
+        (text("overview.budget", lang), fmt_eur(o.budget_cents, lang)),
+        (text("overview.allocated", lang), fmt_eur(int(o.total["allocation_cents"]), lang)),
         (label("eligible", lang), fmt_eur(int(o.total["eligible_cents"]), lang)),
         (_t("fingerprint", lang), o.fingerprint),
     ]
     body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
     return HTML(
-        f"<h1>{OT['title'][lang == 'en']} {o.period.label}</h1><table class='pumpurs-facts'>{body}</table>"
+        f"<h1>{text('overview.title', lang)} {o.period.label}</h1><table class='pumpurs-facts'>{body}</table>"
     )
 
 
 def overview_municipalities(o, lang: str, programme: Programme) -> HTML:
     t = o.by_municipality.drop(columns=["municipality_code"])
-    if o.public:
-        t = suppress_counts(t, ["pupils"], min_count=programme.publishing.min_count)
+    t = o.audience.suppress(t, ["pupils"])
     return _html(format_table(t, lang, pcts=["absorption"], ints=["errors", "pupils"]))
 
 
@@ -449,18 +371,13 @@ def overview_absorption_chart(o, lang: str):
 
 def overview_findings(o, lang: str, programme: Programme) -> HTML:
     t = o.findings_by_rule
-    if o.public:
-        t = suppress_counts(t, ["findings"], min_count=programme.publishing.min_count)
+    t = o.audience.suppress(t, ["findings"])
     return _html(format_table(t, lang, ints=["findings"]))
 
 
 def _trend_shown(o, programme: Programme) -> pd.DataFrame:
     """Plans per semester add up to the cumulative plans shown elsewhere: sums are known."""
-    if not o.public:
-        return o.trend
-    return suppress_counts(
-        o.trend, ["pupils", "plans"], min_count=programme.publishing.min_count, sums_known=True
-    )
+    return o.audience.suppress(o.trend, ["pupils", "plans"], sums_known=True)
 
 
 def overview_trend(o, lang: str, programme: Programme) -> HTML:
@@ -496,7 +413,7 @@ def overview_indicators(o, lang: str) -> HTML:
 def overview_sheets(o, lang: str) -> dict[str, pd.DataFrame]:
     out = {
         label("municipality", lang): o.by_municipality,
-        label("findings", lang): o.findings_by_rule,
+        label("findings", lang): o.audience.suppress(o.findings_by_rule, ["findings"]),
         _t("by_semester", lang): o.trend,
         label("indicator", lang): o.indicators.drop(
             columns=["count", "denominator"], errors="ignore"

@@ -8,33 +8,19 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from pumpurs.core.settings import Programme
 from pumpurs.core.totals import MONEY_COLUMNS, TotalsTable
 from pumpurs.present.fmt import fmt_date, fmt_eur, fmt_int, fmt_pct, label
-
-TEXT = {
-    "as_of": ("As of", "Datums"),
-    "findings": ("Findings", "Konstatējumi"),
-    "rule": ("Rule", "Noteikums"),
-    "count": ("Count", "Skaits"),
-    "errors": ("errors", "kļūdas"),
-    "warnings": ("warnings", "brīdinājumi"),
-    "more": (
-        "{n} more findings; use --limit 0 or --format csv to see all",
-        "vēl {n} konstatējumi; visus rāda --limit 0 vai --format csv",
-    ),
-    "none": ("No findings.", "Konstatējumu nav."),
-    "total": ("Total", "Kopā"),
-    "partner": ("Partner", "Partneris"),
-    "message": ("What to fix", "Kas jālabo"),
-}
+from pumpurs.present.messages import finding_messages
+from pumpurs.present.texts import text
 
 
 def _t(key: str, lang: str) -> str:
-    return TEXT[key][lang == "lv"]
+    return text(f"cli.{key}", lang)
 
 
 def print_findings(
-    console: Console, f: pd.DataFrame, as_of: dt.date, lang: str, limit: int
+    console: Console, f: pd.DataFrame, as_of: dt.date, lang: str, limit: int, programme: Programme
 ) -> None:
     errors = int((f["severity"] == "error").sum())
     warnings = int((f["severity"] == "warning").sum())
@@ -66,11 +52,10 @@ def print_findings(
         ("message", "left"),
     ):
         title = label(col, lang) if col == "at_risk" else _t(col, lang)
-        rows.add_column(title, justify=justify, overflow="fold")
-    for r in shown.itertuples(index=False):
-        rows.add_row(
-            r.rule, r.partner_id, fmt_eur(int(r.at_risk_cents), lang), getattr(r, f"message_{lang}")
-        )
+        rows.add_column(title, justify="right" if justify == "right" else "left", overflow="fold")
+    messages = finding_messages(shown, programme, lang)
+    for r, message in zip(shown.itertuples(index=False), messages, strict=True):
+        rows.add_row(r.rule, r.partner_id, fmt_eur(int(r.at_risk_cents), lang), message)
     console.print(rows)
     if len(shown) < len(f):
         console.print(_t("more", lang).format(n=fmt_int(len(f) - len(shown), lang)))

@@ -20,6 +20,7 @@ from pumpurs.core.money import to_cents
 from pumpurs.core.rules import Judgement
 from pumpurs.core.settings import Municipality, Programme
 from pumpurs.core.totals import totals
+from pumpurs.report.audience import Audience
 
 KEY_FIGURES = ("allocation", "declared", "eligible", "at_risk", "esf", "state")
 
@@ -29,7 +30,7 @@ class MunicipalityReport:
     municipality: Municipality
     period: Period
     as_of: dt.date
-    audience: str
+    audience: Audience
     fingerprint: str
     partners: pd.DataFrame
     schools: pd.DataFrame
@@ -47,11 +48,12 @@ class MunicipalityReport:
     findings: pd.DataFrame  # row level (internal); empty for public
     indicators: pd.DataFrame
     next_steps: pd.DataFrame  # rule, findings, at_risk_cents
+    programme: Programme
     counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def public(self) -> bool:
-        return self.audience == "public"
+        return self.audience.is_public
 
 
 CAP_BANDS = (
@@ -121,8 +123,9 @@ def municipality_report(
     programme: Programme,
     municipality: str,
     period: Period,
-    audience: str = "internal",
+    audience: str | Audience = "internal",
 ) -> MunicipalityReport:
+    audience = Audience.of(audience, programme)
     m = programme.municipality(municipality)
     s = j.scoped(municipality=m.name)
     led = s.ledger
@@ -194,8 +197,9 @@ def municipality_report(
         },
         cap_usage=_cap_usage(period_led, programme),
         findings_by_rule=by_rule,
-        findings=f.iloc[0:0] if audience == "public" else f,
+        findings=f if audience.sees_pupil_rows else f.iloc[0:0],
         indicators=ind,
         next_steps=next_steps,
         counts=counts,
+        programme=programme,
     )

@@ -12,13 +12,14 @@ from pumpurs.core.indicators import indicators
 from pumpurs.core.rules import Judgement
 from pumpurs.core.settings import Programme
 from pumpurs.core.totals import totals
+from pumpurs.report.audience import Audience
 
 
 @dataclass
 class Overview:
     period: Period
     as_of: dt.date
-    audience: str
+    audience: Audience
     fingerprint: str
     budget_cents: int
     by_municipality: pd.DataFrame
@@ -29,12 +30,13 @@ class Overview:
 
     @property
     def public(self) -> bool:
-        return self.audience == "public"
+        return self.audience.is_public
 
 
 def programme_overview(
-    j: Judgement, programme: Programme, period: Period, audience: str = "internal"
+    j: Judgement, programme: Programme, period: Period, audience: str | Audience = "internal"
 ) -> Overview:
+    audience = Audience.of(audience, programme)
     t = totals(j.ledger, j.partners, "municipality")
     rows = t.rows.copy()
     rows["at_risk_cents"] = rows["ineligible_cents"] + rows["over_allocation_cents"]

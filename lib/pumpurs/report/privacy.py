@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pumpurs.present.fmt import RULES, check_lang
+from pumpurs.core.contract import RULE_IDS as RULES
 
 PRIMARY = "primary"
 SECONDARY = "secondary"
@@ -51,6 +51,8 @@ PUPIL_LEVEL_COLUMNS = frozenset(
         "limit_eur",
         "hours",
         "grade",
+        "plan_grade",
+        "detail_date",
         "risk_factors",
         "created_on",
         "paid_on",
@@ -360,23 +362,6 @@ def suppress_counts(
         col[kinds == SECONDARY] = SECONDARY_MARK
         out[name] = col.map(lambda v: int(v) if isinstance(v, int | float) and v == v else v)
     return out
-
-
-def suppression_note(lang: str = "lv", min_count: int = 5) -> str:
-    """The footnote a public table with suppressed cells needs."""
-    check_lang(lang)
-    mark = primary_mark(min_count)
-    if lang == "lv":
-        return (
-            f"{mark} — mazāk nekā {min_count} skolēni vai plāni (skaitlis netiek publicēts, "
-            f"lai nevarētu identificēt skolēnu); {SECONDARY_MARK} — skaitlis slēpts, "
-            "lai slēpto skaitli nevarētu aprēķināt no kopsummas."
-        )
-    return (
-        f"{mark} — fewer than {min_count} pupils or plans (not published so that no pupil "
-        f"can be identified); {SECONDARY_MARK} — hidden so that a hidden number cannot be "
-        "worked out from a total."
-    )
 
 
 def _text_of(data: str | bytes) -> str:

@@ -1,0 +1,87 @@
+"""A finding in words: what a project manager has to fix, in Latvian or English.
+
+The rules engine (core/rules.py) records each finding's facts as columns (dates, the
+other partner, the document, the plan); this module turns them into the sentence of
+the catalogue's `message.<RULE>` (`message.CAP` for every cap). Only the findings a
+reader will see are worded, in the one language asked for.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from pumpurs.core.money import format_eur
+from pumpurs.core.settings import Programme
+from pumpurs.present.texts import text
+
+
+def _date_text(d: Any, lang: str) -> str:
+    if d is None or pd.isna(d):
+        return ""
+    d = pd.Timestamp(d)
+    return d.strftime("%d.%m.%Y") if lang == "lv" else d.strftime("%Y-%m-%d")
+
+
+def _pct(x: float, lang: str) -> str:
+    words = f"{x * 100:.1f}"
+    return f"{words.replace('.', ',')} %" if lang == "lv" else f"{words}%"
+
+
+def _eur(v: Any, lang: str) -> str:
+    return format_eur(int(v), lang) if v is not None and not pd.isna(v) else ""
+
+
+def finding_messages(findings: pd.DataFrame, programme: Programme, lang: str) -> list[str]:
+    """One sentence per finding, in the findings' order."""
+    caps = {c.rule: c for c in programme.caps}
+    low, high = programme.warnings.absorption_low, programme.warnings.absorption_high
+    out: list[str] = []
+    for r in findings.to_dict("records"):
+        rule = r["rule"]
+        entries = ", ".join(r["entry_ids"])
+        fields: dict[str, Any] = {
+            "entry": entries,
+            "entries": entries,
+            "period": r["period"],
+            "partner": r["partner_id"],
+            "school": r["school_id"] or "–",
+            "student": r["student_id"],
+            "n": len(r["entry_ids"]),
+            "amount": _eur(r.get("amount_cents"), lang),
+            "limit": _eur(r.get("limit_cents"), lang),
+            "at_risk": _eur(r.get("at_risk_cents"), lang),
+            "date": _date_text(r.get("detail_date"), lang),
+            "start": r.get("period_start", ""),
+            "end": r.get("period_end", ""),
+            "other": r.get("other_partner", ""),
+            "semester": r.get("semester", ""),
+            "level": r.get("plan_level", ""),
+            "grade": "" if pd.isna(r.get("plan_grade")) else r.get("plan_grade"),
+            "document": r.get("document_ref", ""),
+            "plan": r.get("plan_id", ""),
+            "days": programme.warnings.plan_late_days,
+        }
+        if rule in caps:
+            subject = "ngo_project_id" if caps[rule].per == "ngo_project" else "student_id"
+            fields["subject"] = text(f"subject.{subject}", lang, **fields)
+            fields["category"] = caps[rule].category
+            key = "message.CAP"
+        else:
+            key = f"message.{rule}"
+        if rule == "ABSORPTION_RISK":
+            share = r.get("share")
+            fields["share"] = (
+                _pct(float(share), lang) if share is not None and not pd.isna(share) else "–"
+            )
+            fields["low"], fields["high"] = _pct(float(low), lang), _pct(float(high), lang)
+        out.append(text(key, lang, **fields))
+    return out
+
+
+def with_messages(findings: pd.DataFrame, programme: Programme, lang: str) -> pd.DataFrame:
+    """The findings with a `message` column, for an analyst's table or an export."""
+    out = findings.copy()
+    out["message"] = finding_messages(findings, programme, lang)
+    return out

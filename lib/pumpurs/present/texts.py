@@ -1,0 +1,418 @@
+"""Every word a person reads, in Latvian and English: one catalogue, one order (lv, en).
+
+Keys are namespaced by where the words appear (`report.`, `heading.`, `chart.`, `cli.`,
+`message.<RULE>`, `fix.<RULE>`, ...); the words for ids (columns, categories, rule
+titles) have no prefix. Machine formats (JSON, `--format csv`) keep the English ids and
+never read this file. Templates use `str.format` fields; `plural()` agrees a noun with
+a number (Latvian: 1, 21, 31 ... but not 11 take the singular).
+"""
+
+from __future__ import annotations
+
+CATALOGUE: dict[str, tuple[str, str]] = {
+    # ---- Words for ids: columns, categories, roles, rule titles, indicators, levels, statuses
+    "declared": ("Deklarēts", "Declared"),
+    "ineligible": ("Neattiecināms", "Ineligible"),
+    "over_allocation": ("Virs piešķīruma", "Over allocation"),
+    "eligible": ("Attiecināms", "Eligible"),
+    "esf": ("ESF", "ESF"),
+    "state": ("Valsts budžets", "State budget"),
+    "allocation": ("Piešķīrums", "Allocation"),
+    "absorption": ("Apguve", "Absorption"),
+    "at_risk": ("Riskam pakļauts", "At risk"),
+    "amount": ("Summa", "Amount"),
+    "limit": ("Limits", "Cap"),
+    "cumulative_eligible": ("Uzkrātie attiecināmie izdevumi", "Cumulative eligible spending"),
+    "projected_cumulative": ("Prognoze", "Projection"),
+    "total": ("Kopā", "Total"),
+    "partner_id": ("Partneris", "Partner"),
+    "partner": ("Partneris", "Partner"),
+    "municipality": ("Pašvaldība", "Municipality"),
+    "municipality_code": ("Pašvaldības kods", "Municipality code"),
+    "school_id": ("Skolas kods", "School id"),
+    "school": ("Izglītības iestāde", "School"),
+    "name": ("Nosaukums", "Name"),
+    "category": ("Izmaksu kategorija", "Cost category"),
+    "month": ("Mēnesis", "Month"),
+    "service_month": ("Pakalpojuma mēnesis", "Service month"),
+    "semester": ("Semestris", "Semester"),
+    "school_year": ("Mācību gads", "School year"),
+    "half_year": ("Pusgads", "Half-year"),
+    "period": ("Periods", "Period"),
+    "paid_on": ("Apmaksāts", "Paid on"),
+    "created_on": ("Izveidots", "Created on"),
+    "joined_on": ("Iesaistījās", "Joined on"),
+    "agreement_date": ("Līguma datums", "Agreement date"),
+    "as_of": ("Datu stāvoklis uz", "Data as of"),
+    "rule": ("Noteikums", "Rule"),
+    "severity": ("Nozīmīgums", "Severity"),
+    "message": ("Apraksts", "Description"),
+    "student_id": ("Skolēns (pseidonīms)", "Pupil (pseudonym)"),
+    "entry_ids": ("Ieraksti", "Entries"),
+    "document_ref": ("Dokuments", "Document"),
+    "specialist_role": ("Speciālists", "Specialist"),
+    "author_role": ("Plāna autors", "Plan author"),
+    "hours": ("Stundas", "Hours"),
+    "level": ("Izglītības līmenis", "Education level"),
+    "grade": ("Klase/kurss", "Grade/year"),
+    "kind": ("Veids", "Kind"),
+    "round": ("Kārta", "Round"),
+    "status": ("Statuss", "Status"),
+    "ngo_project_id": ("NVO projekts", "NGO project"),
+    "findings": ("Konstatējumi", "Findings"),
+    "students": ("Skolēni", "Pupils"),
+    "pupils": ("Skolēni", "Pupils"),
+    "partners": ("Partneri", "Partners"),
+    "errors": ("Kļūdas", "Errors"),
+    "warnings": ("Brīdinājumi", "Warnings"),
+    "figure": ("Rādītājs", "Figure"),
+    "plans": ("Atbalsta plāni", "Support plans"),
+    "schools": ("Izglītības iestādes", "Schools"),
+    "count": ("Skaits", "Count"),
+    "share": ("Daļa", "Share"),
+    "share_of_cap": ("Daļa no limita", "Share of the cap"),
+    "indicator": ("Rādītājs", "Indicator"),
+    "value": ("Vērtība", "Value"),
+    "target": ("Mērķis", "Target"),
+    "cumulative": ("Kopš projekta sākuma", "Since the start"),
+    "consultation": ("Konsultācijas", "Consultations"),
+    "transport_intercity": ("Starppilsētu transports", "Intercity transport"),
+    "accommodation": ("Naktsmītnes", "Accommodation"),
+    "meals": ("Ēdināšana", "Meals"),
+    "special_transport": ("Speciālais transports", "Special transport"),
+    "personal_items": ("Individuālās lietošanas priekšmeti", "Items for individual use"),
+    "learning_materials": ("Individuālie mācību līdzekļi", "Individual learning materials"),
+    "ngo_project": ("Jauniešu NVO projekti", "Youth NGO projects"),
+    "staff_development": ("Pedagogu profesionālā pilnveide", "Teachers' professional development"),
+    "coordination": ("Koordinācija", "Coordination"),
+    "pedagogue": ("pedagogs", "pedagogue"),
+    "psychologist": ("psihologs", "psychologist"),
+    "social_pedagogue": ("sociālais pedagogs", "social pedagogue"),
+    "teacher_assistant": ("pedagoga palīgs", "teacher's assistant"),
+    "special_education_teacher": ("speciālās izglītības pedagogs", "special education teacher"),
+    "sign_language_interpreter": ("surdotulks", "sign-language interpreter"),
+    "assistant": ("asistents", "assistant"),
+    "occupational_therapist": ("ergoterapeits", "occupational therapist"),
+    "ELIG_PERIOD": ("Ārpus projekta perioda", "Outside the programme period"),
+    "ELIG_AGREEMENT": ("Pirms sadarbības līguma", "Before the partner's agreement"),
+    "ELIG_SCHOOL_PARTNER": ("Skola pieder citam partnerim", "School belongs to another partner"),
+    "ELIG_SCHOOL_JOINED": ("Pirms skolas iesaistes projektā", "Before the school joined"),
+    "ELIG_NO_PLAN": ("Nav individuālā atbalsta plāna", "No individual support plan"),
+    "ELIG_TARGET_GROUP": ("Ārpus mērķa grupas", "Outside the target group"),
+    "ELIG_MATERIALS_VOCATIONAL": (
+        "Mācību līdzekļi tikai profesionālās izglītības audzēkņiem",
+        "Learning materials are for vocational students only",
+    ),
+    "DUPLICATE_CLAIM": ("Dubults pieprasījums", "Duplicate claim"),
+    "CAP_TRANSPORT_INTERCITY": (
+        "Pārsniegts starppilsētu transporta limits",
+        "Intercity transport cap exceeded",
+    ),
+    "CAP_ACCOMMODATION": ("Pārsniegts naktsmītņu limits", "Accommodation cap exceeded"),
+    "CAP_MEALS": ("Pārsniegts ēdināšanas limits", "Meals cap exceeded"),
+    "CAP_SPECIAL_TRANSPORT": (
+        "Pārsniegts speciālā transporta limits",
+        "Special transport cap exceeded",
+    ),
+    "CAP_PERSONAL_ITEMS": (
+        "Pārsniegts individuālās lietošanas priekšmetu limits",
+        "Items for individual use cap exceeded",
+    ),
+    "CAP_NGO_PROJECT": ("Pārsniegts NVO projekta limits", "Youth NGO project cap exceeded"),
+    "BUDGET_ALLOCATION": ("Pārsniegts partnera piešķīrums", "Partner's allocation exceeded"),
+    "PLAN_LATE": ("Atbalsta plāns izveidots novēloti", "Support plan created late"),
+    "ABSORPTION_RISK": ("Finansējuma apguves risks", "Absorption risk"),
+    "error": ("kļūda", "error"),
+    "warning": ("brīdinājums", "warning"),
+    "students_supported": ("Atbalstītie skolēni", "Pupils supported"),
+    "support_plans": ("Individuālie atbalsta plāni", "Individual support plans"),
+    "institutions_involved": ("Iesaistītās izglītības iestādes", "Institutions involved"),
+    "municipalities_involved": ("Iesaistītās pašvaldības", "Municipalities involved"),
+    "ngo_projects": ("Jauniešu NVO projekti", "Youth NGO projects"),
+    "continued_share": ("Turpina mācības vai absolvējuši", "Continuing or graduated"),
+    "general": ("vispārējā izglītība", "general education"),
+    "vocational": ("profesionālā izglītība", "vocational education"),
+    "vpil": ("valsts profesionālās izglītības iestāde", "state vocational institution"),
+    "continues": ("turpina mācības", "continues"),
+    "graduated": ("absolvējis", "graduated"),
+    "left": ("pārtrauca mācības", "left school"),
+    "transferred": ("mācās citā skolā", "transferred"),
+    "unknown": ("nav zināms", "unknown"),
+    "key_figures": ("Galvenie rādītāji", "Key figures"),
+    "actual": ("Faktiski", "Actual"),
+    "projection": ("Prognoze līdz projekta beigām", "Projection to the programme end"),
+    "eur": ("€", "€"),
+    "eur_thousands": ("tūkst. €", "k €"),
+    "eur_millions": ("milj. €", "M €"),
+    "no_data": ("Nav datu", "No data"),
+    "page": ("lpp.", "page"),
+    "of": ("no", "of"),
+    "eu": ("Eiropas Savienība", "European Union"),
+    "esf_full": ("Eiropas Sociālais fonds", "European Social Fund"),
+    "slogan": ("Ieguldījums tavā nākotnē", "Investing in your future"),
+    "ndp": ("Nacionālais attīstības plāns 2020", "National Development Plan 2020"),
+    "project": ("Projekts", "Project"),
+    # ---- The municipality report
+    "report.title": ("PuMPuRS pārskats", "PuMPuRS report"),
+    "report.period": ("Pārskata periods", "Reporting period"),
+    "report.as_of": ("Dati līdz", "Data as of"),
+    "report.partners": ("Sadarbības partneri", "Cooperation partners"),
+    "report.fingerprint": ("Datu nospiedums", "Data fingerprint"),
+    "report.audience_internal": (
+        "iekšējai lietošanai (ar pseidonīmiem)",
+        "internal (with pseudonyms)",
+    ),
+    "report.audience_public": (
+        "publiskai lietošanai (mazi skaiti slēpti)",
+        "public (small counts hidden)",
+    ),
+    "report.audience": ("Auditorija", "Audience"),
+    "report.in_period": ("Periodā", "In the period"),
+    "report.cumulative": ("Kopš projekta sākuma", "Since the start"),
+    "report.figure": ("Rādītājs", "Figure"),
+    "report.pupils": ("Atbalstītie skolēni", "Pupils supported"),
+    "report.plans": ("Individuālie atbalsta plāni", "Individual support plans"),
+    "report.absorption": ("Apguve", "Absorption"),
+    "report.no_findings": ("Konstatējumu nav.", "No findings."),
+    "report.next_none": (
+        "Kļūdu nav: pieprasījumu var iesniegt, kā ir.",
+        "No errors: the claim can be filed as it is.",
+    ),
+    "report.next_error": (
+        "{rule}: {n} konstatējumi, riskam pakļauti {eur}. {fix}",
+        "{rule}: {n} findings, {eur} at risk. {fix}",
+    ),
+    "report.next_warning": ("{rule}: {n} brīdinājumi. {fix}", "{rule}: {n} warnings. {fix}"),
+    "report.rows_hidden": (
+        "Rindu līmeņa saraksts nav iekļauts publiskajā pārskatā.",
+        "The row-level list is not part of a public report.",
+    ),
+    "report.more_rows": (
+        "Parādīti {n} no {total} ar lielāko riskam pakļauto summu; visi ir failā findings.csv un report.xlsx.",
+        "The {n} of {total} with the most money at risk are shown; all are in findings.csv and report.xlsx.",
+    ),
+    "report.by_category": ("Izdevumi pa kategorijām", "Spending by category"),
+    "report.by_school": ("Izdevumi pa skolām", "Spending by school"),
+    "report.by_semester": ("Izdevumi pa semestriem", "Spending by semester"),
+    "report.no_school": ("(bez skolas)", "(no school)"),
+    # ---- Section headings
+    "heading.key_figures": ("Galvenie rādītāji", "Key figures"),
+    "heading.over_time": ("Izdevumi laika gaitā un prognoze", "Spending over time and forecast"),
+    "heading.by_category": ("Izdevumi pa kategorijām", "Spending by category"),
+    "heading.by_school": ("Izdevumi pa skolām", "Spending by school"),
+    "heading.by_semester": ("Izdevumi pa semestriem", "Spending by semester"),
+    "heading.caps": ("Kompensāciju limitu izmantojums", "Use of the compensation caps"),
+    "heading.findings": ("Konstatējumi pa noteikumiem", "Findings by rule"),
+    "heading.finding_rows": ("Labojamās rindas", "Rows to correct"),
+    "heading.indicators": ("Rādītāji", "Indicators"),
+    "heading.next_steps": ("Kas jādara tālāk", "What to do next"),
+    "heading.by_municipality": ("Pašvaldības", "Municipalities"),
+    # ---- The national overview
+    "overview.title": ("PuMPuRS — valsts kopskats", "PuMPuRS — national overview"),
+    "overview.budget": ("Projekta attiecināmais finansējums", "Programme eligible budget"),
+    "overview.allocated": ("Piešķirts partneriem", "Allocated to partners"),
+    # ---- What to fix, per rule (CAP: every cap rule)
+    "fix.ELIG_PERIOD": ("Labojiet pakalpojuma mēnesi.", "Correct the service month."),
+    "fix.ELIG_AGREEMENT": ("Izņemiet mēnešus pirms līguma.", "Remove months before the agreement."),
+    "fix.ELIG_SCHOOL_PARTNER": (
+        "Pārceliet rindas pie skolas partnera.",
+        "Move the rows to the school's partner.",
+    ),
+    "fix.ELIG_SCHOOL_JOINED": (
+        "Izņemiet mēnešus pirms skolas iesaistes.",
+        "Remove months before the school joined.",
+    ),
+    "fix.ELIG_NO_PLAN": (
+        "Pievienojiet trūkstošos atbalsta plānus.",
+        "Add the missing support plans.",
+    ),
+    "fix.ELIG_TARGET_GROUP": ("Pārbaudiet skolēnu klases.", "Check the pupils' grades."),
+    "fix.ELIG_MATERIALS_VOCATIONAL": (
+        "Izņemiet mācību līdzekļus vispārizglītojošiem skolēniem.",
+        "Remove learning materials of general-education pupils.",
+    ),
+    "fix.DUPLICATE_CLAIM": ("Izņemiet dubultās rindas.", "Remove the repeated rows."),
+    "fix.BUDGET_ALLOCATION": (
+        "Groziet līgumu vai samaziniet pieprasījumu.",
+        "Amend the agreement or reduce the claim.",
+    ),
+    "fix.PLAN_LATE": (
+        "Izveidojiet plānus semestra sākumā.",
+        "Draw up plans at the start of the semester.",
+    ),
+    "fix.ABSORPTION_RISK": (
+        "Pārplānojiet izdevumus līdz projekta beigām.",
+        "Re-plan spending to the programme end.",
+    ),
+    "fix.CAP": ("Samaziniet summas līdz limitam.", "Reduce the amounts to the cap."),
+    # ---- A finding's message, per rule (CAP: every cap rule); fields come from the findings table
+    "message.ELIG_PERIOD": (
+        "Ieraksts {entry}: pakalpojuma mēnesis {period} ir ārpus projekta perioda ({start}–{end}); labojiet mēnesi vai izņemiet rindu no pieprasījuma.",
+        "Entry {entry}: service month {period} is outside the programme period ({start} to {end}); correct the month or take the row out of the claim.",
+    ),
+    "message.ELIG_AGREEMENT": (
+        "Ieraksts {entry}: pakalpojuma mēnesis {period} ir pirms partnera {partner} līguma ({date}); pieprasiet tikai mēnešus no līguma noslēgšanas.",
+        "Entry {entry}: service month {period} is before partner {partner}'s agreement of {date}; claim only months from the agreement on.",
+    ),
+    "message.ELIG_SCHOOL_PARTNER": (
+        "Ieraksts {entry}: skola {school} pieder partnerim {other}, nevis {partner}; iekļaujiet to skolas partnera pieprasījumā vai labojiet skolu.",
+        "Entry {entry}: school {school} belongs to partner {other}, not {partner}; claim it under the school's partner or correct the school.",
+    ),
+    "message.ELIG_SCHOOL_JOINED": (
+        "Ieraksts {entry}: pakalpojuma mēnesis {period} ir pirms skola {school} iesaistījās projektā ({date}); labojiet mēnesi vai izņemiet rindu.",
+        "Entry {entry}: service month {period} is before school {school} joined the project ({date}); correct the month or take the row out of the claim.",
+    ),
+    "message.ELIG_NO_PLAN": (
+        "Ieraksts {entry}: skolēnam {student} skolā {school} nav individuālā atbalsta plāna {semester}. semestrim, kas izveidots līdz {date}; pievienojiet plānu vai labojiet rindu.",
+        "Entry {entry}: pupil {student} has no support plan at school {school} for semester {semester} created by {date}; add the plan or correct the row's school or month.",
+    ),
+    "message.ELIG_TARGET_GROUP": (
+        "Ieraksts {entry}: skolēna plāns ({level}, {grade}. klase/kurss) neatbilst mērķa grupai, kas bija spēkā {period}; atbalstu var sniegt tikai mērķa grupai.",
+        "Entry {entry}: the pupil's plan ({level}, grade {grade}) is outside the target group in force in {period}; only pupils of the target group can be supported.",
+    ),
+    "message.ELIG_MATERIALS_VOCATIONAL": (
+        "Ieraksts {entry}: individuālos mācību līdzekļus apmaksā tikai profesionālās izglītības audzēkņiem, bet skolēna {student} plāns ir vispārējai izglītībai; izņemiet rindu.",
+        "Entry {entry}: individual learning materials are paid for vocational pupils only, and pupil {student}'s plan is for general education; take the row out of the claim.",
+    ),
+    "message.DUPLICATE_CLAIM": (
+        "Dokuments {document} pieprasīts {n} reizes par to pašu skolēnu, kategoriju, mēnesi un summu (ieraksti {entries}); {at_risk} ir dubults pieprasījums: izņemiet atkārtotās rindas.",
+        "Document {document} is claimed {n} times for the same pupil, category, month and amount (entries {entries}); {at_risk} is a double claim: remove the repeated rows.",
+    ),
+    "message.CAP": (
+        "{subject}, {period}: {category} kopā {amount} pārsniedz limitu {limit}; {at_risk} no tā attiecas uz {partner} (ieraksti {entries}): samaziniet summas līdz limitam.",
+        "{subject}, {period}: {category} total {amount} exceeds the cap of {limit}; {at_risk} of it falls to {partner} (entries {entries}): reduce the amounts to the cap.",
+    ),
+    "message.BUDGET_ALLOCATION": (
+        "Partneris {partner}: attiecināmie izdevumi {amount} pārsniedz piešķīrumu {limit} par {at_risk}; pārsniegums nav attiecināms: groziet līgumu vai samaziniet pieprasījumu.",
+        "Partner {partner}: eligible spending {amount} exceeds the allocation of {limit} by {at_risk}; the excess is not ESF-eligible: amend the agreement or reduce the claim.",
+    ),
+    "message.PLAN_LATE": (
+        "Plāns {plan} skolēnam {student} skolā {school} izveidots {date}, vairāk nekā {days} dienas pēc {period}. semestra sākuma; plāni jāizveido semestra sākumā.",
+        "Plan {plan} for pupil {student} at school {school} was created on {date}, more than {days} days after semester {period} began; draw up plans at the start of the semester.",
+    ),
+    "message.ABSORPTION_RISK": (
+        "Partneris {partner}: ar pēdējo 12 mēnešu tempu attiecināmie izdevumi līdz projekta beigām sasniegs {amount}, {share} no piešķīruma {limit}; plānojiet izdevumus {low}–{high} apmērā.",
+        "Partner {partner}: at the pace of the last 12 months, eligible spending reaches {amount} by the programme end, {share} of the allocation of {limit}; plan spending to land between {low} and {high}.",
+    ),
+    # ---- Who a cap finding is about
+    "subject.student_id": ("Skolēns {student}", "Pupil {student}"),
+    "subject.ngo_project_id": ("NVO projekts {period}", "NGO project {period}"),
+    # ---- Charts
+    "chart.cumulative_title": (
+        "Uzkrātie attiecināmie izdevumi un piešķīrums",
+        "Cumulative eligible spending and the allocation",
+    ),
+    "chart.amount": ("Summa", "Amount"),
+    "chart.count": ("Skaits", "Count"),
+    "chart.share": ("Daļa", "Share"),
+    "chart.month": ("Mēnesis", "Month"),
+    "chart.semester": ("Semestris", "Semester"),
+    "chart.cap_title": ("Kompensāciju limitu izmantojums", "Use of the compensation caps"),
+    "chart.cap_x": (
+        "Daļa no skolēnu mēnešiem (semestriem, projektiem), %",
+        "Share of pupil-months (pupil-semesters, projects), %",
+    ),
+    "chart.cap_legend": ("Izmaksāts no limita", "Paid as a share of the cap"),
+    "chart.trend_title": ("Dinamika pa semestriem", "Trend by semester"),
+    "chart.band": ("Mērķa josla", "Target band"),
+    "chart.omitted": (
+        "Kategorijas ar mazāk nekā {n} gadījumiem nav parādītas.",
+        "Categories with fewer than {n} cases are not shown.",
+    ),
+    # ---- The terminal tables of check, totals and indicators
+    "cli.as_of": ("Datums", "As of"),
+    "cli.findings": ("Konstatējumi", "Findings"),
+    "cli.rule": ("Noteikums", "Rule"),
+    "cli.count": ("Skaits", "Count"),
+    "cli.errors": ("kļūdas", "errors"),
+    "cli.warnings": ("brīdinājumi", "warnings"),
+    "cli.more": (
+        "vēl {n} konstatējumi; visus rāda --limit 0 vai --format csv",
+        "{n} more findings; use --limit 0 or --format csv to see all",
+    ),
+    "cli.none": ("Konstatējumu nav.", "No findings."),
+    "cli.total": ("Kopā", "Total"),
+    "cli.partner": ("Partneris", "Partner"),
+    "cli.message": ("Kas jālabo", "What to fix"),
+    # ---- The index page of a period's reports
+    "index.title": ("PuMPuRS pārskati", "PuMPuRS reports"),
+    "index.period": ("Periods", "Period"),
+    "index.as_of": ("Datums", "As of"),
+    "index.audience": ("Auditorija", "Audience"),
+    "index.internal": ("iekšējā", "internal"),
+    "index.public": ("publiska", "public"),
+    "index.municipality": ("Pašvaldība", "Municipality"),
+    "index.code": ("Kods", "Code"),
+    "index.status": ("Statuss", "Status"),
+    "index.eligible": ("Attiecināmie izdevumi", "Eligible"),
+    "index.at_risk": ("Riskam pakļautie", "At risk"),
+    "index.absorption": ("Apguve", "Absorption"),
+    "index.errors": ("Kļūdas", "Errors"),
+    "index.files": ("Faili", "Files"),
+    "index.rendered": ("Sagatavots", "Rendered"),
+    "index.ok": ("gatavs", "ready"),
+    "index.failed": ("neizdevās", "failed"),
+    "index.missing": ("nav sagatavots", "not rendered"),
+    "index.failed_nb": ("kļūdainā burtnīca", "failed notebook"),
+    "index.previous": ("iepriekšējais pārskats", "previous report"),
+    "index.overview": ("Valsts kopsavilkums", "National overview"),
+    "index.summary": (
+        "{ok} no {n} pārskatiem gatavi, {failed} neizdevās, {missing} nav sagatavoti.",
+        "{ok} of {n} reports ready, {failed} failed, {missing} not rendered.",
+    ),
+    "index.sort_hint": (
+        "Klikšķiniet uz kolonnas virsraksta, lai kārtotu.",
+        "Click a column header to sort.",
+    ),
+    "index.figures_note": (
+        "Summas un kļūdu skaits aprēķināti no datiem (līdz {as_of}) neatkarīgi no pārskatu burtnīcām; riskam pakļautie = neattiecināmie + virs piešķīruma.",
+        "Amounts and error counts are computed from the data (up to {as_of}) independently of the report notebooks; at risk = ineligible + over allocation.",
+    ),
+    # ---- Publishing small numbers
+    "privacy.note": (
+        "{mark} — mazāk nekā {n} skolēni vai plāni (skaitlis netiek publicēts, lai nevarētu identificēt skolēnu); {secondary} — skaitlis slēpts, lai slēpto skaitli nevarētu aprēķināt no kopsummas.",
+        "{mark} — fewer than {n} pupils or plans (not published so that no pupil can be identified); {secondary} — hidden so that a hidden number cannot be worked out from a total.",
+    ),
+    # ---- Nouns that agree with a number: 'singular|plural' (see plural())
+    "noun.finding": ("konstatējums|konstatējumi", "finding|findings"),
+    "noun.warning": ("brīdinājums|brīdinājumi", "warning|warnings"),
+    "noun.error": ("kļūda|kļūdas", "error|errors"),
+    "noun.report": ("pārskats|pārskati", "report|reports"),
+    "noun.pupil": ("skolēns|skolēni", "pupil|pupils"),
+    "noun.plan": ("plāns|plāni", "plan|plans"),
+}
+
+LANGS = ("lv", "en")
+
+
+class UnknownText(KeyError):
+    """A key missing from the catalogue: a programming error, caught by the tests."""
+
+
+def text(key: str, lang: str, **fields: object) -> str:
+    """The words for `key` in `lang`, with `fields` filled in."""
+    try:
+        words = CATALOGUE[key][LANGS.index(lang)]
+    except KeyError:
+        raise UnknownText(key) from None
+    except ValueError:
+        raise ValueError(f'"{lang}" is not a report language; use lv or en') from None
+    return words.format(**fields) if fields else words
+
+
+def has_text(key: str) -> bool:
+    return key in CATALOGUE
+
+
+def plural_form(n: int, lang: str) -> int:
+    """0 for the singular, 1 for the plural. Latvian: numbers ending in 1 but not in 11
+    take the singular (1, 21, 101 konstatējums; 11, 12, 0 konstatējumi)."""
+    n = abs(int(n))
+    if lang == "lv":
+        return 0 if n % 10 == 1 and n % 100 != 11 else 1
+    return 0 if n == 1 else 1
+
+
+def plural(n: int, noun: str, lang: str) -> str:
+    """The noun (`noun.<noun>` in the catalogue) in the form that agrees with `n`."""
+    return text(f"noun.{noun}", lang).split("|")[plural_form(n, lang)]
