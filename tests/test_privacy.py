@@ -8,6 +8,8 @@ import random
 import pandas as pd
 import pytest
 
+from pumpurs.present.report_view import suppression_note
+from pumpurs.report.audience import Audience
 from pumpurs.report.privacy import (
     PUPIL_LEVEL_COLUMNS,
     assert_no_identifiers,
@@ -15,8 +17,6 @@ from pumpurs.report.privacy import (
     suppress_counts,
     suppression_mask,
 )
-from pumpurs.present.report_view import suppression_note
-from pumpurs.report.audience import Audience
 
 
 def _table(rows: list[tuple[str, int, int]], total: bool = True) -> pd.DataFrame:

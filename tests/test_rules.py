@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from factory import PARTNERS, entry, plan, world
 from pumpurs.core.rules import DETAIL_COLUMNS, Judgement, judge
-from pumpurs.present.messages import finding_messages
 from pumpurs.core.settings import load_programme
+from pumpurs.present.messages import finding_messages
 
 PROGRAMME = load_programme()
 
