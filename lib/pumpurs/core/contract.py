@@ -115,5 +115,7 @@ KEYS = {
     "support_plans": "plan_id",
     "expenditures": "entry_id",
 }
+YEARS = (2000, 2100)
+"""Dates, months, semesters and school years outside these years are refused as typos."""
 MONEY_COLUMNS = {"allocation_eur": "allocation_cents", "amount_eur": "amount_cents"}
 """Money columns are held as integer cents under these names after loading."""

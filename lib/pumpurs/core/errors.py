@@ -27,7 +27,16 @@ class Problem:
             where += f", column {self.column}" if self.row is not None else f" column {self.column}"
         if self.value is None:
             return f"{where}: {self.message}"
-        return f'{where}: "{self.value}" {self.message}'
+        return f'{where}: "{_visible(self.value)}" {self.message}'
+
+
+def _visible(value: str, limit: int = 200) -> str:
+    """A value as a message may show it: control characters as escapes (an ESC from the
+    data must not drive the terminal), and no more than `limit` characters."""
+    shown = "".join(
+        f"\\x{ord(c):02x}" if ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F else c for c in value
+    )
+    return shown if len(shown) <= limit else shown[:limit] + "…"
 
 
 class PumpursError(Exception):

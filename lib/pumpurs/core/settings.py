@@ -152,6 +152,33 @@ class Municipality(_Strict):
         return slugify(self.name)
 
 
+OVERVIEW_SLUG = "overview"
+"""The national overview's report folder: no municipality may take it."""
+
+
+def _check_slugs(municipalities: list[Municipality]) -> None:
+    """Each municipality's report folder (its slug) must be its own and non-empty."""
+    seen: dict[str, str] = {}
+    for i, m in enumerate(municipalities):
+        slug = m.slug
+        if not slug:
+            raise ValueError(
+                f'municipalities.{i}.name "{m.name}" has no letters or digits for a folder name; '
+                "write the municipality's name"
+            )
+        if slug == OVERVIEW_SLUG:
+            raise ValueError(
+                f'municipalities.{i}.name "{m.name}" would share the folder "{slug}" with the '
+                "national overview; write the municipality's full name"
+            )
+        if slug in seen:
+            raise ValueError(
+                f'municipalities.{i}.name "{m.name}" and "{seen[slug]}" share the folder name '
+                f'"{slug}"; every municipality needs a name of its own'
+            )
+        seen[slug] = m.name
+
+
 class Programme(_Strict):
     project: Project
     budget: Budget
@@ -175,6 +202,7 @@ class Programme(_Strict):
         codes = [m.code for m in self.municipalities]
         if len(set(codes)) != len(codes):
             raise ValueError("municipalities: a code appears twice")
+        _check_slugs(self.municipalities)
         return self
 
     # ---- versions in force -------------------------------------------------

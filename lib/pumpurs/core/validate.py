@@ -23,14 +23,25 @@ from pumpurs.core.contract import (
     PARTNER_CATEGORIES,
     PUPIL_CATEGORIES,
     TABLES,
+    YEARS,
     Col,
 )
 from pumpurs.core.dataset import Dataset, RawTable
 from pumpurs.core.errors import InputError, Problem
+from pumpurs.core.money import format_eur, to_cents
 from pumpurs.core.settings import Programme
 
 MONEY_HINT = "is not an amount in EUR (expected e.g. 12,50 or 12.50)"
 DATE_HINT = "is not a date (expected DD.MM.YYYY or YYYY-MM-DD, e.g. 22.11.2019)"
+FORMULA_HINT = (
+    "starts with a character a spreadsheet runs as a formula (=, +, -, @); "
+    "an id starts with a letter or a digit"
+)
+YEAR_HINT = f"is outside the years {YEARS[0]}–{YEARS[1]} (check the year)"
+# Control characters are refused (NUL, ESC, ...). Free text may keep the line breaks and
+# tabs that Excel puts in a cell (Alt+Enter); ids, codes, numbers and dates may not.
+CONTROL_RE = r"[\x00-\x1f\x7f-\x9f]"
+TEXT_CONTROL_RE = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
 
 
 @dataclass
@@ -47,8 +58,8 @@ class _Bad:
 def parse_money(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
     clean = s.str.replace(r"^(?:€|EUR)\s*|\s*(?:€|EUR)$", "", regex=True, case=False)
     # a space or no-break space is dropped only as a thousands separator (before 3 digits)
-    clean = clean.str.replace(r"(?<=\d)[ \u00a0](?=\d{3}(?:\D|$))", "", regex=True)
-    parts = clean.str.extract(r"^(?P<sign>[+-]?)(?P<whole>\d{1,15})(?:[.,](?P<frac>\d+))?$")
+    clean = clean.str.replace(r"(?<=[0-9])[ \u00a0](?=[0-9]{3}(?:[^0-9]|$))", "", regex=True)
+    parts = clean.str.extract(r"^(?P<sign>[+-]?)(?P<whole>[0-9]{1,15})(?:[.,](?P<frac>[0-9]+))?$")
     ok = parts["whole"].notna().to_numpy()
     frac = parts["frac"].fillna("")
     too_precise = ok & (frac.str.len() > 2).to_numpy()
@@ -67,8 +78,8 @@ def parse_money(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
 
 
 def parse_date(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
-    iso = s.str.extract(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-    lv = s.str.extract(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+    iso = s.str.extract(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
+    lv = s.str.extract(r"^([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})$")
     y = iso[0].fillna(lv[2])
     m = iso[1].fillna(lv[1])
     d = iso[2].fillna(lv[0])
@@ -80,27 +91,34 @@ def parse_date(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
             "day": pd.to_numeric(d, errors="coerce"),
         }
     )
-    parts.loc[~parts["year"].between(1900, 2200), "year"] = np.nan  # datetime64[ns] range
+    out_of_range = shaped & ~parts["year"].between(*YEARS).to_numpy()
+    parts.loc[out_of_range, "year"] = np.nan
     values = pd.to_datetime(parts, errors="coerce").astype("datetime64[ns]")
-    unreal = shaped & values.isna().to_numpy()
+    unreal = shaped & ~out_of_range & values.isna().to_numpy()
     return values, [
         _Bad(~shaped, DATE_HINT),
+        _Bad(out_of_range, YEAR_HINT),
         _Bad(unreal, "is not a real date (no such day in the calendar)"),
     ]
 
 
 def parse_month(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
-    iso = s.str.extract(r"^(\d{4})-(\d{1,2})(?:-01)?$")
-    lv = s.str.extract(r"^(?:01\.)?(\d{1,2})\.(\d{4})$")
+    iso = s.str.extract(r"^([0-9]{4})-([0-9]{1,2})(?:-01)?$")
+    lv = s.str.extract(r"^(?:01\.)?([0-9]{1,2})\.([0-9]{4})$")
     y = iso[0].fillna(lv[1])
     m = pd.to_numeric(iso[1].fillna(lv[0]), errors="coerce")
-    ok = (y.notna() & m.between(1, 12)).to_numpy()
+    shaped = (y.notna() & m.between(1, 12)).to_numpy()
+    in_range = pd.to_numeric(y, errors="coerce").between(*YEARS).to_numpy()
+    ok = shaped & in_range
     out = y.fillna("0000") + "-" + m.fillna(0).astype("int64").astype(str).str.zfill(2)
-    return out.where(ok, ""), [_Bad(~ok, "is not a month (expected YYYY-MM, e.g. 2020-03)")]
+    return out.where(ok, ""), [
+        _Bad(~shaped, "is not a month (expected YYYY-MM, e.g. 2020-03)"),
+        _Bad(shaped & ~in_range, YEAR_HINT),
+    ]
 
 
 def parse_int(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
-    m = s.str.extract(r"^(\d{1,9})(?:\.0+)?$")[0]
+    m = s.str.extract(r"^([0-9]{1,9})(?:\.0+)?$")[0]
     ok = m.notna().to_numpy()
     return pd.to_numeric(m, errors="coerce").astype("Int64"), [
         _Bad(~ok, "is not a whole number (expected e.g. 7)")
@@ -109,7 +127,7 @@ def parse_int(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
 
 def parse_number(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
     t = s.str.replace(",", ".", regex=False)
-    ok_shape = t.str.fullmatch(r"\d+(\.\d+)?").fillna(False).to_numpy()
+    ok_shape = t.str.fullmatch(r"[0-9]+(\.[0-9]+)?").fillna(False).to_numpy()
     values = pd.to_numeric(t.where(ok_shape, None), errors="coerce").astype("float64")
     return values, [_Bad(~ok_shape, "is not a number (expected e.g. 1,5 or 1.5)")]
 
@@ -120,23 +138,25 @@ def _years(s: pd.Series, pattern: str, hint: str) -> tuple[pd.Series, list[_Bad]
     y1 = pd.to_numeric(parts[0], errors="coerce")
     y2 = pd.to_numeric(parts[1], errors="coerce")
     consecutive = (y2 == y1 + 1).to_numpy()
-    return s.where(shaped & consecutive, ""), [
+    in_range = y1.between(*YEARS).to_numpy()
+    return s.where(shaped & consecutive & in_range, ""), [
         _Bad(~shaped, f"is not {hint}"),
         _Bad(
             shaped & ~consecutive,
             "has years that do not follow each other (expected e.g. 2019/2020)",
         ),
+        _Bad(shaped & consecutive & ~in_range, YEAR_HINT),
     ]
 
 
 def parse_semester(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
     return _years(
-        s, r"^(\d{4})/(\d{4})-[12]$", "a semester (expected e.g. 2019/2020-1 or 2019/2020-2)"
+        s, r"^([0-9]{4})/([0-9]{4})-[12]$", "a semester (expected e.g. 2019/2020-1 or 2019/2020-2)"
     )
 
 
 def parse_school_year(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
-    return _years(s, r"^(\d{4})/(\d{4})$", "a school year (expected e.g. 2019/2020)")
+    return _years(s, r"^([0-9]{4})/([0-9]{4})$", "a school year (expected e.g. 2019/2020)")
 
 
 def parse_enum(col: Col) -> Callable[[pd.Series], tuple[pd.Series, list[_Bad]]]:
@@ -217,16 +237,24 @@ def _typed_table(name: str, raw: RawTable) -> tuple[pd.DataFrame | None, _Collec
     typed = pd.DataFrame(index=frame.index)
     for col in TABLES[name]:
         text = frame[col.name].astype(str).str.strip()
+        pattern = TEXT_CONTROL_RE if col.kind == "text" else CONTROL_RE
+        control = text.str.contains(pattern, regex=True).to_numpy()
+        out.add(control, col.name, "contains a control character; remove it", text)
+        shown = text  # what messages quote
+        text = text.where(~control, "")  # refused above: judged as empty, reported once
         empty = (text == "").to_numpy()
         if col.nonempty:
-            out.add(empty, col.name, "missing; every row needs a value here", text)
+            out.add(empty & ~control, col.name, "missing; every row needs a value here", text)
+        if col.kind == "id":
+            formula = text.str.match(r"[=+\-@]").to_numpy()
+            out.add(formula, col.name, FORMULA_HINT, text)
         if col.kind in ("id", "text"):
             typed[col.name] = text
             continue
         parser = on_distinct(parse_enum(col) if col.kind == "enum" else PARSERS[col.kind])
         values, bads = parser(text)
         for bad in bads:
-            out.add(bad.mask & ~empty, col.name, bad.message, text)
+            out.add(bad.mask & ~empty, col.name, bad.message, shown)
         typed[MONEY_COLUMNS.get(col.name, col.name)] = values.where(
             ~empty, _empty_value(col.kind, values)
         )
@@ -380,6 +408,18 @@ def _expenditure_fields(typed: pd.DataFrame, out: _Collector) -> None:
     )
 
 
+def _at_most(typed: pd.DataFrame, column: str, budget: int, out: _Collector) -> None:
+    """No amount can exceed the programme's whole budget: a larger one is a typo (and
+    would let sums leave exact 64-bit arithmetic)."""
+    over = (typed[column].fillna(0) > budget).to_numpy()
+    name = column.replace("_cents", "_eur")
+    out.add(
+        over,
+        name,
+        f"is more than the programme's whole budget ({format_eur(budget, 'en')}); check the amount",
+    )
+
+
 def _grades(typed: pd.DataFrame, out: _Collector) -> None:
     grade = typed["grade"]
     general = (typed["level"] == "general") & grade.notna() & ~grade.between(1, 12)
@@ -449,6 +489,11 @@ def validate_tables(
             "school",
         )
         _grades(typed["support_plans"], collectors["support_plans"])
+    budget = to_cents(programme.budget.total_eur)
+    for name, column in (("partners", "allocation_cents"), ("expenditures", "amount_cents")):
+        frame = typed.get(name)
+        if frame is not None:
+            _at_most(frame, column, budget, collectors[name])
     if typed.get("expenditures") is not None:
         e, out = typed["expenditures"], collectors["expenditures"]
         _references(e, "partner_id", typed.get("partners"), label("partners"), out, "partner")

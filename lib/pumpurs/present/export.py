@@ -1,7 +1,12 @@
 """Machine formats of findings, totals and indicators (the stable JSON/CSV shapes).
 
-interfaces.md fixes the shapes: English ids, money as numbers with at most two
-decimals. Conversion from cents happens here and nowhere else.
+The shapes are stable (docs/commands.md): English ids, money as numbers with two
+decimals. Money goes from integer cents to `Decimal` and is written by simplejson, which
+writes a Decimal as the exact number it is (the standard json module would need a float,
+and a float cannot hold every amount). Conversion from cents happens here and nowhere
+else. Every CSV text field that a spreadsheet would run as a formula (it starts with
+=, +, -, @, a tab or a carriage return) is written with a leading apostrophe (OWASP's
+advice), so opening a CSV never runs anything from the data.
 """
 
 from __future__ import annotations
@@ -9,20 +14,28 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import math
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
+import simplejson as json
 
-from pumpurs.core.money import cents_to_float
+from pumpurs.core.money import cents_to_decimal
 from pumpurs.core.totals import TotalsTable
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-def _eur(v: Any) -> float | None:
+
+def _eur(v: Any) -> Decimal | None:
     if v is None or (not isinstance(v, str) and pd.isna(v)):
         return None
-    return cents_to_float(int(v))
+    return cents_to_decimal(int(v))
+
+
+def safe_cell(text: str) -> str:
+    """A CSV text field that no spreadsheet runs as a formula."""
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def _plain(v: Any) -> Any:
@@ -99,9 +112,11 @@ def findings_csv(findings: pd.DataFrame) -> str:
 def _csv_value(v: Any) -> str:
     if v is None:
         return ""
+    if isinstance(v, Decimal):
+        return f"{v:.2f}"
     if isinstance(v, float):
         return f"{v:.2f}"
-    return str(v)
+    return safe_cell(str(v))
 
 
 def totals_records(table: TotalsTable) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -159,4 +174,8 @@ def indicators_json(frame: pd.DataFrame, as_of: dt.date) -> str:
 
 
 def indicators_csv(frame: pd.DataFrame) -> str:
-    return frame.to_csv(index=False, lineterminator="\n")
+    text = frame.select_dtypes(include="object").columns
+    safe = frame.assign(
+        **{c: frame[c].map(lambda v: safe_cell(v) if isinstance(v, str) else v) for c in text}
+    )
+    return safe.to_csv(index=False, lineterminator="\n")

@@ -15,6 +15,7 @@ from IPython.display import HTML
 from pumpurs.core.rules import FINDING_COLUMNS
 from pumpurs.core.settings import Programme
 from pumpurs.present import charts
+from pumpurs.present import html as blocks
 from pumpurs.present.fmt import fmt_date, fmt_eur, fmt_int, fmt_pct, format_table, label, table_html
 from pumpurs.present.messages import finding_messages, with_messages
 from pumpurs.present.render import tables_to_xlsx, write_atomic
@@ -61,10 +62,9 @@ def title_block(r: MunicipalityReport, lang: str) -> HTML:
         (_t("audience", lang), aud),
         (_t("fingerprint", lang), r.fingerprint),
     ]
-    body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
     return HTML(
-        f"<h1>{r.municipality.name} — {_t('title', lang)} {r.period.label}</h1>"
-        f'<table class="pumpurs-facts">{body}</table>'
+        blocks.title(f"{r.municipality.name} — {_t('title', lang)} {r.period.label}")
+        + blocks.facts(rows)
     )
 
 
@@ -163,13 +163,13 @@ def cap_chart(r: MunicipalityReport, lang: str, programme: Programme):
 
 def findings_by_rule(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
     if r.findings_by_rule.empty:
-        return HTML(f"<p>{_t('no_findings', lang)}</p>")
+        return HTML(blocks.paragraph(_t("no_findings", lang)))
     t = r.findings_by_rule[["rule", "severity", "findings", "at_risk_cents"]]
     if r.public:
         t = r.audience.suppress(t, ["findings"])
         note = suppression_note(r.audience, lang)
         return HTML(
-            table_html(format_table(t, lang, ints=["findings"])) + f"<p class='note'>{note}</p>"
+            table_html(format_table(t, lang, ints=["findings"])) + blocks.paragraph(note, "note")
         )
     return _html(format_table(t, lang, ints=["findings"]))
 
@@ -177,10 +177,10 @@ def findings_by_rule(r: MunicipalityReport, lang: str, programme: Programme) -> 
 def findings_rows(r: MunicipalityReport, lang: str) -> HTML:
     """The row-level list a manager corrects from (internal reports only)."""
     if r.public:
-        return HTML(f"<p>{_t('rows_hidden', lang)}</p>")
+        return HTML(blocks.paragraph(_t("rows_hidden", lang)))
     f = r.findings[r.findings["severity"] == "error"]
     if f.empty:
-        return HTML(f"<p>{_t('no_findings', lang)}</p>")
+        return HTML(blocks.paragraph(_t("no_findings", lang)))
     # Most money first: the page is for deciding what to fix; the spreadsheet is for fixing.
     shown = f.sort_values("at_risk_cents", ascending=False, kind="stable").head(ROW_LIMIT)
     t = pd.DataFrame(
@@ -195,7 +195,8 @@ def findings_rows(r: MunicipalityReport, lang: str) -> HTML:
     )
     html = table_html(format_table(t, lang))
     if len(f) > ROW_LIMIT:
-        html += f"<p class='note'>{_t('more_rows', lang).format(n=ROW_LIMIT, total=fmt_int(len(f), lang))}</p>"
+        more = _t("more_rows", lang).format(n=ROW_LIMIT, total=fmt_int(len(f), lang))
+        html += blocks.paragraph(more, "note")
     return HTML(html)
 
 
@@ -266,7 +267,7 @@ def indicators(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
     out = out.reset_index(names=label("indicator", lang))
     html = table_html(out)
     if r.public:
-        html += f"<p class='note'>{suppression_note(r.audience, lang)}</p>"
+        html += blocks.paragraph(suppression_note(r.audience, lang), "note")
     return HTML(html)
 
 
@@ -292,7 +293,7 @@ def next_steps(r: MunicipalityReport, lang: str) -> HTML:
                 fix=_fix(row.rule, lang),
             )
         )
-    return HTML("<ol>" + "".join(f"<li>{i}</li>" for i in items) + "</ol>")
+    return HTML(blocks.ordered(items))
 
 
 def sheets(r: MunicipalityReport, lang: str) -> dict[str, pd.DataFrame]:
@@ -335,7 +336,7 @@ def export(r: MunicipalityReport, output_dir: str, lang: str) -> None:
 
 
 def heading(key: str, lang: str) -> HTML:
-    return HTML(f"<h2>{text(f'heading.{key}', lang)}</h2>")
+    return HTML(blocks.heading(text(f"heading.{key}", lang)))
 
 
 # ---------------------------------------------------------------------------
@@ -350,9 +351,8 @@ def overview_title(o, lang: str) -> HTML:
         (label("eligible", lang), fmt_eur(int(o.total["eligible_cents"]), lang)),
         (_t("fingerprint", lang), o.fingerprint),
     ]
-    body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
     return HTML(
-        f"<h1>{text('overview.title', lang)} {o.period.label}</h1><table class='pumpurs-facts'>{body}</table>"
+        blocks.title(f"{text('overview.title', lang)} {o.period.label}") + blocks.facts(rows)
     )
 
 

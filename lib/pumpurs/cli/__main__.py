@@ -1,0 +1,5 @@
+"""`python -m pumpurs.cli`: the `pumpurs` command without its console script."""
+
+from pumpurs.cli import main
+
+main()

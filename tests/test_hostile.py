@@ -1,0 +1,225 @@
+"""Hostile and careless input, built from the demo data: each is refused with a message
+naming file, row, column and value (exit 2, nothing written), or made harmless.
+
+One test per defect of the hostile-input review; the numbers in the names are its items.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pumpurs.core.errors import InputError, SettingsError
+from pumpurs.core.settings import DEFAULT_PROGRAMME, load_programme
+from pumpurs.demo import write_demo
+from pumpurs.sources.folder import load_data
+
+PROGRAMME = load_programme()
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("demo") / "small"
+    write_demo(folder, scale="small", seed=1)
+    return folder
+
+
+@pytest.fixture
+def data(demo: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the small demo to spoil."""
+    copy = tmp_path / "data"
+    shutil.copytree(demo, copy)
+    (copy / "expected_findings.csv").unlink()
+    return copy
+
+
+def _read(path: Path) -> tuple[list[str], str]:
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "cp1257"):
+        try:
+            return raw.decode(encoding).split("\n"), encoding
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError(path)
+
+
+def set_cell(folder: Path, table: str, row: int, column: str, value: str) -> None:
+    """Write `value` verbatim into a CSV cell (row as the user sees it: header = 1)."""
+    path = folder / f"{table}.csv"
+    lines, encoding = _read(path)
+    sep = ";" if ";" in lines[0] else ","
+    header = lines[0].rstrip("\r").split(sep)
+    cells = lines[row - 1].rstrip("\r").split(sep)
+    cells[header.index(column)] = value
+    lines[row - 1] = sep.join(cells)
+    text = "\n".join(lines)
+    try:
+        path.write_bytes(text.encode(encoding))
+    except UnicodeEncodeError:  # a value Windows-1257 cannot hold: the file becomes UTF-8
+        path.write_bytes(text.encode("utf-8-sig"))
+
+
+def refused(folder: Path) -> list[str]:
+    with pytest.raises(InputError) as e:
+        load_data(folder, PROGRAMME)
+    return [str(p) for p in e.value.problems]
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pumpurs.cli", *args], capture_output=True, text=True, timeout=600
+    )
+
+
+# --- 2: markup from the data never runs --------------------------------------------
+MARKUP = (
+    "<details open ontoggle=alert(1)>x</details><svg onload=alert(2)>"
+    '<meta http-equiv=refresh content="0;url=http://example.org"><style>*{display:none}</style>'
+)
+
+
+@pytest.mark.slow
+def test_2_markup_in_names_is_shown_as_text_in_html_and_pdf(data: Path, tmp_path: Path) -> None:
+    book = openpyxl.load_workbook(data / "data.xlsx")
+    sheet = book["partners"]
+    for row in sheet.iter_rows(min_row=2):
+        row[1].value = f"{row[1].value} {MARKUP}"
+    book["schools"]["B2"].value = MARKUP
+    book.save(data / "data.xlsx")
+    out = tmp_path / "out"
+    done = cli(
+        "run", str(data), "--all", "--period", "2021-H1", "--out", str(out), "--workers", "1"
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    for report in (out / "2021-H1").glob("*/report.html"):
+        page = report.read_text(encoding="utf-8")
+        for live in (
+            "<details",
+            "<svg onload",
+            "<meta http-equiv=refresh",
+            "<style>*{display:none",
+        ):
+            assert live not in page, (report, live)
+    # The PDF of a municipality with such partners still has its pages and its words.
+    from pypdf import PdfReader
+
+    kokneses = out / "2021-H1" / "aizkraukles-novads"
+    pdf = PdfReader(str(kokneses / "report.pdf"))
+    assert len(pdf.pages) > 2
+    text = "".join(p.extract_text() or "" for p in pdf.pages)
+    assert "ontoggle=alert(1)" in text and "Galvenie rādītāji" in text
+
+
+# --- 3: formula injection ------------------------------------------------------------
+@pytest.mark.parametrize(
+    "bad", ['=HYPERLINK("http://x")', "+cmd|' /C calc'!A0", "@SUM(A1)", "-2+3"]
+)
+def test_3_ids_that_a_spreadsheet_would_run_are_refused(data: Path, bad: str) -> None:
+    set_cell(data, "expenditures", 2, "entry_id", bad)
+    assert refused(data) == [
+        f'expenditures.csv row 2, column entry_id: "{bad}" starts with a character a spreadsheet '
+        "runs as a formula (=, +, -, @); an id starts with a letter or a digit"
+    ]
+
+
+def test_3_free_text_starting_a_formula_is_neutralised_in_every_csv(data: Path) -> None:
+    from pumpurs.present.export import safe_cell
+
+    assert safe_cell("=1+1") == "'=1+1" and safe_cell("@x") == "'@x" and safe_cell("a=b") == "a=b"
+    book = openpyxl.load_workbook(data / "data.xlsx")
+    cell = book["partners"]["B2"]
+    cell.value = "=HYPERLINK(1)"  # a partner's name: free text, stored as text
+    cell.data_type = "s"
+    book.save(data / "data.xlsx")
+    done = cli("totals", str(data), "--by", "partner", "--format", "csv")
+    assert done.returncode == 0, done.stderr
+    assert ",'=HYPERLINK(1)," in done.stdout and ",=HYPERLINK" not in done.stdout
+
+
+# --- 6: amounts that overflow -----------------------------------------------------------
+def test_6_an_amount_above_the_programme_budget_is_refused(data: Path) -> None:
+    set_cell(data, "expenditures", 2, "amount_eur", "999999999999999,99")
+    assert refused(data) == [
+        'expenditures.csv row 2, column amount_eur: "999999999999999,99" is more than the '
+        "programme's whole budget (€39,812,376.00); check the amount"
+    ]
+
+
+def test_6_money_in_json_is_exact_decimals(data: Path) -> None:
+    set_cell(data, "expenditures", 2, "amount_eur", "39812376,00")
+    done = cli("totals", str(data), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert '"declared_eur": ' in done.stdout
+    doc = json.loads(done.stdout, parse_float=str)
+    assert all(len(v.split(".")[1]) == 2 for k, v in doc["total"].items() if k.endswith("_eur"))
+
+
+# --- 7: dates outside any sane range ------------------------------------------------------
+@pytest.mark.parametrize(
+    ("table", "column", "value"),
+    [
+        ("expenditures", "service_month", "0000-05"),
+        ("expenditures", "service_month", "9999-05"),
+        ("expenditures", "paid_on", "01.01.1899"),
+        ("support_plans", "semester", "0000/0001-1"),
+        ("support_plans", "semester", "3000/3001-1"),
+    ],
+)
+def test_7_years_outside_2000_to_2100_are_refused(
+    data: Path, table: str, column: str, value: str
+) -> None:
+    set_cell(data, table, 2, column, value)
+    assert refused(data) == [
+        f'{table}.csv row 2, column {column}: "{value}" is outside the years 2000–2100 (check the year)'
+    ]
+
+
+# --- 12: report folders that collide --------------------------------------------------------
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ('  - {name: "Riga", code: LV-XXX}', 'municipalities.43.name "Riga" and "Rīga" share the folder name "riga"'),
+        ('  - {name: "Overview", code: LV-XXX}', 'municipalities.43.name "Overview" would share the folder "overview"'),
+        ('  - {name: "///", code: LV-XXX}', 'municipalities.43.name "///" has no letters or digits for a folder name'),
+    ],
+)  # fmt: skip
+def test_12_municipality_names_that_collide_are_refused(
+    tmp_path: Path, entry: str, message: str
+) -> None:
+    text = DEFAULT_PROGRAMME.read_text(encoding="utf-8").rstrip("\n") + "\n" + entry + "\n"
+    path = tmp_path / "programme.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SettingsError, match=message.replace(".", r"\.")):
+        load_programme(path)
+
+
+# --- 13: control characters and look-alike digits ----------------------------------------------
+@pytest.mark.parametrize(("value", "shown"), [("E\x001", "E\\x001"), ("E\x1b[31m1", "E\\x1b[31m1")])
+def test_13_control_characters_are_refused_and_shown_escaped(
+    data: Path, value: str, shown: str
+) -> None:
+    set_cell(data, "expenditures", 2, "entry_id", value)
+    assert refused(data) == [
+        f'expenditures.csv row 2, column entry_id: "{shown}" contains a control character; remove it'
+    ]
+
+
+@pytest.mark.parametrize("amount", ["１２,５０", "١٢,٥٠"])
+def test_13_only_ascii_digits_are_amounts(data: Path, amount: str) -> None:
+    set_cell(data, "expenditures", 2, "amount_eur", amount)
+    assert refused(data) == [
+        f'expenditures.csv row 2, column amount_eur: "{amount}" is not an amount in EUR '
+        "(expected e.g. 12,50 or 12.50)"
+    ]
+
+
+def test_13_a_line_break_in_free_text_is_kept(data: Path) -> None:
+    set_cell(data, "expenditures", 2, "document_ref", '"INV\n7"')
+    ds = load_data(data, PROGRAMME)
+    assert "INV\n7" in set(ds.expenditures["document_ref"])
