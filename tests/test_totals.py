@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import pandas as pd
@@ -306,20 +308,51 @@ def test_esf_half_up_where_binary_floats_round_down():
     assert t.total["esf_cents"] == 417121
 
 
-def test_esf_is_rounded_per_row_and_the_total_is_the_sum_of_rows():
-    # Two categories of 0.10 € each: 0.085 -> 0.09 per row, 0.18 in all; rounding the
-    # total 0.20 × 0.85 = 0.17 would differ by a cent.
+def test_esf_is_fixed_per_partner_and_apportioned_by_largest_remainder():
+    # Two categories of 0.10 € each: 0.085 each. The partner's share is 0.20 × 0.85 =
+    # 0.17 (half-up); rounding each row would give 0.09 + 0.09 = 0.18, a cent more than
+    # the key figure. Largest remainder: 0.08 each, the one cent left to the row whose
+    # key sorts first (equal remainders).
     rows = [
         {"partner": "P001", "amount": 10, "category": "meals"},
         {"partner": "P001", "amount": 10, "category": "accommodation"},
     ]
     by_category = totals(ledger(rows), PARTNERS, "category")
-    assert by_category.rows["esf_cents"].tolist() == [9, 9]
-    assert by_category.total["esf_cents"] == 18
-    assert by_category.total["state_cents"] == 2
-    assert int(share_half_up([20], Decimal("0.85"))[0]) == 17  # the re-rounded total
-    # the same money by partner is one row: 17
+    assert by_category.rows["category"].tolist() == ["accommodation", "meals"]
+    assert by_category.rows["esf_cents"].tolist() == [9, 8]
+    assert by_category.total["esf_cents"] == 17
+    assert by_category.total["state_cents"] == 3
+    assert int(share_half_up([20], Decimal("0.85"))[0]) == 17
     assert totals(ledger(rows), PARTNERS, "partner").total["esf_cents"] == 17
+
+
+def test_the_largest_remainder_gets_the_cent():
+    # 0.07 × 0.85 = 0.0595 and 0.13 × 0.85 = 0.1105: floors 5 + 11, share 17: the
+    # cent goes to 0.0595 (remainder 0.95 beats 0.05).
+    rows = [
+        {"partner": "P001", "amount": 7, "category": "meals"},
+        {"partner": "P001", "amount": 13, "category": "accommodation"},
+    ]
+    t = totals(ledger(rows), PARTNERS, "category")
+    assert dict(zip(t.rows["category"], t.rows["esf_cents"], strict=True)) == {
+        "accommodation": 11,
+        "meals": 6,
+    }
+
+
+def test_a_key_spanning_partners_sums_their_parts():
+    rows = [
+        {"partner": "P001", "amount": 10, "category": "meals"},
+        {"partner": "P001", "amount": 10, "category": "accommodation"},
+        {"partner": "P002", "amount": 10, "category": "meals"},
+    ]
+    t = totals(ledger(rows), PARTNERS, "category")
+    # P001: 17 split 9 (accommodation) + 8 (meals); P002: 9 (0.085 half-up)
+    assert dict(zip(t.rows["category"], t.rows["esf_cents"], strict=True)) == {
+        "accommodation": 9,
+        "meals": 17,
+    }
+    assert t.total["esf_cents"] == totals(ledger(rows), PARTNERS, "partner").total["esf_cents"]
 
 
 def test_esf_per_rate_within_a_row():
@@ -396,3 +429,38 @@ def test_every_table_adds_up_and_agrees(rows: list[dict[str, Any]], seed: Any):
         shuffled = totals(frame.iloc[order].reset_index(drop=True), PARTNERS, by)
         pd.testing.assert_frame_equal(shuffled.rows, t.rows)
         assert shuffled.total == t.total
+        # every table of the scope carries the partners' ESF shares, to the cent
+        assert t.total["esf_cents"] == sum(reference_esf(rows, "partner").values())
+        if by in REFERENCE_KEYS:
+            got = dict(zip(t.rows[t.key], t.rows["esf_cents"], strict=True))
+            want = reference_esf(rows, REFERENCE_KEYS[by])
+            assert {k: v for k, v in got.items() if v or k in want} == want
+
+
+REFERENCE_KEYS = {
+    "partner": "partner",
+    "category": "category",
+    "school": "school",
+    "month": "month",
+}
+
+
+def reference_esf(rows: list[dict[str, Any]], key: str) -> dict[str, int]:
+    """rules.md's Totals read independently, in fractions: each partner's share is its
+    eligible × rate rounded half-up; its keys get their exact parts rounded down and the
+    cents left over go to the largest remainders, ties to the key that sorts first."""
+    parts: dict[str, dict[str, Fraction]] = {}
+    for r in rows:
+        eligible = r["amount"] - r["ineligible"] - r["over"]
+        by_key = parts.setdefault(r["partner"], {})
+        by_key[r[key]] = by_key.get(r[key], Fraction(0)) + eligible * Fraction(r["rate"])
+    out: dict[str, int] = {}
+    for by_key in parts.values():
+        share = math.floor(sum(by_key.values()) + Fraction(1, 2))
+        floors = {k: math.floor(v) for k, v in by_key.items()}
+        left = share - sum(floors.values())
+        for k in sorted(by_key, key=lambda k: (-(by_key[k] - floors[k]), k))[:left]:
+            floors[k] += 1
+        for k, v in floors.items():
+            out[k] = out.get(k, 0) + v
+    return out

@@ -1,21 +1,25 @@
 """Totals of a judged ledger by partner, municipality, category, school or period.
 
-Every table adds up to the cent: each row splits its own eligible money into ESF and
-state shares (half-up per row and rate, rules.md "Totals"), and the total line is the
-sum of the rows, never a re-rounding of the summed eligible amount.
+Every table adds up to the cent, and every table of one scope to the same ESF figure:
+the ESF share is fixed once per partner (its eligible money times the rate in force,
+rounded half-up to the cent), a municipality's or the programme's share is the sum of
+its partners', and a breakdown (category, school, month, ...) apportions each partner's
+share over its rows by the largest-remainder method: each row gets its exact share
+rounded down, and the cents left over go one each to the rows with the largest
+remainders, ties to the row whose key sorts first. The state share is eligible − ESF,
+and a total line is always the sum of its rows.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from pumpurs.core.errors import UsageError
-from pumpurs.core.money import share_half_up
 
 BY_KEYS: dict[str, str] = {
     "partner": "partner_id",
@@ -119,27 +123,48 @@ def totals(ledger: pd.DataFrame, partners: pd.DataFrame, by: str) -> TotalsTable
 
 
 def _money_by(ledger: pd.DataFrame, key: str) -> pd.DataFrame:
-    """Summed money per key value, with the ESF share rounded per key and per rate."""
+    """Summed money per key value, with each partner's ESF share apportioned over the keys."""
     keys = ledger[key].astype(str).where(ledger[key].notna(), "")
     frame = pd.DataFrame(
         {c: ledger[c].astype("int64").to_numpy() for c in _SUMMED}, index=ledger.index
     )
     frame["_key"] = keys
-    frame["_rate"] = ledger["esf_rate"].astype(str)
     sums = frame.groupby("_key", sort=True)[list(_SUMMED)].sum().rename(columns=_SUMMED)
-
-    per_rate = frame.groupby(["_key", "_rate"], sort=False)["eligible_cents"].sum().reset_index()
-    esf = np.zeros(len(per_rate), dtype=np.int64)
-    for rate in per_rate["_rate"].unique():  # a handful of rates at most
-        mask = (per_rate["_rate"] == rate).to_numpy()
-        esf[mask] = share_half_up(per_rate.loc[mask, "eligible_cents"].to_numpy(), Decimal(rate))
-    per_rate["esf_cents"] = esf
-    sums["esf_cents"] = (
-        per_rate.groupby("_key")["esf_cents"].sum().reindex(sums.index, fill_value=0)
-    )
+    esf = esf_by(ledger, keys)
+    sums["esf_cents"] = esf.reindex(sums.index, fill_value=0)
     sums["state_cents"] = sums["eligible_cents"] - sums["esf_cents"]
     sums.index = sums.index.astype(str)
     return sums[list(MONEY_COLUMNS)].astype("int64")
+
+
+def esf_by(ledger: pd.DataFrame, keys: pd.Series) -> pd.Series:
+    """The ESF cents of each key: every partner's half-up share, apportioned over its keys
+    by the largest remainder (exact integer arithmetic; rates as fractions)."""
+    rates = {r: Decimal(r).as_integer_ratio() for r in ledger["esf_rate"].astype(str).unique()}
+    den = math.lcm(*(d for _, d in rates.values())) if rates else 1
+    scale = {r: n * (den // d) for r, (n, d) in rates.items()}  # rate = scale / den
+    weighted = (
+        ledger["eligible_cents"].astype("int64").to_numpy()
+        * ledger["esf_rate"].astype(str).map(scale).fillna(0).astype("int64").to_numpy()
+    )
+    parts = (
+        pd.DataFrame(
+            {"p": ledger["partner_id"].astype(str).to_numpy(), "k": keys.to_numpy(), "n": weighted}
+        )
+        .groupby(["p", "k"], sort=True)["n"]
+        .sum()
+        .reset_index()
+    )
+    parts["floor"] = parts["n"] // den
+    parts["rem"] = parts["n"] % den
+    per_partner = parts.groupby("p", sort=False)["n"].transform("sum")
+    share = (2 * per_partner + den) // (2 * den)  # the partner's share, half-up
+    left = share - parts.groupby("p", sort=False)["floor"].transform("sum")
+    # Largest remainder first; ties to the key that sorts first (parts is sorted by key).
+    order = parts.sort_values(["p", "rem", "k"], ascending=[True, False, True], kind="stable")
+    rank = order.groupby("p", sort=False).cumcount().reindex(parts.index)
+    parts["esf"] = parts["floor"] + (rank < left).astype("int64")
+    return parts.groupby("k", sort=True)["esf"].sum().astype("int64")
 
 
 def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
