@@ -60,6 +60,7 @@ DETAIL_COLUMNS = (
     "period_start",  # ELIG_PERIOD: the programme period in force
     "period_end",
     "share",  # ABSORPTION_RISK: projected share of the allocation
+    "category",  # the cost category of the finding's rows (a cap's category), or ""
 )
 
 
@@ -574,6 +575,14 @@ def _finish_findings(
     f.loc[dup, "document_ref"] = [document[t[0]] for t in f.loc[dup, "entry_ids"]]
     f["period_start"], f["period_end"] = f["_start"], f["_end"]
     f["share"] = pd.to_numeric(f["share"], errors="coerce")
+    firsts = {e[0] for e in f["entry_ids"] if len(e)}
+    named = led.loc[led["entry_id"].isin(firsts), ["entry_id", "category"]]
+    category = dict(zip(named["entry_id"], named["category"], strict=True))
+    cap_category = {c.rule: c.category for c in programme.caps}
+    f["category"] = [
+        cap_category.get(r) or (category.get(e[0], "") if len(e) else "")
+        for r, e in zip(f["rule"], f["entry_ids"], strict=True)
+    ]
     for c in ("amount_cents", "limit_cents"):
         f[c] = pd.array(f[c].tolist(), dtype="Int64") if len(f) else pd.array([], dtype="Int64")
     f["at_risk_cents"] = f["at_risk_cents"].astype("int64")

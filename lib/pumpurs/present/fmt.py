@@ -305,7 +305,9 @@ def looks_numeric(text: str) -> bool:
     return bool(NUMERIC_CELL_RE.match(text))
 
 
-def table_html(display: pd.DataFrame, caption: str | None = None, total_row: bool = False) -> str:
+def table_html(
+    display: pd.DataFrame, caption: str | None = None, total_row: bool = False, wide: bool = False
+) -> str:
     """A display table (from format_table) as plain HTML: no index, numbers right-aligned.
 
     Notebooks show it with `IPython.display.HTML(...)`; the report's CSS styles the
@@ -317,7 +319,7 @@ def table_html(display: pd.DataFrame, caption: str | None = None, total_row: boo
     for c in display.columns:
         texts = [str(v) for v in display[c].tolist() if str(v).strip()]
         numeric.append(bool(texts) and all(looks_numeric(v) for v in texts))
-    parts = ['<table class="pumpurs-table">']
+    parts = ['<table class="pumpurs-table wide">' if wide else '<table class="pumpurs-table">']
     if caption:
         parts.append(f"<caption>{esc(caption)}</caption>")
     head = "".join(

@@ -12,12 +12,20 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import HTML
 
-from pumpurs.core.rules import FINDING_COLUMNS
 from pumpurs.core.settings import Programme
 from pumpurs.present import charts
 from pumpurs.present import html as blocks
-from pumpurs.present.fmt import fmt_date, fmt_eur, fmt_int, fmt_pct, format_table, label, table_html
-from pumpurs.present.messages import finding_messages, with_messages
+from pumpurs.present.annex import correction_annex, findings_csv_for_people, with_subtotals
+from pumpurs.present.fmt import (
+    fmt_date,
+    fmt_eur,
+    fmt_int,
+    fmt_month,
+    fmt_pct,
+    format_table,
+    label,
+    table_html,
+)
 from pumpurs.present.render import tables_to_xlsx, write_atomic
 from pumpurs.present.texts import has_text, plural, text
 from pumpurs.report.audience import Audience
@@ -174,29 +182,34 @@ def findings_by_rule(r: MunicipalityReport, lang: str, programme: Programme) -> 
     return _html(format_table(t, lang, ints=["findings"]))
 
 
+def annex(r: MunicipalityReport, lang: str) -> pd.DataFrame:
+    """Every finding in words, partner by partner (internal reports only)."""
+    return correction_annex(r.findings, r.programme, lang, r.partner_names, r.school_names)
+
+
 def findings_rows(r: MunicipalityReport, lang: str) -> HTML:
-    """The row-level list a manager corrects from (internal reports only)."""
+    """The rows to correct, partner by partner: month, entry, category, rule, money at
+    risk and what to fix. The page shows each partner's rows with the most money;
+    findings.csv and report.xlsx hold every row."""
     if r.public:
         return HTML(blocks.paragraph(_t("rows_hidden", lang)))
-    f = r.findings[r.findings["severity"] == "error"]
-    if f.empty:
+    rows = annex(r, lang)
+    rows = rows[rows["severity"] == label("error", lang)]
+    if rows.empty:
         return HTML(blocks.paragraph(_t("no_findings", lang)))
-    # Most money first: the page is for deciding what to fix; the spreadsheet is for fixing.
-    shown = f.sort_values("at_risk_cents", ascending=False, kind="stable").head(ROW_LIMIT)
-    t = pd.DataFrame(
-        {
-            "rule": shown["rule"],
-            "partner_id": shown["partner_id"],
-            "school_id": shown["school_id"],
-            "student_id": shown["student_id"],
-            "at_risk_cents": shown["at_risk_cents"],
-            "message": finding_messages(shown, r.programme, lang),
-        }
-    )
-    html = table_html(format_table(t, lang))
-    if len(f) > ROW_LIMIT:
-        more = _t("more_rows", lang).format(n=ROW_LIMIT, total=fmt_int(len(f), lang))
-        html += blocks.paragraph(more, "note")
+    html = ""
+    for pid, part in rows.groupby("partner_id", sort=False):
+        top = part.nlargest(ROW_LIMIT, "at_risk_cents", keep="first").sort_index()
+        caption = (
+            f"{part['partner'].iloc[0]} ({pid}): {label('at_risk', lang).lower()} "
+            f"{fmt_eur(int(part['at_risk_cents'].sum()), lang)}"
+        )
+        shown = top[["service_month", "entry_ids", "category", "rule", "at_risk_cents", "fix"]]
+        shown = shown.assign(service_month=[fmt_month(m, lang) for m in top["service_month"]])
+        html += table_html(format_table(shown, lang), caption=caption, wide=True)
+        if len(part) > len(top):
+            more = _t("more_rows", lang).format(n=len(top), total=fmt_int(len(part), lang))
+            html += blocks.paragraph(more, "note")
     return HTML(html)
 
 
@@ -314,10 +327,7 @@ def sheets(r: MunicipalityReport, lang: str) -> dict[str, pd.DataFrame]:
         else r.indicators.iloc[0:0],
     }
     if not r.public:
-        f = r.findings[[*FINDING_COLUMNS, "plan_id"]].copy()
-        f["entry_ids"] = f["entry_ids"].map(";".join)
-        f[f"message_{lang}"] = finding_messages(r.findings, r.programme, lang)
-        out["findings_rows"] = f
+        out[text("heading.finding_rows", lang)] = with_subtotals(annex(r, lang), lang)
     return out
 
 
@@ -325,14 +335,11 @@ def export(r: MunicipalityReport, output_dir: str, lang: str) -> None:
     """report.xlsx and, for internal reports, findings.csv into output_dir ('' = nowhere)."""
     if not output_dir:
         return
-    from pumpurs.present.export import findings_csv
-
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     tables_to_xlsx(sheets(r, lang), out / "report.xlsx", lang=lang)
     if not r.public:
-        worded = with_messages(r.findings, r.programme, lang)
-        write_atomic(out / "findings.csv", findings_csv(worded))
+        write_atomic(out / "findings.csv", findings_csv_for_people(annex(r, lang), lang))
 
 
 def heading(key: str, lang: str) -> HTML:

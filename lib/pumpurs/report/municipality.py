@@ -50,6 +50,8 @@ class MunicipalityReport:
     next_steps: pd.DataFrame  # rule, findings, at_risk_cents
     programme: Programme
     counts: dict[str, int] = field(default_factory=dict)
+    partner_names: dict[str, str] = field(default_factory=dict)
+    school_names: dict[str, str] = field(default_factory=dict)  # every school, any partner
 
     @property
     def public(self) -> bool:
@@ -202,4 +204,6 @@ def municipality_report(
         next_steps=next_steps,
         counts=counts,
         programme=programme,
+        partner_names=dict(zip(partners["partner_id"], partners["name"], strict=True)),
+        school_names=names,
     )
