@@ -343,7 +343,7 @@ def test_xlsx_sheets_money_dates_and_layout(tmp_path) -> None:
     assert ws.cell(2, 1).value == "Ēdināšana"
     assert ws.column_dimensions["A"].width >= len("Konsultācijas")
     ws2 = wb["Konstatējumi"]
-    assert ws2.cell(2, 1).value == "CAP_MEALS"  # rule ids stay ids: users filter on them
+    assert ws2.cell(2, 1).value == "Pārsniegts ēdināšanas limits"  # ids are for machine formats
     assert ws2.cell(2, 2).value == "kļūda"
     assert ws2.cell(2, 3).value == dt.datetime(2020, 2, 5) and ws2.cell(3, 3).value is None
     assert ws2.cell(2, 4).value == dt.datetime(2020, 1, 15)

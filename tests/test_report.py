@@ -97,12 +97,16 @@ def test_pdf_pages_and_latvian_text(internal):
 
 
 def _sheet_total(ws, column_title: str) -> Decimal:
+    """The sum of a sheet's rows; checks that its last line ("Kopā") says the same."""
     header = [c.value for c in ws[1]]
     col = header.index(column_title) + 1
     values = [ws.cell(row=r, column=col).value for r in range(2, ws.max_row + 1)]
-    return sum(
-        (Decimal(str(v)).quantize(Decimal("0.01")) for v in values if v is not None), Decimal(0)
-    )
+    cents = [Decimal(str(v)).quantize(Decimal("0.01")) if v is not None else None for v in values]
+    rows, total_line = cents[:-1], cents[-1]
+    assert "Kopā" in [ws.cell(row=ws.max_row, column=c).value for c in (1, 2)]
+    total = sum((v for v in rows if v is not None), Decimal(0))
+    assert total_line == total, (ws.title, column_title)
+    return total
 
 
 def test_xlsx_totals_equal_the_totals_command(data, internal):

@@ -14,6 +14,7 @@ import pandas as pd
 
 from pumpurs.core.money import format_eur
 from pumpurs.core.settings import Programme
+from pumpurs.present.fmt import label
 from pumpurs.present.texts import text
 
 
@@ -57,7 +58,7 @@ def finding_messages(findings: pd.DataFrame, programme: Programme, lang: str) ->
             "end": r.get("period_end", ""),
             "other": r.get("other_partner", ""),
             "semester": r.get("semester", ""),
-            "level": r.get("plan_level", ""),
+            "level": label(r["plan_level"], lang) if r.get("plan_level") else "",
             "grade": "" if pd.isna(r.get("plan_grade")) else r.get("plan_grade"),
             "document": r.get("document_ref", ""),
             "plan": r.get("plan_id", ""),
@@ -66,7 +67,7 @@ def finding_messages(findings: pd.DataFrame, programme: Programme, lang: str) ->
         if rule in caps:
             subject = "ngo_project_id" if caps[rule].per == "ngo_project" else "student_id"
             fields["subject"] = text(f"subject.{subject}", lang, **fields)
-            fields["category"] = caps[rule].category
+            fields["category"] = label(caps[rule].category, lang)
             key = "message.CAP"
         else:
             key = f"message.{rule}"

@@ -37,6 +37,7 @@ from pumpurs.core.money import NBSP
 from pumpurs.present.fmt import (
     CODE_COLUMNS,
     check_lang,
+    fmt_semester,
     is_share_column,
     label,
     looks_numeric,
@@ -528,8 +529,8 @@ def tables_to_xlsx(
     money column ending in `_eur` is taken as euros already. Percent columns hold shares
     (absorption and `*_share` columns are found by name). Date columns are real Excel
     dates (datetime columns and columns of dates are found by type; listed text columns
-    are parsed as ISO dates). Code values (category, role, severity) are translated;
-    rule ids stay ids because users filter on them. Each sheet has a frozen, filtered
+    are parsed as ISO dates). Code values (category, role, severity, rule) are
+    translated and semesters written as in the report; ids are for the machine formats. Each sheet has a frozen, filtered
     header row. The document time is fixed (`created`), so the bytes depend only on
     the input.
     """
@@ -593,7 +594,11 @@ def tables_to_xlsx(
                 shown = ["31.12.2023"]
             else:
                 values = [_cell(v) for v in s.tolist()]
-                if translate_values and col in CODE_COLUMNS and col != "rule":
+                if translate_values and col in CODE_COLUMNS:
+                    values = [translate(v, lang) if isinstance(v, str) else v for v in values]
+                if translate_values and col == "semester":
+                    values = [fmt_semester(v, lang) if isinstance(v, str) else v for v in values]
+                if translate_values and col == "period":
                     values = [translate(v, lang) if isinstance(v, str) else v for v in values]
                 ints = pd.api.types.is_integer_dtype(s) and not pd.api.types.is_bool_dtype(s)
                 if ints and col not in ("grade", "round") and not col.endswith(("_id", "year")):

@@ -15,6 +15,7 @@ from IPython.display import HTML
 from pumpurs.core.settings import Programme
 from pumpurs.present import charts
 from pumpurs.present import html as blocks
+from pumpurs.present.annex import HEADERS as ANNEX_HEADERS
 from pumpurs.present.annex import correction_annex, findings_csv_for_people, with_subtotals
 from pumpurs.present.fmt import (
     fmt_date,
@@ -309,25 +310,61 @@ def next_steps(r: MunicipalityReport, lang: str) -> HTML:
     return HTML(blocks.ordered(items))
 
 
+def _with_total(rows: pd.DataFrame, total: dict, key: str, lang: str) -> pd.DataFrame:
+    """A breakdown sheet: its rows, a "Kopā" line that is their sum, and no column that is
+    empty in every row (allocation and absorption belong to partners only)."""
+    t = rows.copy()
+    line = {c: total.get(c) for c in t.columns if c.endswith("_cents")}
+    line[key] = label("total", lang)
+    t = pd.concat([t, pd.DataFrame([line])], ignore_index=True)
+    for c in ("allocation_cents", "absorption"):
+        if c in t.columns and t[c].isna().all():
+            t = t.drop(columns=c)
+    return t
+
+
+def _key_figures_sheet(r: MunicipalityReport, lang: str) -> pd.DataFrame:
+    k = r.key_figures.assign(figure=[label(f, lang) for f in r.key_figures["figure"]])
+    counts = r.audience.suppress(
+        pd.DataFrame({"figure": ["pupils", "plans"], "n": [r.counts["pupils"], r.counts["plans"]]}),
+        ["n"],
+    )
+    words = {
+        "absorption": fmt_pct(r.absorption, lang) if r.absorption is not None else "–",
+        **{
+            f: v if isinstance(v, str) else fmt_int(v, lang)
+            for f, v in zip(counts["figure"], counts["n"], strict=True)
+        },
+    }
+    extra = pd.DataFrame(
+        {"figure": [_t(f, lang) for f in words], "cumulative_text": list(words.values())}
+    )
+    return pd.concat([k, extra], ignore_index=True)
+
+
 def sheets(r: MunicipalityReport, lang: str) -> dict[str, pd.DataFrame]:
-    """The report's tables for Excel, one sheet each; public reports carry no pupil rows."""
+    """The report's tables for Excel, one sheet each, each with its total line; public
+    reports carry no pupil rows and no small counts."""
+    school = r.by_school.copy()
+    school["name"] = school["name"].where(school["school_id"] != "", _t("no_school", lang))
     out = {
-        label("key_figures", lang): r.key_figures.assign(
-            figure=[label(f, lang) for f in r.key_figures["figure"]]
+        label("key_figures", lang): _key_figures_sheet(r, lang),
+        label("partner_id", lang): _with_total(
+            r.by_partner, r.totals["partner"], "partner_id", lang
         ),
-        label("partner_id", lang): r.by_partner,
-        _t("by_category", lang): r.by_category,
-        _t("by_school", lang): r.by_school,
-        _t("by_semester", lang): r.by_semester,
+        _t("by_category", lang): _with_total(r.by_category, r.totals["category"], "category", lang),
+        _t("by_school", lang): _with_total(school, r.totals["school"], "school_id", lang),
+        _t("by_semester", lang): _with_total(r.by_semester, r.totals["semester"], "semester", lang),
         label("findings", lang): r.audience.suppress(r.findings_by_rule, ["findings"]),
-        label("indicator", lang): r.indicators.drop(
-            columns=["count", "denominator"], errors="ignore"
-        )
-        if not r.public
-        else r.indicators.iloc[0:0],
     }
     if not r.public:
-        out[text("heading.finding_rows", lang)] = with_subtotals(annex(r, lang), lang)
+        ind = r.indicators.drop(
+            columns=["count", "denominator", "scope", "comparison"], errors="ignore"
+        )
+        out[label("indicator", lang)] = ind
+        out[text("heading.finding_rows", lang)] = with_subtotals(annex(r, lang), lang).rename(
+            columns=ANNEX_HEADERS
+        )
     return out
 
 
