@@ -161,6 +161,18 @@ def test_cap_usage_leaves_out_small_categories_when_asked() -> None:
     names = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert not any("Speciālais transports" in n for n in names)
     assert "mazāk nekā 5" in fig.axes[0].get_title(loc="right")
+    assert not any("n =" in n for n in names)  # a total and a share would give a count
+
+
+def test_public_cap_usage_shows_no_band_of_a_few_cases() -> None:
+    """13 cases, 1 of them over the cap: 8 % of 13 would reveal the one pupil."""
+    df = pd.DataFrame({"category": ["meals"] * 13, "share_of_cap": [0.9] * 12 + [1.2]})
+    names = [t.get_text() for t in charts.cap_usage(df, "lv").axes[0].get_yticklabels()]
+    assert names and "n = 13" in names[0]
+    fig = charts.cap_usage(df, "lv", min_count=5)
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == []
+    fig = charts.cap_usage(df, "lv", min_count=1)
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["Ēdināšana"]
 
 
 def test_suppressed_cells_get_no_bar_only_their_mark() -> None:

@@ -251,6 +251,8 @@ def cumulative_vs_allocation(
             label=label("actual", lang),
         )
     has_proj = projected.notna()
+    if has_actual.any():  # a projection is only what lies beyond the last actual month
+        has_proj &= x > x[has_actual].iloc[-1]
     if has_proj.any():
         px, py = x[has_proj], projected[has_proj]
         if has_actual.any():  # start the dashed line where the solid one ends
@@ -409,7 +411,9 @@ def cap_usage(
     Input: one row per pupil-month (pupil-semester, NGO project) with columns category
     and share_of_cap (amount / cap; 1.0 = exactly the cap). Each category is a 100 %
     bar split into 0–50 %, 50–80 %, 80–100 % (below the cap), exactly 100 % and over 100 % (money at
-    risk). With `min_count`, categories with fewer cases are left out (public reports).
+    risk). With `min_count` (public reports), a category is shown only when none of its
+    bands holds from 1 to min_count − 1 cases, and without its number of cases, so no small
+    count can be read off a segment.
     """
     check_lang(lang)
     df = hist.dropna(subset=["category", "share_of_cap"]).copy()
@@ -421,14 +425,23 @@ def cap_usage(
     )
     counts = counts.loc[order]
     omitted = False
-    if min_count is not None:
-        keep = counts.sum(axis=1) >= min_count
+    if min_count is not None:  # public: no band, and no total, may hold a small count
+        small = ((counts > 0) & (counts < min_count)).any(axis=1)
+        keep = (counts.sum(axis=1) >= min_count) & ~small
         omitted = bool((~keep).any())
         counts = counts[keep]
     n = len(counts)
     fig, ax = _new_figure(min(8.0, max(HEIGHT, 0.45 * n + 1.8)))
     _title(ax, title or _t("cap_title", lang))
     _labels(ax, _t("cap_x", lang), label("category", lang))
+    if omitted:
+        ax.set_title(
+            _t("omitted", lang).format(n=min_count),
+            loc="right",
+            fontsize=7.5,
+            fontfamily=FONT,
+            color="#555555",
+        )
     if n == 0:
         _no_data(ax, lang)
         return fig
@@ -461,7 +474,8 @@ def cap_usage(
                 )
         left = left + shares[:, j]
     names = [
-        f"{_wrap(translate(c, lang), 28)}\n(n = {fmt_int(t, lang)})"
+        _wrap(translate(c, lang), 28)
+        + (f"\n(n = {fmt_int(t, lang)})" if min_count is None else "")
         for c, t in zip(counts.index, totals, strict=True)
     ]
     ax.set_yticks(y, names)
@@ -480,14 +494,6 @@ def cap_usage(
         title=_t("cap_legend", lang),
         title_fontproperties={"family": FONT, "size": 8},
     )
-    if omitted:
-        ax.set_title(
-            _t("omitted", lang).format(n=min_count),
-            loc="right",
-            fontsize=7.5,
-            fontfamily=FONT,
-            color="#555555",
-        )
     return fig
 
 

@@ -322,8 +322,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "chart.trend_title": ("Dinamika pa semestriem", "Trend by semester"),
     "chart.band": ("Mērķa josla", "Target band"),
     "chart.omitted": (
-        "Kategorijas ar mazāk nekā {n} gadījumiem nav parādītas.",
-        "Categories with fewer than {n} cases are not shown.",
+        "Kategorijas, kurās kādā joslā ir mazāk nekā {n} gadījumu, nav parādītas.",
+        "Categories with a band of fewer than {n} cases are not shown.",
     ),
     # ---- The terminal tables of check, totals and indicators
     "cli.as_of": ("Datums", "As of"),
