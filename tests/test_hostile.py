@@ -223,3 +223,76 @@ def test_13_a_line_break_in_free_text_is_kept(data: Path) -> None:
     set_cell(data, "expenditures", 2, "document_ref", '"INV\n7"')
     ds = load_data(data, PROGRAMME)
     assert "INV\n7" in set(ds.expenditures["document_ref"])
+
+
+# --- 1: a quote that does not close never swallows rows silently ---------------------------
+def test_1_an_unclosed_quote_in_the_last_column_is_refused(data: Path) -> None:
+    set_cell(data, "support_plans", 3, "risk_factors", '"dzīves apstākļi')
+    problems = refused(data)
+    assert len(problems) == 1
+    assert problems[0].startswith('support_plans.csv row 3, column risk_factors: "dzīves apstākļi')
+    assert 'opens a quote (") that does not close' in problems[0]
+
+
+# --- 4: files that would hang or exhaust memory -----------------------------------------------
+def test_4_a_used_range_to_xfd1048576_reads_only_the_used_cells(data: Path) -> None:
+    book = openpyxl.load_workbook(data / "data.xlsx")
+    book["schools"]["XFD1048576"].value = None  # the range grows, the cells stay empty
+    book["schools"].cell(row=1048576, column=16384).value = ""
+    book.save(data / "data.xlsx")
+    ds = load_data(data, PROGRAMME)
+    assert len(ds.schools) > 0
+
+
+def test_4_a_workbook_that_unpacks_too_far_is_refused(data: Path, monkeypatch) -> None:
+    from pumpurs.sources import folder
+
+    monkeypatch.setattr(folder, "XLSX_MAX_UNPACKED", 1000)
+    problems = refused(data)
+    assert problems == [
+        "data.xlsx: unpacks to 0 MB, more than the 0 MB a table may have; save it as CSV"
+    ]
+
+
+def test_4_a_file_of_junk_rows_gives_a_bounded_list_of_problems(data: Path) -> None:
+    path = data / "expenditures.csv"
+    lines, _ = _read(path)
+    junk = "\n".join(f"J{i};P999;;;teleport;13-13;x;y;;;;" for i in range(5000))
+    path.write_text(lines[0] + "\n" + junk + "\n", encoding="utf-8")
+    problems = refused(data)
+    assert len(problems) <= 1001
+    summary = [p for p in problems if "more problems not listed" in p]
+    assert summary and summary[0].startswith("expenditures.csv: has ")
+
+
+def test_4_an_encrypted_workbook_says_so(data: Path) -> None:
+    (data / "data.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
+    assert refused(data) == [
+        "data.xlsx: is password-protected or an old .xls workbook; save it without a password "
+        "as .xlsx"
+    ]
+
+
+# --- 9: two sources for one table ---------------------------------------------------------------
+def test_9_two_files_for_one_table_are_refused_naming_both(data: Path) -> None:
+    shutil.copy(data / "expenditures.csv", data / "Expenditures.CSV")
+    assert refused(data) == [
+        "data: Expenditures.CSV and expenditures.csv both name the file expenditures.csv; keep one"
+    ]
+
+
+def test_9_two_sheets_for_one_table_are_refused_naming_both(data: Path) -> None:
+    book = openpyxl.load_workbook(data / "data.xlsx")
+    copy = book.copy_worksheet(book["partners"])
+    copy.title = "Partners "
+    book.save(data / "data.xlsx")
+    assert refused(data) == [
+        'data.xlsx: sheets "partners" and "Partners " both name the table partners; keep one'
+    ]
+
+
+# --- 14: a folder or a pipe where a table should be ---------------------------------------------
+def test_14_a_folder_in_a_tables_place_says_what_it_is(data: Path) -> None:
+    (data / "outcomes.parquet").unlink()
+    (data / "outcomes.csv").mkdir()
+    assert refused(data) == ["outcomes.csv: is a folder; put the table's file here"]

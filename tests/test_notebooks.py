@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -113,3 +114,29 @@ def test_papermill_smoke_run(name, params, small, tmp_path, monkeypatch):
     assert len(shown) >= 5
     if name != "explore":
         assert (tmp_path / "files" / "report.xlsx").stat().st_size > 0
+
+
+def test_explore_runs_from_the_notebooks_folder_with_its_default_data_path(small, tmp_path):
+    """A newcomer's first "Run All" in JupyterLab: the kernel's folder is notebooks/ and
+    `data` is the default relative path, resolved from the repository root."""
+    nb = nbformat.read(ROOT / "notebooks" / "explore.ipynb", as_version=4)
+    default = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    relative = ast.literal_eval(ast.parse(default.source).body[0].value)  # the literal default
+    assert relative == "data/demo-national"
+    target = ROOT / "data" / f"test-explore-{tmp_path.name}"  # beside what `make reports` writes
+    target.parent.mkdir(exist_ok=True)
+    shutil.copytree(small, target)
+    try:
+        out = tmp_path / "explore.ipynb"
+        pm.execute_notebook(
+            str(ROOT / "notebooks" / "explore.ipynb"),
+            str(out),
+            parameters={"data": f"data/{target.name}"},
+            cwd=str(ROOT / "notebooks"),
+            kernel_name="python3",
+            progress_bar=False,
+        )
+    finally:
+        shutil.rmtree(target, ignore_errors=True)
+    cells = nbformat.read(out, as_version=4).cells
+    assert not [o for c in cells for o in c.get("outputs", []) if o.get("output_type") == "error"]

@@ -246,3 +246,68 @@ def test_a_municipality_without_partners_gets_a_report(data, tmp_path, audience)
     assert result.exit_code == 0, result.output
     html = (tmp_path / PERIOD / "talsu-novads" / "report.html").read_text(encoding="utf-8")
     assert "Talsu novads" in html
+
+
+COUNT_HEADERS = ("Konstatējumi", "Skolēni", "Atbalsta plāni")
+
+
+@pytest.fixture(scope="module")
+def public_ten(data, tmp_path_factory) -> Path:
+    """A public report under programme.yaml's `publishing.min_count: 10`."""
+    from pumpurs.core.settings import DEFAULT_PROGRAMME
+
+    settings = tmp_path_factory.mktemp("settings") / "programme.yaml"
+    text = DEFAULT_PROGRAMME.read_text(encoding="utf-8")
+    assert "  min_count: 5 " in text
+    settings.write_text(text.replace("  min_count: 5 ", "  min_count: 10 "), encoding="utf-8")
+    return _run(
+        data,
+        tmp_path_factory.mktemp("public10"),
+        "--audience",
+        "public",
+        "--programme",
+        str(settings),
+    )
+
+
+def test_public_report_with_threshold_ten_shows_no_count_from_1_to_9(public_ten, internal):
+    small = {str(n) for n in range(1, 10)}
+    # HTML: the count rows (key figures, indicators) and count columns (findings by rule)
+    p = _Tables()
+    p.feed((public_ten / "report.html").read_text(encoding="utf-8"))
+    shown: list[str] = []
+    for table in p.tables:
+        header = table[0] if table else []
+        cols = [i for i, h in enumerate(header) if h.startswith(COUNT_HEADERS)]
+        for row in table[1:]:
+            if row and any(row[0].startswith(name) for name in COUNT_ROWS):
+                shown += row[1:]
+            shown += [row[i] for i in cols if i < len(row)]
+    shown = [c.replace("\xa0", " ") for c in shown if c]
+    assert shown and not small & set(shown), shown
+    assert "<10" in shown  # the small demo has small counts: they are hidden, not absent
+    # The list of what to do next says how many findings: never 1..9
+    page = (public_ten / "report.html").read_text(encoding="utf-8")
+    import re
+
+    said = re.findall(r"(\S+) (?:konstatējum|brīdinājum)", page)
+    assert said and not small & set(said), said
+    # XLSX: every count column of every sheet
+    wb = load_workbook(public_ten / "report.xlsx")
+    for ws in wb.worksheets:
+        header = [c.value for c in ws[1]]
+        for j, h in enumerate(header, start=1):
+            if isinstance(h, str) and h.startswith(COUNT_HEADERS):
+                values = {str(ws.cell(r, j).value) for r in range(2, ws.max_row + 1)}
+                assert not small & values, (ws.title, h, values)
+    # The internal report of the same data does show such counts: the test can fail.
+    inner = (internal / "report.html").read_text(encoding="utf-8")
+    assert small & set(re.findall(r"(\S+) (?:konstatējum|brīdinājum)", inner))
+
+
+def test_public_files_carry_no_absolute_path(public_ten):
+    for f in public_ten.iterdir():
+        if f.suffix in (".html", ".json", ".ipynb", ".csv"):
+            text = f.read_text(encoding="utf-8")
+            assert str(public_ten.parents[2]) not in text, f.name
+            assert "/tmp/" not in text and "/work/" not in text and "/home/" not in text, f.name

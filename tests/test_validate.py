@@ -461,8 +461,7 @@ CASES = [
         "unreadable_file",
         [
             f'expenditures.csv row 2, column amount_eur: "12.5.0" {MONEY_HINT}',
-            "outcomes.xlsx: cannot be read (File is not a zip file); save it again as CSV, XLSX "
-            "or Parquet",
+            "outcomes.xlsx: is not an Excel .xlsx workbook; save it again as CSV, XLSX or Parquet",
         ],
         _set("expenditures", 0, amount_eur="12.5.0"),
         after=_garbage("outcomes.xlsx", "outcomes.csv"),
@@ -652,11 +651,11 @@ def test_a_corrupt_workbook_is_a_problem_not_a_crash(tmp_path: Path, monkeypatch
     monkeypatch.chdir(tmp_path)
     before = snapshot(tmp_path)
     assert lines_of(folder) == [
-        "data.xlsx: cannot be read (File is not a zip file); save it again as CSV, XLSX or Parquet"
+        "data.xlsx: is not an Excel .xlsx workbook; save it again as CSV, XLSX or Parquet"
     ]
     code, _, stderr = cli_validate(folder)
     assert code == 2
-    assert "data.xlsx: cannot be read" in stderr
+    assert "data.xlsx: is not an Excel .xlsx workbook" in stderr
     assert snapshot(tmp_path) == before
 
 

@@ -198,12 +198,18 @@ PARSERS: dict[str, Parser] = {
 # ---------------------------------------------------------------------------
 # One table
 # ---------------------------------------------------------------------------
+MAX_PROBLEMS = 1000
+"""Per table: a file of junk rows is answered with this many problems and a count of the
+rest, so that memory stays bounded whatever the file holds."""
+
+
 class _Collector:
     def __init__(self, raw: RawTable):
         self.raw = raw
         self.file = raw.source.label
         self.rows = raw.frame["_row"].to_numpy()
         self.problems: list[Problem] = []
+        self.more = 0
 
     def add(
         self, mask: np.ndarray, column: str, message: str, values: pd.Series | None = None
@@ -211,8 +217,15 @@ class _Collector:
         mask = np.asarray(mask, dtype=bool)
         if not mask.any():
             return
-        shown = (values if values is not None else self.raw.frame[column]).to_numpy()[mask]
-        for row, value in zip(self.rows[mask], shown, strict=True):
+        room = MAX_PROBLEMS - len(self.problems)
+        if room <= 0:
+            self.more += int(mask.sum())
+            return
+        index = np.flatnonzero(mask)
+        self.more += max(0, len(index) - room)
+        index = index[:room]
+        shown = (values if values is not None else self.raw.frame[column]).to_numpy()[index]
+        for row, value in zip(self.rows[index], shown, strict=True):
             text = None if value is None or (isinstance(value, str) and value == "") else str(value)
             self.problems.append(Problem(self.file, int(row), column, text, message))
 
@@ -501,6 +514,17 @@ def validate_tables(
         _expenditure_fields(e, out)
     for out in collectors.values():
         problems.extend(out.problems)
+        if out.more:
+            problems.append(
+                Problem(
+                    out.file,
+                    None,
+                    None,
+                    None,
+                    f"has {out.more} more problems not listed (the first {MAX_PROBLEMS} are); "
+                    "fix these and run again",
+                )
+            )
     if problems:
         raise InputError(problems)
     tables = {}

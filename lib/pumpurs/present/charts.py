@@ -474,8 +474,7 @@ def cap_usage(
                 )
         left = left + shares[:, j]
     names = [
-        _wrap(translate(c, lang), 28)
-        + (f"\n(n = {fmt_int(t, lang)})" if min_count is None else "")
+        _wrap(translate(c, lang), 28) + (f"\n(n = {fmt_int(t, lang)})" if min_count is None else "")
         for c, t in zip(counts.index, totals, strict=True)
     ]
     ax.set_yticks(y, names)

@@ -12,6 +12,7 @@ import datetime as dt
 import io
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,26 +34,63 @@ def find_sources(folder: Path) -> tuple[dict[str, tuple[Path, str | None]], list
         raise InputError(
             [Problem(str(folder), None, None, None, "is not a folder; give the data folder")]
         )
-    files = {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
+    files: dict[str, Path] = {}
+    for p in sorted(folder.iterdir()):
+        key = p.name.lower()
+        if key.rsplit(".", 1)[0] not in (*TABLES, "data"):
+            continue  # not a table's file: never opened, never named
+        if key in files:
+            problems.append(
+                Problem(
+                    folder.name,
+                    None,
+                    None,
+                    None,
+                    f"{files[key].name} and {p.name} both name the file {key}; keep one",
+                )
+            )
+            continue
+        if not p.is_file():
+            kind = "a folder" if p.is_dir() else "not a regular file (a link, pipe or device)"
+            problems.append(
+                Problem(p.name, None, None, None, f"is {kind}; put the table's file here")
+            )
+            continue
+        files[key] = p
     found: dict[str, tuple[Path, str | None]] = {}
     workbook_sheets: dict[str, str] = {}
+    workbook_failed = False
     if WORKBOOK in files:
-        from openpyxl import load_workbook
-
         try:
-            wb = load_workbook(files[WORKBOOK], read_only=True)
+            wb = open_workbook(files[WORKBOOK])
         except Exception as e:  # not a workbook: one problem, the other files still count
+            workbook_failed = True
             problems.append(
                 Problem(
                     files[WORKBOOK].name,
                     None,
                     None,
                     None,
-                    f"cannot be read ({e}); save it again as CSV, XLSX or Parquet",
+                    f"{e}"
+                    if isinstance(e, ValueError)
+                    else f"cannot be read ({e}); save it again as CSV, XLSX or Parquet",
                 )
             )
         else:
-            workbook_sheets = {s.strip().lower(): s for s in wb.sheetnames}
+            for s in wb.sheetnames:
+                key = s.strip().lower()
+                if key in workbook_sheets and key in TABLES:
+                    problems.append(
+                        Problem(
+                            WORKBOOK,
+                            None,
+                            None,
+                            None,
+                            f'sheets "{workbook_sheets[key]}" and "{s}" both name the table '
+                            f"{key}; keep one",
+                        )
+                    )
+                workbook_sheets.setdefault(key, s)
             wb.close()
     for table in TABLES:
         candidates = [files[f"{table}{ext}"] for ext in FORMATS if f"{table}{ext}" in files]
@@ -75,7 +113,7 @@ def find_sources(folder: Path) -> tuple[dict[str, tuple[Path, str | None]], list
         elif candidates:
             c = candidates[0]
             found[table] = (c, workbook_sheets[table] if c.name.lower() == WORKBOOK else None)
-        elif table not in OPTIONAL_TABLES:
+        elif table not in OPTIONAL_TABLES and not workbook_failed:
             problems.append(
                 Problem(
                     folder.name,
@@ -140,13 +178,44 @@ def _read_csv(table: str, path: Path, digest: str) -> RawTable:
             if blank.any():  # Excel writes cleared rows as ";;;;": skip them like blank lines
                 frame = frame.loc[~blank].reset_index(drop=True)
     headers = [c for c in frame.columns if c != "_row"]
+    if b'"' in body:
+        problems.extend(_swallowed_rows(frame, delim, source))
     return RawTable(source, _normalise_headers(frame), headers, problems)
+
+
+def _swallowed_rows(frame: pd.DataFrame, delim: str, source: Source) -> list[Problem]:
+    """A quote that does not close takes the following lines into one cell: refuse it.
+
+    A cell may hold line breaks (Excel's Alt+Enter), but a line inside a cell that has
+    as many separators as a whole row is a row swallowed by an unclosed quote; the
+    problem names the row where the quote opened.
+    """
+    problems: list[Problem] = []
+    width = len(frame.columns) - 1
+    for column in frame.columns:
+        if column == "_row":
+            continue
+        cells = frame[column]
+        multi = cells.str.contains("\n", regex=False).to_numpy()
+        for row, cell in zip(frame["_row"].to_numpy()[multi], cells.to_numpy()[multi], strict=True):
+            lines = cell.split("\n")
+            if len(lines) > 1 and any(line.count(delim) >= max(width - 1, 1) for line in lines[1:]):
+                problems.append(
+                    Problem(
+                        source.label,
+                        int(row),
+                        str(column),
+                        lines[0][:40] + " …",
+                        f'opens a quote (") that does not close: the {len(lines) - 1} lines '
+                        "after it were read into this one cell; close the quote or remove it",
+                    )
+                )
+    return problems
 
 
 def _read_csv_arrow(body: bytes, delim: str, encoding: str) -> pd.DataFrame | None:
     """Fast path for well-formed files; None when any row has the wrong number of fields."""
     import pyarrow as pa
-    from pyarrow import csv as pacsv
 
     header = next(
         csv.reader(
@@ -164,7 +233,22 @@ def _read_csv_arrow(body: bytes, delim: str, encoding: str) -> pd.DataFrame | No
     cols = [f"c{i}" for i in range(len(header))]
     if b"\n" not in body.rstrip(b"\r\n"):  # the header alone: an empty table
         return pd.DataFrame({h: pd.Series([], dtype=str) for h in header})
-    tbl = pacsv.read_csv(
+    try:
+        tbl = _arrow_csv(body, cols, delim, encoding, on_invalid)
+    except pa.ArrowInvalid:  # e.g. a row longer than a read block: the exact reader copes
+        return None
+    if broken:
+        return None
+    frame = tbl.to_pandas()
+    frame.columns = header
+    return frame
+
+
+def _arrow_csv(body: bytes, cols: list[str], delim: str, encoding: str, on_invalid: object) -> Any:
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    return pacsv.read_csv(
         io.BytesIO(body),
         read_options=pacsv.ReadOptions(column_names=cols, skip_rows=1, encoding=encoding),
         parse_options=pacsv.ParseOptions(
@@ -176,11 +260,6 @@ def _read_csv_arrow(body: bytes, delim: str, encoding: str) -> pd.DataFrame | No
             quoted_strings_can_be_null=False,
         ),
     )
-    if broken:
-        return None
-    frame = tbl.to_pandas()
-    frame.columns = header
-    return frame
 
 
 def _read_csv_exact(text: str, delim: str, source: Source, problems: list[Problem]) -> pd.DataFrame:
@@ -234,20 +313,53 @@ def _cell_text(v) -> str:
     return str(v)
 
 
-def _read_xlsx(table: str, path: Path, sheet: str | None, digest: str) -> RawTable:
+XLSX_MAX_UNPACKED = 1 << 30  # 1 GiB of XML: far above any real ledger, far below a bomb
+EMPTY_ROWS_AT_END = 10_000  # this many empty rows in a row: the used range is padding
+
+
+def open_workbook(path: Path) -> Any:
+    """A workbook opened for reading values only, refusing what would hang or exhaust
+    memory (a zip that unpacks to gigabytes) or cannot be read (an encrypted file)."""
+    import zipfile
+
     from openpyxl import load_workbook
 
-    wb = load_workbook(path, read_only=True, data_only=True)
+    if not zipfile.is_zipfile(path):
+        head = path.read_bytes()[:8]
+        if head.startswith(b"\xd0\xcf\x11\xe0"):  # OLE: an encrypted (or old .xls) workbook
+            raise ValueError(
+                "is password-protected or an old .xls workbook; save it without a password as .xlsx"
+            )
+        raise ValueError("is not an Excel .xlsx workbook; save it again as CSV, XLSX or Parquet")
+    with zipfile.ZipFile(path) as z:
+        unpacked = sum(i.file_size for i in z.infolist())
+    if unpacked > XLSX_MAX_UNPACKED:
+        raise ValueError(
+            f"unpacks to {unpacked // (1 << 20)} MB, more than the "
+            f"{XLSX_MAX_UNPACKED // (1 << 20)} MB a table may have; save it as CSV"
+        )
+    return load_workbook(path, read_only=True, data_only=True)
+
+
+def _read_xlsx(table: str, path: Path, sheet: str | None, digest: str) -> RawTable:
+    wb = open_workbook(path)
     ws = wb[sheet] if sheet else wb.worksheets[0]
+    ws.reset_dimensions()  # a used range of XFD1048576 must not make a million empty rows
     rows = ws.iter_rows(values_only=True)
     header = next(rows, None) or ()
     headers = [_cell_text(h).strip() for h in header]
+    while headers and not headers[-1]:
+        headers.pop()  # empty header cells at the right: padding, not columns
     width = len(headers)
     records, numbers = [], []
+    last = 1
     for i, r in enumerate(rows, start=2):
         cells = [_cell_text(v) for v in r[:width]]
         if not any(c.strip() for c in cells):
+            if i - last > EMPTY_ROWS_AT_END:
+                break
             continue
+        last = i
         cells += [""] * (width - len(cells))
         records.append(cells)
         numbers.append(i)
@@ -304,7 +416,9 @@ def read_folder(folder: str | Path) -> tuple[dict[str, RawTable], list[Problem]]
                     None,
                     None,
                     None,
-                    f"cannot be read ({e}); save it again as CSV, XLSX or Parquet",
+                    str(e)
+                    if isinstance(e, ValueError)
+                    else f"cannot be read ({e}); save it again as CSV, XLSX or Parquet",
                 )
             )
             continue
