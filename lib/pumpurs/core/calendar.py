@@ -130,6 +130,15 @@ def parse_period(text: str) -> Period:
     return Period(f"{y}-H{h}", f"{y}-{'01' if h == 1 else '07'}", f"{y}-{'06' if h == 1 else '12'}")
 
 
+def report_date(period: Period | str, as_of: str | dt.date | None = None) -> dt.date:
+    """The date a report is made at: `as_of` when given, else the period's last day.
+
+    The one place this default is decided (the batch and the notebooks ask here)."""
+    if as_of:
+        return as_of if isinstance(as_of, dt.date) else parse_date(str(as_of))
+    return (parse_period(period) if isinstance(period, str) else period).end_date
+
+
 def last_complete_half_year(today: dt.date) -> Period:
     if today.month >= 7:
         return parse_period(f"{today.year}-H1")

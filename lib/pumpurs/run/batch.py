@@ -30,6 +30,7 @@ import fcntl
 import hashlib
 import json
 import os
+import pickle
 import shutil
 import sys
 import tempfile
@@ -42,10 +43,11 @@ from pathlib import Path
 from typing import Any
 
 from pumpurs import __version__
-from pumpurs.core.calendar import Period, last_complete_half_year, parse_date, parse_period
+from pumpurs.core.calendar import Period, last_complete_half_year, parse_period, report_date
 from pumpurs.core.errors import SettingsError, UsageError
 from pumpurs.core.project import notebooks_dir
 from pumpurs.core.settings import DEFAULT_PROGRAMME, Programme, load_programme
+from pumpurs.report.audience import Audience
 from pumpurs.sources.files import sha256_file
 
 DEFAULT_NOTEBOOKS = notebooks_dir()
@@ -63,11 +65,13 @@ MANIFEST_FORMAT = 1
 AUDIENCES = ("internal", "public")
 LANGS = ("lv", "en")
 # Parameters the batch sets itself: a params file may not change them.
-BATCH_PARAMETERS = frozenset({"data", "period", "as_of", "output_dir", "programme_path"})
+BATCH_PARAMETERS = frozenset(
+    {"data", "period", "as_of", "output_dir", "programme_path", "judgement_path"}
+)
 # What every report notebook must declare, so the batch can drive it.
 REQUIRED_PARAMETERS = ("data", "period", "as_of", "audience", "lang", "output_dir")
 # Paths, not values: their content is hashed separately, so moving a folder re-renders nothing.
-UNHASHED_PARAMETERS = frozenset({"data", "output_dir", "programme_path"})
+UNHASHED_PARAMETERS = frozenset({"data", "output_dir", "programme_path", "judgement_path"})
 CACHE_MAX_AGE_DAYS = 14
 
 
@@ -152,6 +156,7 @@ class Shared:
     key: str
     national: Any  # Judgement
     slices: dict[str, Any]  # report id -> (scoped) Judgement
+    slice_files: dict[str, Path]  # report id -> the file its notebook loads (judgement_path)
     slice_hashes: dict[str, str]
     data_files: list[dict[str, str]]  # {"role", "path", "sha256"}
     programme_sha256: str
@@ -200,20 +205,6 @@ def _read_json(path: Path) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-
-
-@contextlib.contextmanager
-def _env(name: str, value: str) -> Iterator[None]:
-    """Set an environment variable for the duration (the session module reads it)."""
-    old = os.environ.get(name)
-    os.environ[name] = value
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = old
 
 
 def templates_hash() -> str:
@@ -358,7 +349,7 @@ def validate_inputs(opts: RunOptions) -> Inputs:
     programme_path = Path(opts.programme or DEFAULT_PROGRAMME).resolve()
     programme = load_programme(programme_path)
     period = parse_period(opts.period) if opts.period else default_period(programme, opts.today)
-    as_of = parse_date(opts.as_of) if opts.as_of else period.end_date
+    as_of = report_date(period, opts.as_of)
     notebook_dir = Path(opts.notebooks or DEFAULT_NOTEBOOKS).resolve()
     params_dir = Path(opts.params).resolve() if opts.params else programme_path.parent
     out = Path(opts.out).resolve()
@@ -470,29 +461,13 @@ def _overview_name(lang: str) -> str:
 # ---------------------------------------------------------------------------
 # Step 3: prepare_shared
 # ---------------------------------------------------------------------------
-def _slice_file(key: str, name: str) -> Path:
-    """Where `session` caches a slice (its layout: `<cache>/<key>/<slug or _national>.pkl`)."""
-    from pumpurs.run import session
-
-    return session.cache_dir() / key / f"{name}.pkl"
-
-
-def _slices_cached(key: str, programme: Programme) -> bool:
-    """Whether `session` already cached every slice of this judgement."""
-    from pumpurs.run import session
-
-    names = [session.NATIONAL, *(m.slug for m in programme.municipalities)]
-    return all(_slice_file(key, n).is_file() for n in names)
-
-
-def _load_slice(key: str, slug: str, name: str, national: Any) -> Any:
+def _load_slice(path: Path, name: str, national: Any) -> Any:
     """A municipality's slice: unpickled from the cache (faster than scoping again)."""
-    import pickle
+    from pumpurs.run import session
 
     try:
-        with open(_slice_file(key, slug), "rb") as f:
-            return pickle.load(f)
-    except (OSError, pickle.UnpicklingError, EOFError):
+        return session.load_slice(path)
+    except (OSError, EOFError, pickle.UnpicklingError):
         return national.scoped(municipality=name)
 
 
@@ -505,15 +480,22 @@ def prepare_shared(inputs: Inputs) -> Shared:
     """
     from pumpurs.run import session
 
+    cache = inputs.cache_dir
     key = session.inputs_key(inputs.data, inputs.programme_path, inputs.as_of)
-    if _slices_cached(key, inputs.programme):
-        national = session.judgement(inputs.data, None, inputs.as_of, inputs.programme_path)
+    files = {OVERVIEW: session.slice_path(key, session.NATIONAL, cache)}
+    files |= {
+        m.slug: session.slice_path(key, m.name, cache) for m in inputs.programme.municipalities
+    }
+    if session.slices_cached(key, inputs.programme, cache):
+        national = session.load_slice(files[OVERVIEW])
     else:
-        key, national = session.prepare_slices(inputs.data, inputs.as_of, inputs.programme_path)
-    _touch(session.cache_dir() / key)
+        key, national = session.prepare_slices(
+            inputs.data, inputs.as_of, inputs.programme_path, cache=cache
+        )
+    _touch(cache / key)
     slices: dict[str, Any] = {OVERVIEW: national}
     for m in inputs.programme.municipalities:
-        slices[m.slug] = _load_slice(key, m.slug, m.name, national)
+        slices[m.slug] = _load_slice(files[m.slug], m.name, national)
     wanted = {r.id for r in inputs.reports}
     slice_hashes = {rid: session.content_hash(j) for rid, j in slices.items() if rid in wanted}
     data_files = [
@@ -524,6 +506,7 @@ def prepare_shared(inputs: Inputs) -> Shared:
         key=key,
         national=national,
         slices=slices,
+        slice_files=files,
         slice_hashes=slice_hashes,
         data_files=data_files,
         programme_sha256=sha256_file(inputs.programme_path),
@@ -671,10 +654,14 @@ def make_task(inputs: Inputs, shared: Shared, spec: ReportSpec, workdir: Path) -
     """The worker's instructions for one report, with its manifest (minus the outputs)."""
     from pumpurs.run.session import code_hash
 
+    audience = Audience.of(spec.audience, inputs.programme)
     expect = ["report.xlsx"]
-    if spec.kind == "municipality" and spec.audience == "internal":
+    if spec.kind == "municipality" and audience.sees_pupil_rows:
         expect.append("findings.csv")
-    forbid = ["findings.csv"] if spec.audience == "public" else []
+    forbid = [] if audience.sees_pupil_rows else ["findings.csv"]
+    parameters = dict(spec.parameters)
+    if "judgement_path" in inputs.notebook_params[spec.notebook.name]:
+        parameters["judgement_path"] = str(shared.slice_files[spec.id])
     inputs_list = [
         *shared.data_files,
         {
@@ -702,8 +689,11 @@ def make_task(inputs: Inputs, shared: Shared, spec: ReportSpec, workdir: Path) -
         "as_of": inputs.as_of.isoformat(),
         "audience": spec.audience,
         "lang": spec.lang,
-        "parameters": spec.parameters,
-        "inputs": inputs_list,
+        "parameters": _shown_parameters(spec.parameters, audience),
+        "inputs": [
+            i if audience.sees_local_paths else {**i, "path": Path(i["path"]).name}
+            for i in inputs_list
+        ],
         "input_hash": spec.input_hash,
         "judgement_hash": spec.slice_hash,
         "pumpurs_version": __version__,
@@ -714,7 +704,8 @@ def make_task(inputs: Inputs, shared: Shared, spec: ReportSpec, workdir: Path) -
         "id": spec.id,
         "name": spec.name,
         "notebook": str(spec.notebook),
-        "parameters": spec.parameters,
+        "parameters": parameters,
+        "shown_parameters": _shown_parameters(parameters, audience),
         "workdir": str(workdir),
         "title": _title(spec, inputs.period),
         "footer": _footer(spec, inputs.period),
@@ -725,6 +716,17 @@ def make_task(inputs: Inputs, shared: Shared, spec: ReportSpec, workdir: Path) -
         "forbid": forbid,
         "timeout": inputs.options.timeout,
         "manifest": manifest,
+    }
+
+
+def _shown_parameters(parameters: dict[str, Any], audience: Audience) -> dict[str, Any]:
+    """Parameters as a report may record them: a public one names files, not the
+    machine's folders (paths are cut to their last part)."""
+    if audience.sees_local_paths:
+        return parameters
+    return {
+        k: Path(v).name if k in UNHASHED_PARAMETERS and isinstance(v, str) and v else v
+        for k, v in parameters.items()
     }
 
 
@@ -1039,7 +1041,6 @@ def worker_config(inputs: Inputs) -> dict[str, Any]:
     books = sorted({r.notebook for r in inputs.reports})
     return {
         "env": {
-            "PUMPURS_CACHE_DIR": str(inputs.cache_dir),
             "PYTHONHASHSEED": "0",  # same notebook, same output (set order, hashes)
         },
         "warm_imports": notebook_imports(list(books)),
@@ -1103,7 +1104,6 @@ def run_batch(opts: RunOptions, echo: Callable[[str], None] = print) -> Outcome:
         inputs.private_cache = Path(tempfile.mkdtemp(prefix="pumpurs-public-cache-"))
     outcome = Outcome(exit_code=0, period_dir=inputs.period_dir)
     with (
-        _env("PUMPURS_CACHE_DIR", str(inputs.cache_dir)),
         _public_cache_removed(inputs),
         _Workers(inputs) as workers,
     ):

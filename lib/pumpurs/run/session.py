@@ -1,10 +1,12 @@
 """Judged data, computed once and reused: the bridge between notebooks and the batch.
 
 Validating and judging the national data takes seconds; a report needs only its
-municipality's slice. `judgement()` returns a (scoped) Judgement from an on-disk cache
-keyed by everything the result depends on: the input files' hashes, programme.yaml,
-the library's own source and `as_of`. The batch fills the cache for every
-municipality in one pass (`prepare_slices`); a notebook run alone fills its own entry.
+municipality's slice. The batch judges once (`prepare_slices`) into a cache folder it
+names, and hands each notebook the path of its slice (`judgement_path`): the kernel
+loads that file and nothing else. A notebook run alone (an analyst in JupyterLab)
+passes no path; `judgement()` then uses a per-user cache keyed by everything the result
+depends on: the input files' hashes, programme.yaml, the library's source and `as_of`.
+This module alone knows the cache's layout: `<cache>/<key>/<slug or _national>.pkl`.
 """
 
 from __future__ import annotations
@@ -21,19 +23,17 @@ import pandas as pd
 
 from pumpurs.core.calendar import parse_date
 from pumpurs.core.dataset import Dataset
+from pumpurs.core.project import resolve_data
 from pumpurs.core.rules import Judgement, judge
 from pumpurs.core.settings import DEFAULT_PROGRAMME, Programme, load_programme, slugify
 from pumpurs.sources.files import sha256_file
 from pumpurs.sources.folder import load_data
 
-CACHE_ENV = "PUMPURS_CACHE_DIR"
 NATIONAL = "_national"
 
 
 def cache_dir() -> Path:
-    d = os.environ.get(CACHE_ENV)
-    if d:
-        return Path(d)
+    """The per-user cache of notebooks run alone (XDG_CACHE_HOME/pumpurs)."""
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "pumpurs"
 
@@ -103,8 +103,22 @@ def _as_date(as_of: str | dt.date | None) -> dt.date | None:
     return as_of if isinstance(as_of, dt.date) else parse_date(str(as_of))
 
 
-def _slice_path(key: str, name: str) -> Path:
-    return cache_dir() / key / f"{slugify(name) if name != NATIONAL else NATIONAL}.pkl"
+def slice_path(key: str, name: str, cache: Path | None = None) -> Path:
+    """Where the judgement `key` keeps the slice of municipality `name` (or NATIONAL)."""
+    return (cache or cache_dir()) / key / f"{slugify(name) if name != NATIONAL else NATIONAL}.pkl"
+
+
+def slices_cached(key: str, programme: Programme, cache: Path) -> bool:
+    """Whether every slice of this judgement is already in `cache`."""
+    names = [NATIONAL, *(m.name for m in programme.municipalities)]
+    return all(slice_path(key, n, cache).is_file() for n in names)
+
+
+def load_slice(path: str | Path) -> Judgement:
+    """A slice the batch wrote: the one file a batch-run notebook reads."""
+    with open(path, "rb") as f:
+        judged: Judgement = pickle.load(f)
+    return judged
 
 
 def _write(path: Path, obj) -> None:
@@ -125,16 +139,17 @@ def prepare_slices(
     as_of: str | dt.date | None = None,
     programme_path: str | Path | None = None,
     judgement_: Judgement | None = None,
+    cache: Path | None = None,
 ) -> tuple[str, Judgement]:
-    """Judge once and cache the national view and every municipality's slice."""
+    """Judge once and write the national view and every municipality's slice to `cache`."""
     data, prog_path = Path(data), Path(programme_path or DEFAULT_PROGRAMME)
     when = _as_date(as_of)
     key = inputs_key(data, prog_path, when)
     programme = load_programme(prog_path)
     j = judgement_ or load_and_judge(data, programme, when)
-    _write(_slice_path(key, NATIONAL), j)
+    _write(slice_path(key, NATIONAL, cache), j)
     for m in programme.municipalities:
-        _write(_slice_path(key, m.name), j.scoped(municipality=m.name))
+        _write(slice_path(key, m.name, cache), j.scoped(municipality=m.name))
     return key, j
 
 
@@ -143,18 +158,22 @@ def judgement(
     municipality: str | None = None,
     as_of: str | dt.date | None = None,
     programme_path: str | Path | None = None,
+    judgement_path: str | Path | None = None,
 ) -> Judgement:
-    """The judgement of `data` (national, or one municipality's view), from cache if fresh."""
-    data, prog_path = Path(data), Path(programme_path or DEFAULT_PROGRAMME)
+    """The judgement of `data` (national, or one municipality's view): the slice the batch
+    handed over, else from the per-user cache if fresh, else judged now."""
+    if judgement_path:
+        return load_slice(judgement_path)
+    data, prog_path = resolve_data(data), Path(programme_path or DEFAULT_PROGRAMME)
     when = _as_date(as_of)
     programme = load_programme(prog_path)
     name = programme.municipality(municipality).name if municipality else NATIONAL
     key = inputs_key(data, prog_path, when)
-    path = _slice_path(key, name)
+    path = slice_path(key, name)
     if path.exists():
         with open(path, "rb") as f:
             return pickle.load(f)
-    national = _slice_path(key, NATIONAL)
+    national = slice_path(key, NATIONAL)
     if national.exists():  # judged before, but not this slice: narrow the national view
         with open(national, "rb") as f:
             j = pickle.load(f)

@@ -355,6 +355,22 @@ def parameterize(nb: Any, parameters: dict[str, Any], notebook_path: str) -> Any
     return nb
 
 
+def _record_parameters(nb: Any, task: dict[str, Any]) -> None:
+    """The stored notebook shows the parameters a reader may see (a public report names
+    no folder of this machine): the injected cell is written again from them."""
+    from papermill.translators import translate_parameters
+
+    shown = task.get("shown_parameters")
+    if shown is None or shown == task["parameters"]:
+        return
+    for cell in nb.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell.source = translate_parameters(KERNEL_NAME, "python", shown, "Parameters")
+    recorded = nb.metadata.setdefault("papermill", {})
+    recorded["input_path"] = Path(task["notebook"]).name
+    recorded["parameters"] = shown
+
+
 def _error_banner(nb: Any, message: str) -> None:
     """Put papermill's red banner on top of a failed notebook, pointing at the failed cell."""
     import nbformat
@@ -449,6 +465,7 @@ class Worker:
             finally:
                 timings["execute"] = time.perf_counter() - t
             t = time.perf_counter()
+            _record_parameters(nb, task)
             nbformat.write(nb, work / "report.ipynb")
             timings["write"] = time.perf_counter() - t
             missing = [n for n in task.get("expect", []) if not (work / n).is_file()]
@@ -474,8 +491,12 @@ class Worker:
             result["ok"] = True
         except Exception as e:  # one report's failure is reported, never fatal to the worker
             result["error"] = _describe(e)
+            # The kernel may hold state of the failed report (its folder is deleted next):
+            # the next report on this worker starts from a fresh kernel.
+            restart = True
             if nb is not None:
                 with contextlib.suppress(Exception):
+                    _record_parameters(nb, task)
                     _error_banner(nb, result["error"])
                     nbformat.write(nb, work / "report.ipynb")
         result["seconds"] = time.perf_counter() - t0
