@@ -71,7 +71,7 @@ def prepare_cache(data: Path, as_of: str, cache: Path) -> float:
         "prepare_slices(sys.argv[1], sys.argv[2])\n"
         "print(time.perf_counter() - t)\n"
     )
-    env = {**os.environ, "PUMPURS_CACHE_DIR": str(cache)}
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
     out = subprocess.run(
         [sys.executable, "-c", code, str(data), as_of],
         env=env,
@@ -126,7 +126,7 @@ def time_naive(data: Path, period: str, as_of: str, names: list[str], work: Path
     cache = work / "naive-cache"
     shutil.rmtree(cache, ignore_errors=True)
     prepare = prepare_cache(data, as_of, cache)
-    env = {**os.environ, "PUMPURS_CACHE_DIR": str(cache)}
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
     times = []
     for name in names:
         folder = work / "naive" / name.replace(" ", "_")
@@ -234,7 +234,7 @@ def time_floor(data: Path, period: str, as_of: str, names: list[str], work: Path
             "params": {**common, "output_dir": str(work / "floor" / "overview")},
         }
     )
-    env = {**os.environ, "PUMPURS_CACHE_DIR": str(cache), "MPLBACKEND": "Agg"}
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "MPLBACKEND": "Agg"}
     t = time.perf_counter()
     out = subprocess.run(
         [sys.executable, "-c", _FLOOR, json.dumps(jobs)],

@@ -591,3 +591,30 @@ def test_find_sources_maps_tables_to_files_and_sheets(tmp_path: Path) -> None:
         "support_plans": (folder / "support_plans.csv", None),
         "expenditures": (folder / "expenditures.parquet", None),
     }
+
+
+def test_sources_are_plug_ins_with_a_content_fingerprint(tmp_path) -> None:
+    """A folder and the same tables in memory fingerprint their content, not file times."""
+    import os
+
+    import pandas as pd
+
+    from pumpurs.core.errors import UsageError
+    from pumpurs.sources import FramesSource, open_source
+    from pumpurs.sources.folder import FolderSource
+
+    folder = tmp_path / "d"
+    folder.mkdir()
+    (folder / "partners.csv").write_text("partner_id;name\nP1;A\n", encoding="utf-8")
+    source = open_source(folder)
+    assert isinstance(source, FolderSource)
+    before = source.fingerprint()
+    os.utime(folder / "partners.csv", (1, 1))
+    assert FolderSource(folder).fingerprint() == before  # time is not content
+    (folder / "partners.csv").write_text("partner_id;name\nP1;B\n", encoding="utf-8")
+    assert FolderSource(folder).fingerprint() != before
+    a = FramesSource({"partners": pd.DataFrame({"partner_id": ["P1"], "name": ["A"]})})
+    b = FramesSource({"partners": pd.DataFrame({"partner_id": ["P1"], "name": ["B"]})})
+    assert a.fingerprint() and a.fingerprint() != b.fingerprint()
+    with pytest.raises(UsageError, match=r'no data source is known for "ftp://"'):
+        open_source("ftp://example.org/data")

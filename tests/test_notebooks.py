@@ -95,7 +95,7 @@ def small(tmp_path_factory):
     ],
 )
 def test_papermill_smoke_run(name, params, small, tmp_path, monkeypatch):
-    monkeypatch.setenv("PUMPURS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     out = tmp_path / f"{name}.ipynb"
     kw = {"data": str(small), **params}
     if name != "explore":

@@ -48,6 +48,7 @@ from pumpurs.core.errors import SettingsError, UsageError
 from pumpurs.core.project import notebooks_dir
 from pumpurs.core.settings import DEFAULT_PROGRAMME, Programme, load_programme
 from pumpurs.report.audience import Audience
+from pumpurs.sources import open_source
 from pumpurs.sources.files import sha256_file
 
 DEFAULT_NOTEBOOKS = notebooks_dir()
@@ -498,10 +499,7 @@ def prepare_shared(inputs: Inputs) -> Shared:
         slices[m.slug] = _load_slice(files[m.slug], m.name, national)
     wanted = {r.id for r in inputs.reports}
     slice_hashes = {rid: session.content_hash(j) for rid, j in slices.items() if rid in wanted}
-    data_files = [
-        {"role": "data", "path": str(p), "sha256": sha256_file(p)}
-        for p in session.data_files(inputs.data)
-    ]
+    data_files = open_source(inputs.data).describe()
     return Shared(
         key=key,
         national=national,

@@ -26,8 +26,8 @@ from pumpurs.core.dataset import Dataset
 from pumpurs.core.project import resolve_data
 from pumpurs.core.rules import Judgement, judge
 from pumpurs.core.settings import DEFAULT_PROGRAMME, Programme, load_programme, slugify
-from pumpurs.sources.files import sha256_file
-from pumpurs.sources.folder import load_data
+from pumpurs.sources import load, open_source
+from pumpurs.sources.folder import remembered_sha256
 
 NATIONAL = "_national"
 
@@ -64,34 +64,12 @@ def code_hash() -> str:
     return h.hexdigest()[:16]
 
 
-_HASHES: dict[tuple[str, int, int], str] = {}
-
-
-def file_hash(path: Path) -> str:
-    """sha256 of a file, remembered per (path, size, mtime) within a process: a kernel
-    reused for 43 reports hashes the national data once."""
-    st = Path(path).stat()
-    key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
-    if key not in _HASHES:
-        _HASHES[key] = sha256_file(Path(path))
-    return _HASHES[key]
-
-
-def data_files(folder: Path) -> list[Path]:
-    return sorted(
-        p
-        for p in Path(folder).iterdir()
-        if p.is_file() and p.suffix.lower() in (".csv", ".xlsx", ".parquet")
-    )
-
-
-def inputs_key(data: Path, programme_path: Path, as_of: dt.date | None) -> str:
-    """Hash of what a judgement depends on (files by content, not by time)."""
+def inputs_key(data: str | Path, programme_path: Path, as_of: dt.date | None) -> str:
+    """Hash of what a judgement depends on: the source's content, programme.yaml, the
+    library's code and the report date (never a file's time)."""
     h = hashlib.sha256()
-    for p in data_files(data):
-        h.update(p.name.lower().encode())
-        h.update(file_hash(p).encode())
-    h.update(file_hash(programme_path).encode())
+    h.update(open_source(data).fingerprint().encode())
+    h.update(remembered_sha256(Path(programme_path)).encode())
     h.update(code_hash().encode())
     h.update(str(as_of).encode())
     return h.hexdigest()[:20]
@@ -130,7 +108,7 @@ def _write(path: Path, obj) -> None:
 
 
 def load_and_judge(data: Path, programme: Programme, as_of: dt.date | None) -> Judgement:
-    ds: Dataset = load_data(data, programme)
+    ds: Dataset = load(data, programme)
     return judge(ds, programme, as_of)
 
 

@@ -1,0 +1,116 @@
+"""Where the programme's data comes from: sources as plug-ins behind one interface.
+
+A source hands over the five tables as text (`RawTable`s, with the problems found while
+reading), a content fingerprint (what a cache and a manifest are keyed by) and a list of
+what it read (for manifests). The registry maps a scheme to a source's factory, as
+papermill's I/O registry does: a plain path is a data folder (every file dialect, see
+sources/folder.py); `open_source` never makes its caller branch on the kind. A new
+source (a database) is one class and one `register` call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Protocol
+
+import pandas as pd
+
+from pumpurs.core.dataset import Dataset, RawTable
+from pumpurs.core.errors import Problem, UsageError
+from pumpurs.core.settings import Programme, load_programme
+
+
+class DataSource(Protocol):
+    """The one interface every source implements."""
+
+    label: str  # how messages name it, e.g. the folder
+
+    def read(self) -> tuple[dict[str, RawTable], list[Problem]]:
+        """The tables as text, and every problem met while reading them."""
+        ...
+
+    def fingerprint(self) -> str:
+        """A hash of the content: equal for equal data, whatever the files' times."""
+        ...
+
+    def describe(self) -> list[dict[str, str]]:
+        """What was read: [{"role": "data", "path": …, "sha256": …}] for a manifest."""
+        ...
+
+
+Factory = Callable[[str], DataSource]
+_REGISTRY: dict[str, Factory] = {}
+
+
+def register(scheme: str, factory: Factory) -> None:
+    """Make `scheme://…` (or, for scheme "", a plain path) open with `factory`."""
+    _REGISTRY[scheme] = factory
+
+
+def schemes() -> list[str]:
+    return sorted(s for s in _REGISTRY if s)
+
+
+def open_source(spec: str | Path | DataSource) -> DataSource:
+    """The source a user named on the command line or in a notebook."""
+    if not isinstance(spec, str | Path):
+        return spec
+    text = str(spec)
+    scheme = text.split("://", 1)[0].lower() if "://" in text else ""
+    if scheme not in _REGISTRY:
+        known = ", ".join(f"{s}://" for s in schemes()) or "none yet"
+        raise UsageError(
+            f'{text}: no data source is known for "{scheme}://"; give a data folder '
+            f"(other sources: {known})"
+        )
+    return _REGISTRY[scheme](text)
+
+
+def load(spec: str | Path | DataSource, programme: Programme | None = None) -> Dataset:
+    """Read and validate a source; raises InputError listing every problem."""
+    from pumpurs.core.validate import validate_tables
+
+    source = open_source(spec)
+    programme = programme or load_programme()
+    raws, problems = source.read()
+    return validate_tables(raws, programme, Path(source.label), problems)
+
+
+class FramesSource:
+    """Tables already in memory (a query's result, a test's rows), validated like files."""
+
+    def __init__(self, tables: Mapping[str, pd.DataFrame], label: str = "(memory)") -> None:
+        self.tables = dict(tables)
+        self.label = label
+
+    def read(self) -> tuple[dict[str, RawTable], list[Problem]]:
+        from pumpurs.sources.folder import frames_as_raw
+
+        return frames_as_raw(self.tables, self.label)
+
+    def fingerprint(self) -> str:
+        h = hashlib.sha256()
+        for name in sorted(self.tables):
+            frame = self.tables[name]
+            h.update(name.encode())
+            h.update(",".join(map(str, frame.columns)).encode())
+            h.update(
+                pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy().tobytes()
+            )
+        return h.hexdigest()[:20]
+
+    def describe(self) -> list[dict[str, str]]:
+        return [
+            {"role": "data", "path": f"{self.label}/{n}", "sha256": ""} for n in sorted(self.tables)
+        ]
+
+
+def _folder(text: str) -> DataSource:
+    from pumpurs.sources.folder import FolderSource
+
+    return FolderSource(Path(text))
+
+
+register("", _folder)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +21,7 @@ import pandas as pd
 from pumpurs.core.contract import OPTIONAL_TABLES, TABLES
 from pumpurs.core.dataset import Dataset, RawTable, Source
 from pumpurs.core.errors import InputError, Problem
-from pumpurs.core.settings import Programme, load_programme
+from pumpurs.core.settings import Programme
 from pumpurs.sources.files import sha256_file
 
 FORMATS = (".csv", ".xlsx", ".parquet")
@@ -427,24 +428,64 @@ def read_folder(folder: str | Path) -> tuple[dict[str, RawTable], list[Problem]]
     return raws, problems
 
 
+class FolderSource:
+    """A data folder: one file per table in any dialect, or one data.xlsx."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.label = str(folder)
+
+    def read(self) -> tuple[dict[str, RawTable], list[Problem]]:
+        return read_folder(self.folder)
+
+    def files(self) -> list[Path]:
+        """The files that hold tables (what a fingerprint and a manifest cover)."""
+        if not self.folder.is_dir():
+            return []
+        return sorted(
+            p
+            for p in self.folder.iterdir()
+            if p.suffix.lower() in FORMATS
+            and p.name.lower().rsplit(".", 1)[0] in (*TABLES, "data")
+            and p.is_file()
+        )
+
+    def fingerprint(self) -> str:
+        h = hashlib.sha256()
+        for p in self.files():
+            h.update(p.name.lower().encode())
+            h.update(remembered_sha256(p).encode())
+        return h.hexdigest()[:20]
+
+    def describe(self) -> list[dict[str, str]]:
+        return [
+            {"role": "data", "path": str(p), "sha256": remembered_sha256(p)} for p in self.files()
+        ]
+
+
+_HASHES: dict[tuple[str, int, int], str] = {}
+
+
+def remembered_sha256(path: Path) -> str:
+    """sha256 of a file, remembered per (path, size, mtime) within a process."""
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _HASHES:
+        _HASHES[key] = sha256_file(path)
+    return _HASHES[key]
+
+
 def load_data(folder: str | Path, programme: Programme | None = None) -> Dataset:
     """Read and validate a data folder; raises InputError listing every problem."""
-    from pumpurs.core.validate import validate_tables
+    from pumpurs.sources import load
 
-    programme = programme or load_programme()
-    raws, problems = read_folder(folder)
-    return validate_tables(raws, programme, Path(folder), problems)
+    return load(FolderSource(Path(folder)), programme)
 
 
-def load_frames(tables: dict[str, pd.DataFrame], programme: Programme | None = None) -> Dataset:
-    """Validate tables already in memory (a database query, a test's rows) like files.
-
-    Values may be text in either dialect or native Python/pandas values; each table is
-    named `<table>` in messages.
-    """
-    from pumpurs.core.validate import validate_tables
-
-    programme = programme or load_programme()
+def frames_as_raw(
+    tables: dict[str, pd.DataFrame], label: str = "(memory)"
+) -> tuple[dict[str, RawTable], list[Problem]]:
+    """In-memory tables as text tables, like files (values native or in either dialect)."""
     raws: dict[str, RawTable] = {}
     for table, frame in tables.items():
         out = pd.DataFrame(
@@ -454,8 +495,19 @@ def load_frames(tables: dict[str, pd.DataFrame], programme: Programme | None = N
         source = Source(table, Path(table), None, "", "memory")
         raws[table] = RawTable(source, _normalise_headers(out), [str(c) for c in frame.columns])
     problems = [
-        Problem("(memory)", None, None, None, f"table {t} is missing")
+        Problem(label, None, None, None, f"table {t} is missing")
         for t in TABLES
         if t not in raws and t not in OPTIONAL_TABLES
     ]
-    return validate_tables(raws, programme, Path("(memory)"), problems)
+    return raws, problems
+
+
+def load_frames(tables: dict[str, pd.DataFrame], programme: Programme | None = None) -> Dataset:
+    """Validate tables already in memory (a database query, a test's rows) like files.
+
+    Values may be text in either dialect or native Python/pandas values; each table is
+    named `<table>` in messages.
+    """
+    from pumpurs.sources import FramesSource, load
+
+    return load(FramesSource(tables), programme)
