@@ -1,4 +1,4 @@
-"""Benchmark judging (rules.md's three passes, allocation, warnings) plus totals.
+"""Benchmark judging (docs/rules.md's three passes, allocation, warnings) plus totals.
 
 Usage (from the repository root):
 

@@ -27,7 +27,8 @@ from typer.testing import CliRunner
 from conftest import valid_tables, write_folder
 from pumpurs.cli import run as cli_run
 from pumpurs.core.errors import InputError, SettingsError, UsageError
-from pumpurs.run import batch
+from pumpurs.run import folders, model
+from pumpurs.run import inputs as inputs_step
 from pumpurs.run.batch import RunOptions, run_batch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,8 +101,8 @@ def setup(tmp_path: Path) -> dict[str, Path]:
     """Tiny data, tiny notebooks, an empty params folder and a reports folder."""
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
-    write_notebook(notebooks / batch.MUNICIPALITY_NOTEBOOK, overview=False)
-    write_notebook(notebooks / batch.OVERVIEW_NOTEBOOK, overview=True)
+    write_notebook(notebooks / model.MUNICIPALITY_NOTEBOOK, overview=False)
+    write_notebook(notebooks / model.OVERVIEW_NOTEBOOK, overview=True)
     params = tmp_path / "params"
     params.mkdir()
     return {
@@ -128,7 +129,7 @@ def options(s: dict[str, Path], **kw: Any) -> RunOptions:
     return RunOptions(**base)
 
 
-def run(s: dict[str, Path], **kw: Any) -> batch.Outcome:
+def run(s: dict[str, Path], **kw: Any) -> model.Outcome:
     return run_batch(options(s, **kw), echo=lambda _line: None)
 
 
@@ -145,7 +146,7 @@ def status_of(s: dict[str, Path]) -> dict[str, Any]:
 def assert_complete(report_dir: Path) -> None:
     """A report folder holds a manifest whose every output exists with its hash."""
     manifest = json.loads((report_dir / "manifest.json").read_text(encoding="utf-8"))
-    assert batch.outputs_intact(report_dir, manifest), report_dir
+    assert folders.outputs_intact(report_dir, manifest), report_dir
     assert {"report.ipynb", "report.html", "report.pdf", "report.xlsx"} <= set(manifest["outputs"])
 
 
@@ -411,12 +412,12 @@ def test_bad_data_exits_2_and_writes_nothing(setup):
 def test_default_period_is_the_last_complete_half_year(setup, no_kernels):
     import datetime as dt
 
-    inputs = batch.validate_inputs(options(setup, period=None, today=dt.date(2021, 3, 1)))
+    inputs = inputs_step.validate_inputs(options(setup, period=None, today=dt.date(2021, 3, 1)))
     assert inputs.period.label == "2020-H2" and inputs.as_of == dt.date(2020, 12, 31)
     # after the programme's end (2023-12 with the extension) its final half-year stays
-    inputs = batch.validate_inputs(options(setup, period=None, today=dt.date(2026, 11, 29)))
+    inputs = inputs_step.validate_inputs(options(setup, period=None, today=dt.date(2026, 11, 29)))
     assert inputs.period.label == "2023-H2" and inputs.as_of == dt.date(2023, 12, 31)
-    inputs = batch.validate_inputs(options(setup, as_of="2021-01-15"))
+    inputs = inputs_step.validate_inputs(options(setup, as_of="2021-01-15"))
     assert inputs.reports[0].parameters["as_of"] == "2021-01-15"
 
 
@@ -506,7 +507,7 @@ def test_recover_interrupted_puts_an_old_report_back(tmp_path):
     (period_dir / ".tmp" / "liepaja.new-5678").mkdir()
     (period_dir / ".tmp" / "jelgava.old-9").mkdir()
     (period_dir / "jelgava").mkdir()
-    batch.recover_interrupted(period_dir)
+    folders.recover_interrupted(period_dir)
     assert (period_dir / "riga" / "report.html").read_text() == "old"
     assert list((period_dir / ".tmp").iterdir()) == []
     assert (period_dir / "jelgava").is_dir()
@@ -514,9 +515,9 @@ def test_recover_interrupted_puts_an_old_report_back(tmp_path):
 
 def test_a_second_batch_on_the_same_period_is_refused(tmp_path):
     with (
-        batch.batch_lock(tmp_path / PERIOD),
+        folders.batch_lock(tmp_path / PERIOD),
         pytest.raises(UsageError, match="another `pumpurs run`"),
-        batch.batch_lock(tmp_path / PERIOD),
+        folders.batch_lock(tmp_path / PERIOD),
     ):
         pass
 
@@ -625,7 +626,7 @@ def test_a_public_folder_stays_public_and_keeps_no_pupil_detail(setup):
     plans = load_data(s["data"]).support_plans
     ids = set(plans["student_id"]) | set(plans["plan_id"])
     # Rīga fails with a message quoting a pupil's pseudonym, taken from the data.
-    nb = s["notebooks"] / batch.MUNICIPALITY_NOTEBOOK
+    nb = s["notebooks"] / model.MUNICIPALITY_NOTEBOOK
     book = nbformat.read(nb, as_version=4)
     book.cells[1].source = book.cells[1].source.replace(
         'raise RuntimeError(f"forced failure for {municipality}")',

@@ -165,7 +165,7 @@ def test_months_left_across_the_period_extension(
 
 
 def test_over_allocation_is_not_eligible_spend(programme: Programme):
-    """rules.md: eligible spend is after the allocation cut, so a partner whose excess is
+    """docs/rules.md: eligible spend is after the allocation cut, so a partner whose excess is
     already a BUDGET_ALLOCATION finding is not also projected above its allocation."""
     led = ledger([("P2", "2022-03", 1500, 0), ("P2", "2023-02", 1000, 0)])
     led.loc[1, "over_allocation_cents"] = 1000

@@ -1,4 +1,4 @@
-"""Every dialect and format a user brings loads to the same typed tables (data-contract.md)."""
+"""Every dialect and format a user brings loads to the same typed tables (docs/data-contract.md)."""
 
 from __future__ import annotations
 
@@ -492,7 +492,7 @@ def test_xlsx_stray_cells_right_of_the_table_are_ignored(tmp_path: Path) -> None
 
 
 def test_a_repeated_extra_column_is_ignored(tmp_path: Path) -> None:
-    """BUG: extra columns are "kept and ignored" (data-contract.md), yet a repeated extra
+    """BUG: extra columns are "kept and ignored" (docs/data-contract.md), yet a repeated extra
     column (two `notes` columns) is refused as `column notes: this column appears twice`.
     Only a repeated *contract* column is ambiguous."""
     t = valid_tables()

@@ -249,7 +249,7 @@ def test_public_findings_drop_pupils_and_aggregate_by_rule_and_school() -> None:
     assert rows[("CAP_MEALS", "S001")].students == 1
     assert rows[("CAP_MEALS", "S001")].at_risk_cents == 1500
     assert rows[("BUDGET_ALLOCATION", "")].students == 0
-    assert out["rule"].tolist()[0] == "ELIG_PERIOD"  # rules.md order
+    assert out["rule"].tolist()[0] == "ELIG_PERIOD"  # docs/rules.md order
     assert out["at_risk_cents"].sum() == _findings()["at_risk_cents"].sum()
     assert assert_no_identifiers(out.to_csv(), {"stu-a", "stu-b", "stu-c", "E1", "E4"}) == []
     shown = suppress_counts(out, ["findings", "students"])

@@ -1,4 +1,4 @@
-"""rules.md, rule by rule: the smallest passing and failing case and the boundaries."""
+"""docs/rules.md, rule by rule: the smallest passing and failing case and the boundaries."""
 
 from __future__ import annotations
 

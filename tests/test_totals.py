@@ -446,7 +446,7 @@ REFERENCE_KEYS = {
 
 
 def reference_esf(rows: list[dict[str, Any]], key: str) -> dict[str, int]:
-    """rules.md's Totals read independently, in fractions: each partner's share is its
+    """docs/rules.md's Totals read independently, in fractions: each partner's share is its
     eligible × rate rounded half-up; its keys get their exact parts rounded down and the
     cents left over go to the largest remainders, ties to the key that sorts first."""
     parts: dict[str, dict[str, Fraction]] = {}

@@ -1,4 +1,4 @@
-"""Bad input is refused with every problem listed, exactly as data-contract.md says.
+"""Bad input is refused with every problem listed, exactly as docs/data-contract.md says.
 
 Each kind of broken input is its own case. For every case the test asserts the complete,
 exact list of problem lines (file, row as the user sees it, column, value, message),

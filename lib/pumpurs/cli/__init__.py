@@ -27,7 +27,7 @@ app = typer.Typer(
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 180)
 
 DataArg = Annotated[
-    Path, typer.Argument(help="The data folder (data-contract.md).", show_default=False)
+    Path, typer.Argument(help="The data folder (see docs/data-contract.md).", show_default=False)
 ]
 ProgrammeOpt = Annotated[
     Path | None,
@@ -161,7 +161,7 @@ def check(
     ] = 50,
     programme: ProgrammeOpt = None,
 ) -> None:
-    """Compliance findings by rules.md; exit 1 when any error-severity finding exists.
+    """Compliance findings by the programme's rules (docs/rules.md); exit 1 when any error-severity finding exists.
 
     Example: pumpurs check data/demo-national --municipality "Aizkraukles novads" --format json
     """
@@ -248,7 +248,7 @@ def indicators(
     lang: LangOpt = "lv",
     programme: ProgrammeOpt = None,
 ) -> None:
-    """The six indicators of rules.md against their versioned targets.
+    """The six indicators (docs/rules.md) against their versioned targets.
 
     Example: pumpurs indicators data/demo-national --by municipality --per school_year
     """

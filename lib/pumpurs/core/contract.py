@@ -1,4 +1,4 @@
-"""The data contract (data-contract.md) as data: tables, columns, kinds and vocabularies.
+"""The data contract (docs/data-contract.md) as data: tables, columns, kinds and vocabularies.
 
 Loading, validation, the demo-data writer and the docs all read this one description.
 """

@@ -3,7 +3,7 @@
 A partner's projection at the programme end is its eligible spend to date plus its
 pace (the eligible spend of the last `absorption_pace_months` service months up to
 `as_of`'s month, per month) times the whole months left. Spend here is eligible as
-rules.md defines it (after passes 1-3 and the allocation cut): money above the
+docs/rules.md defines it (after passes 1-3 and the allocation cut): money above the
 allocation is already a BUDGET_ALLOCATION finding and is not counted twice. The
 programme's last month is still "before the end" (0 months left).
 
@@ -160,7 +160,7 @@ def _clock(programme: Programme, as_of: dt.date) -> tuple[int, int, int, int]:
 
 
 def _spend(ledger: pd.DataFrame) -> pd.DataFrame:
-    """partner_id, month index and eligible cents (rules.md: after passes 1-3 and the
+    """partner_id, month index and eligible cents (docs/rules.md: after passes 1-3 and the
     allocation cut) per ledger row."""
     months = ledger["service_month"].astype(str)
     if len(ledger):

@@ -1,4 +1,4 @@
-"""The six programme indicators of rules.md, per period and scope, with their targets.
+"""The six programme indicators of docs/rules.md, per period and scope, with their targets.
 
 Indicators are counted from a Judgement (plans known at `as_of`, the judged ledger),
 never from raw data, so they agree with totals and findings. The output is long: one

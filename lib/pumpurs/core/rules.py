@@ -1,4 +1,4 @@
-"""Judging every euro exactly as rules.md says: three passes, allocation, warnings.
+"""Judging every euro exactly as docs/rules.md says: three passes, allocation, warnings.
 
 `judge()` is the one entry point. It returns a `Judgement`: the ledger as known at
 `as_of` with each row's ineligible, over-allocation and eligible cents, the support
@@ -128,7 +128,7 @@ CAP_PERIOD_COLUMN = {
 
 
 def rule_ids(programme: Programme) -> list[str]:
-    """Every rule id in rules.md order (the caps come from programme.yaml)."""
+    """Every rule id in docs/rules.md order (the caps come from programme.yaml)."""
     caps = [c.rule for c in programme.caps]
     before = [r.id for r in registry.RULES if r.stage in ("eligibility", "duplicate")]
     after = [r.id for r in registry.RULES if r.stage in ("allocation", "warning")]
@@ -192,7 +192,7 @@ def _prepare(
 def _pass1(
     led: pd.DataFrame, plans: pd.DataFrame, ds: Dataset, programme: Programme
 ) -> pd.DataFrame:
-    """A boolean column per eligibility rule, in rules.md order."""
+    """A boolean column per eligibility rule, in docs/rules.md order."""
     month = led["service_month"]
     per = _version_index(programme.period, month)
     start = np.asarray([v.start_month for v in programme.period], dtype=object)[per]
@@ -471,7 +471,7 @@ def _absorption(
 # The entry point
 # ---------------------------------------------------------------------------
 def judge(ds: Dataset, programme: Programme, as_of: dt.date | None = None) -> Judgement:
-    """Judge every row known at `as_of` (default: the latest paid_on) by rules.md."""
+    """Judge every row known at `as_of` (default: the latest paid_on) by docs/rules.md."""
     as_of = as_of or _default_as_of(ds)
     led, plans = _prepare(ds, programme, as_of)
 

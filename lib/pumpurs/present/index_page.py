@@ -16,48 +16,11 @@ from typing import Any
 
 from pumpurs.core.money import format_eur
 from pumpurs.present.fmt import check_lang, fmt_date, fmt_int, fmt_pct
-
-TEXT = {
-    "title": ("PuMPuRS pārskati", "PuMPuRS reports"),
-    "period": ("Periods", "Period"),
-    "as_of": ("Datums", "As of"),
-    "audience": ("Auditorija", "Audience"),
-    "internal": ("iekšējā", "internal"),
-    "public": ("publiska", "public"),
-    "municipality": ("Pašvaldība", "Municipality"),
-    "code": ("Kods", "Code"),
-    "status": ("Statuss", "Status"),
-    "eligible": ("Attiecināmie izdevumi", "Eligible"),
-    "at_risk": ("Riskam pakļautie", "At risk"),
-    "absorption": ("Apguve", "Absorption"),
-    "errors": ("Kļūdas", "Errors"),
-    "files": ("Faili", "Files"),
-    "rendered": ("Sagatavots", "Rendered"),
-    "ok": ("gatavs", "ready"),
-    "failed": ("neizdevās", "failed"),
-    "missing": ("nav sagatavots", "not rendered"),
-    "failed_nb": ("kļūdainā burtnīca", "failed notebook"),
-    "previous": ("iepriekšējais pārskats", "previous report"),
-    "overview": ("Valsts kopsavilkums", "National overview"),
-    "summary": (
-        "{ok} no {n} pārskatiem gatavi, {failed} neizdevās, {missing} nav sagatavoti.",
-        "{ok} of {n} reports ready, {failed} failed, {missing} not rendered.",
-    ),
-    "sort_hint": (
-        "Klikšķiniet uz kolonnas virsraksta, lai kārtotu.",
-        "Click a column header to sort.",
-    ),
-    "figures_note": (
-        "Summas un kļūdu skaits aprēķināti no datiem (līdz {as_of}) neatkarīgi no pārskatu "
-        "burtnīcām; riskam pakļautie = neattiecināmie + virs piešķīruma.",
-        "Amounts and error counts are computed from the data (up to {as_of}) independently "
-        "of the report notebooks; at risk = ineligible + over allocation.",
-    ),
-}
+from pumpurs.present.texts import text
 
 
 def t(key: str, lang: str) -> str:
-    return TEXT[key][0 if lang == "lv" else 1]
+    return text(f"index.{key}", lang)
 
 
 @dataclass

@@ -374,6 +374,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Summas un kļūdu skaits aprēķināti no datiem (līdz {as_of}) neatkarīgi no pārskatu burtnīcām; riskam pakļautie = neattiecināmie + virs piešķīruma.",
         "Amounts and error counts are computed from the data (up to {as_of}) independently of the report notebooks; at risk = ineligible + over allocation.",
     ),
+    # ---- The batch: report titles and page footers
+    "run.overview_name": ("Programmas kopsavilkums", "Programme overview"),
+    "run.title_overview": (
+        "PuMPuRS: programmas kopsavilkums, {period}",
+        "PuMPuRS: programme overview, {period}",
+    ),
+    "run.title_report": ("{name}: PuMPuRS pārskats, {period}", "{name}: PuMPuRS report, {period}"),
     # ---- Publishing small numbers
     "privacy.note": (
         "{mark} — mazāk nekā {n} skolēni vai plāni (skaitlis netiek publicēts, lai nevarētu identificēt skolēnu); {secondary} — skaitlis slēpts, lai slēpto skaitli nevarētu aprēķināt no kopsummas.",

@@ -1,4 +1,4 @@
-"""Publishing small numbers without identifying a pupil (rules.md, "Publishing small numbers").
+"""Publishing small numbers without identifying a pupil (docs/rules.md, "Publishing small numbers").
 
 Public reports are about minors. A count of pupils or plans from 1 to min_count−1 is
 shown as "<5" (primary suppression). A hidden cell must not be recoverable from a total,

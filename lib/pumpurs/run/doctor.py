@@ -134,14 +134,8 @@ def check_notebooks(
     """The report notebooks exist and their parameters (and the params files) are valid."""
     from pumpurs.core.errors import PumpursError
     from pumpurs.core.settings import DEFAULT_PROGRAMME, load_programme
-    from pumpurs.run.batch import (
-        DEFAULT_NOTEBOOKS,
-        MUNICIPALITY_NOTEBOOK,
-        OVERVIEW_NOTEBOOK,
-        params_files,
-        read_params_file,
-        report_notebook_parameters,
-    )
+    from pumpurs.run.inputs import params_files, read_params_file, report_notebook_parameters
+    from pumpurs.run.model import DEFAULT_NOTEBOOKS, MUNICIPALITY_NOTEBOOK, OVERVIEW_NOTEBOOK
 
     folder = Path(notebooks or DEFAULT_NOTEBOOKS)
     try:

@@ -1,0 +1,79 @@
+"""Step 6 of a batch: the period's index.html, every municipality with its status,
+key figures and the links the outputs registry lists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pumpurs.report.audience import Audience
+from pumpurs.run import outputs
+from pumpurs.run.folders import public_error
+from pumpurs.run.inputs import _overview_name
+from pumpurs.run.model import INDEX_FILE, MANIFEST_FILE, OVERVIEW, Inputs, Shared, _read_json
+
+
+def write_index(inputs: Inputs, shared: Shared, status: dict[str, Any]) -> Path:
+    """index.html for the period: every current municipality, its status and key figures."""
+    from pumpurs.present.index_page import IndexRow, index_html, key_figures
+    from pumpurs.present.render import write_atomic
+
+    rows: list[IndexRow] = []
+    period_dir = inputs.period_dir
+    public = not Audience.of(inputs.audience).sees_error_details
+    for m in inputs.programme.municipalities:
+        rows.append(
+            _index_row(period_dir, m.slug, m.name, m.code, status, shared.slices[m.slug], public)
+        )
+    if (period_dir / OVERVIEW).is_dir() or OVERVIEW in status:
+        overview = _index_row(
+            period_dir, OVERVIEW, _overview_name(inputs.lang), "LV", status, shared.national, public
+        )
+    else:
+        overview = IndexRow(
+            id=OVERVIEW,
+            name=_overview_name(inputs.lang),
+            code="LV",
+            status="missing",
+            figures=key_figures(shared.national),
+        )
+    page = index_html(
+        rows, overview, inputs.period.label, inputs.as_of, inputs.lang, inputs.audience
+    )
+    path = period_dir / INDEX_FILE
+    write_atomic(path, page)
+    return path
+
+
+def _index_row(
+    period_dir: Path,
+    rid: str,
+    name: str,
+    code: str,
+    status: dict[str, Any],
+    judgement: Any,
+    public: bool,
+) -> Any:
+    """One line of the index; a public index names only the kind of error (a message may
+    quote a value from the data)."""
+    from pumpurs.present.index_page import IndexRow, key_figures
+
+    entry = status.get(rid, {})
+    error = entry.get("error", "")
+    report_dir = period_dir / rid
+    manifest = _read_json(report_dir / MANIFEST_FILE)
+    has_report = isinstance(manifest, dict)
+    failed = entry.get("status") == "failed"
+    state = "failed" if failed else ("ok" if has_report else "missing")
+    links = outputs.links(report_dir, rid) if has_report else {}
+    return IndexRow(
+        id=rid,
+        name=name,
+        code=code,
+        status=state,
+        error="" if state != "failed" else (public_error(error) if public else error),
+        failed_notebook=entry.get("failed_notebook", "") if state == "failed" else "",
+        links=links,
+        rendered=(manifest or {}).get("created", "") if has_report else "",
+        figures=key_figures(judgement),
+    )
