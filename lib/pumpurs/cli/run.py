@@ -21,7 +21,8 @@ def _fail(e: Exception) -> None:
 
 def run(
     data: Annotated[
-        Path, typer.Argument(help="The data folder (see docs/data-contract.md).", show_default=False)
+        Path,
+        typer.Argument(help="The data folder (see docs/data-contract.md).", show_default=False),
     ],
     municipality: Annotated[
         list[str] | None,

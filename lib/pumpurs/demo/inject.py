@@ -309,7 +309,9 @@ class _Injector:
         # claimed at another school of the same partner, where the pupil has no plan
         by_partner = pd.Series(np.arange(len(self.sp))).groupby(self.sp).apply(np.asarray).to_dict()
         j = rng.permutation(self.pupil_rows())
-        want, chosen, other = self.n("no_plan_school"), [], []
+        want = self.n("no_plan_school")
+        chosen: list[int] = []
+        other: list[int] = []
         for i in j:
             if len(chosen) >= want:
                 break
@@ -328,14 +330,14 @@ class _Injector:
         F = self.plans.frame
         d = self.plans.day_after
         s = F["s"].to_numpy()[d]
-        m = cal.start(F["sem"].to_numpy()[d])
+        months = cal.start(F["sem"].to_numpy()[d])
         rows = _rows(
             p=self.sp[s],
             s=s,
             st=F["st"].to_numpy()[d],
             cat=CAT["meals"],
-            m=m,
-            amt=led.monthly_amount("meals", m),
+            m=months,
+            amt=led.monthly_amount("meals", months),
             dkind=INV,
         )
         self.add(rows, ("ELIG_NO_PLAN",))

@@ -243,7 +243,7 @@ class _Ledger:
     def _school_rows(self) -> pd.DataFrame:
         """Specialists' group work at each school, month by month (no pupil named)."""
         rng, cal, S = self.rng, self.cal, self.world.schools
-        months = np.arange(cal.start(0), cal.end_m + 1)
+        months = np.arange(int(cal.start(0)), cal.end_m + 1)
         months = months[(months % 12 != 6) & (months % 12 != 7)]  # no lessons in July, August
         n_s, n_r = len(S), len(SPECIALIST_ROLES)
         share = np.array([0.4, 0.6, 0.5, 0.3, 0.25, 0.03, 0.12, 0.04])
@@ -300,7 +300,7 @@ class _Ledger:
             n_proj - n_part, np.full(n_part, 1 / n_part)
         )
         owner = np.repeat(chosen, per)
-        first_call = max(cal.start(2) + 1, cal.start_m)  # first calls in autumn 2018
+        first_call = max(int(cal.start(2)) + 1, cal.start_m)  # first calls in autumn 2018
         lo = np.maximum(first_call, P["agr_m"].to_numpy()[owner])
         start = lo + (rng.random(n_proj) * (cal.start(cal.n_sem - 3) - lo)).astype(np.int64)
         dur = rng.integers(2, 7, n_proj)

@@ -79,7 +79,8 @@ def _world(rng: np.random.Generator, prog: Programme, cal: _Calendar, scale: str
         m = munis.set_index("name").loc[[n for n in names if n in set(munis["name"])]].reset_index()
         v = vpils.set_index("name").loc[[n for n in names if n in set(vpils["name"])]].reset_index()
         counts = dict(SMALL_PARTNERS)
-        mprobs, vprobs = (0.6, 0.4, 0, 0, 0), (1, 0, 0, 0, 0)
+        mprobs: tuple[float, ...] = (0.6, 0.4, 0, 0, 0)
+        vprobs: tuple[float, ...] = (1, 0, 0, 0, 0)
     else:
         forced = ((munis["name"] == KOKNESE) | (munis["kind"] == "city")).to_numpy()
         others = np.flatnonzero(~forced)

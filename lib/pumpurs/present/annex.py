@@ -122,7 +122,7 @@ def with_subtotals(annex: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def _money(cents: object, decimal: str) -> str:
-    if cents is None or pd.isna(cents):  # type: ignore[arg-type]
+    if cents is None or pd.isna(cents):
         return ""
     value = int(cents)  # type: ignore[call-overload]
     sign = "-" if value < 0 else ""

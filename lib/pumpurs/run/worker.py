@@ -221,7 +221,7 @@ def write_manifest(work: Path, task: dict[str, Any], seconds: float) -> None:
     """manifest.json: what went in (from the batch), what came out (sha256), and when."""
     import datetime as dt
 
-    outputs = {
+    written = {
         p.name: _sha256(p)
         for p in sorted(work.iterdir())
         if p.is_file() and p.name != outputs.MANIFEST and not p.name.startswith(".")
@@ -229,7 +229,7 @@ def write_manifest(work: Path, task: dict[str, Any], seconds: float) -> None:
     manifest = dict(task["manifest"])
     manifest["created"] = dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
     manifest["seconds"] = round(seconds, 3)
-    manifest["outputs"] = outputs
+    manifest["outputs"] = written
     (work / outputs.MANIFEST).write_text(
         json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False) + "\n",
         encoding="utf-8",
@@ -362,6 +362,7 @@ class _Handle:
         self.conn = Connection(ours.detach())
         self.conn.send(config)
         self.state = "starting"  # starting | idle | busy | dead
+        self.ready_seconds = 0.0
         self.task: dict[str, Any] | None = None
         self.started = time.perf_counter()
 
@@ -449,7 +450,7 @@ class WorkerPool:
             for conn in wait([h.conn for h in alive]):
                 h = next(x for x in alive if x.conn is conn)
                 try:
-                    msg = conn.recv()
+                    msg: dict[str, Any] = h.conn.recv()
                 except (EOFError, OSError):
                     self._lost(h, h.task, results, on_done)
                     self._replace(len(pending))
