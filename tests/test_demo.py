@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 from pumpurs.cli import app
 from pumpurs.core.errors import UsageError
 from pumpurs.core.settings import load_programme
-from pumpurs.demo import ELIG_RULES, FINDINGS_COLUMNS, FINDINGS_FILE, expected_findings, write_demo
+from pumpurs.demo import expected_findings, write_demo
+from pumpurs.demo.common import ELIG_RULES, FINDINGS_COLUMNS, FINDINGS_FILE
 from pumpurs.sources.folder import load_data
 
 PROG = load_programme()

@@ -64,7 +64,7 @@ def test_one_cent_over_the_cap_is_at_risk_on_the_latest_row():
         "(entries E1, E2): reduce the amounts to the cap."
     )
     assert message(f, j, "lv") == (
-        "Skolēns st1, 2020-02: meals kopā 70,01\u00a0€ pārsniedz limitu 70,00\u00a0€; 0,01\u00a0€ no "
+        "Skolēns st1, 2020-02: ēdināšana kopā 70,01\u00a0€ pārsniedz limitu 70,00\u00a0€; 0,01\u00a0€ no "
         "tā attiecas uz P1 (ieraksti E1, E2): samaziniet summas līdz limitam."
     )
 

@@ -13,7 +13,7 @@ from typing import Any
 import nbformat
 import pytest
 
-from pumpurs.run import worker
+from pumpurs.run import kernel, worker
 from pumpurs.run.worker import KernelSession, Worker, WorkerPool
 
 
@@ -192,7 +192,7 @@ def test_runtime_dir_removes_connection_files_of_dead_workers(monkeypatch, tmp_p
     dead.wait()
     (folder / f"kernel-{dead.pid}-1.json").write_text("{}")
     (folder / f"kernel-{os.getpid()}-1.json").write_text("{}")
-    assert worker.runtime_dir() == folder
+    assert kernel.runtime_dir() == folder
     assert [p.name for p in folder.iterdir()] == [f"kernel-{os.getpid()}-1.json"]
 
 
@@ -219,3 +219,17 @@ def test_kernel_session_runs_silent_code_without_a_trace(tmp_path):
             await k.shutdown()
 
     assert asyncio.run(go()) is True
+
+
+def test_the_library_patches_still_fit_the_libraries() -> None:
+    """run/patches.py changes nbconvert and jsonschema's import: if either library moves
+    the thing patched, this fails rather than the speed-up silently vanishing."""
+    from nbconvert.exporters.templateexporter import TemplateExporter
+
+    from pumpurs.run import patches
+
+    assert callable(getattr(TemplateExporter, "_create_environment", None))
+    patches.cache_nbconvert_templates()
+    env = TemplateExporter()._create_environment()
+    assert env.bytecode_cache is not None
+    assert getattr(TemplateExporter._create_environment, "_pumpurs_cached", False)

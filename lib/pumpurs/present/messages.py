@@ -34,6 +34,11 @@ def _eur(v: Any, lang: str) -> str:
     return format_eur(int(v), lang) if v is not None and not pd.isna(v) else ""
 
 
+def _in_sentence(words: str) -> str:
+    """A label as it reads inside a sentence ("Ēdināšana" -> "ēdināšana")."""
+    return words[:1].lower() + words[1:]
+
+
 def finding_messages(findings: pd.DataFrame, programme: Programme, lang: str) -> list[str]:
     """One sentence per finding, in the findings' order."""
     caps = {c.rule: c for c in programme.caps}
@@ -67,7 +72,7 @@ def finding_messages(findings: pd.DataFrame, programme: Programme, lang: str) ->
         if rule in caps:
             subject = "ngo_project_id" if caps[rule].per == "ngo_project" else "student_id"
             fields["subject"] = text(f"subject.{subject}", lang, **fields)
-            fields["category"] = label(caps[rule].category, lang)
+            fields["category"] = _in_sentence(label(caps[rule].category, lang))
             key = "message.CAP"
         else:
             key = f"message.{rule}"

@@ -74,6 +74,7 @@ from pumpurs.run.model import (
     _now,
     _read_json,
 )
+from pumpurs.run.protocol import Result, Task, WorkerConfig
 from pumpurs.sources import open_source
 from pumpurs.sources.files import sha256_file
 
@@ -238,7 +239,7 @@ def _footer(spec: ReportSpec, period: Period) -> str:
     return f"{spec.name} · PuMPuRS · {period.label}"
 
 
-def make_task(inputs: Inputs, shared: Shared, spec: ReportSpec, workdir: Path) -> dict[str, Any]:
+def make_task(inputs: Inputs, shared: Shared, spec: ReportSpec, workdir: Path) -> Task:
     """The worker's instructions for one report, with its manifest (minus the outputs)."""
     from pumpurs.run.session import code_hash
 
@@ -356,12 +357,12 @@ class Progress:
     def _describe(self) -> str:
         return ", ".join(self.names.get(i, i) for i in self.running)
 
-    def started(self, task: dict[str, Any]) -> None:
+    def started(self, task: Task) -> None:
         self.running.append(task["id"])
         if self._progress is not None:
             self._progress.update(self._task, description=self._describe())
 
-    def finished(self, result: dict[str, Any], status_word: str) -> None:
+    def finished(self, result: Result, status_word: str) -> None:
         with contextlib.suppress(ValueError):
             self.running.remove(result["id"])
         self.done += 1
@@ -394,7 +395,7 @@ def render_reports(
     pool: Any,
     status: dict[str, Any],
     progress: Progress,
-) -> list[dict[str, Any]]:
+) -> list[Result]:
     """Render the planned reports in parallel; install each one as soon as it is complete.
 
     status.json is rewritten after every report, so a killed batch still knows which
@@ -410,9 +411,9 @@ def render_reports(
     for spec in plan.render:
         workdirs[spec.id] = tmp / f"{spec.id}.new-{uuid.uuid4().hex[:8]}"
         tasks.append(make_task(inputs, shared, spec, workdirs[spec.id]))
-    results: list[dict[str, Any]] = []
+    results: list[Result] = []
 
-    def done(result: dict[str, Any]) -> None:
+    def done(result: Result) -> None:
         spec = specs[result["id"]]
         work = workdirs[spec.id]
         failed_nb = period_dir / FAILED / f"{spec.id}.ipynb"
@@ -458,7 +459,7 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def worker_config(inputs: Inputs) -> dict[str, Any]:
+def worker_config(inputs: Inputs) -> WorkerConfig:
     """What every worker needs to start its kernel."""
     from pumpurs.run.worker import notebook_imports
 

@@ -18,6 +18,7 @@ from pumpurs.core.project import notebooks_dir
 from pumpurs.core.settings import OVERVIEW_SLUG, Programme
 from pumpurs.present.render import write_atomic
 from pumpurs.run import outputs
+from pumpurs.run.protocol import Result
 
 DEFAULT_NOTEBOOKS = notebooks_dir()
 MUNICIPALITY_NOTEBOOK = "municipality_report.ipynb"
@@ -139,8 +140,8 @@ class Outcome:
     """What `run_batch` did: the exit status and a line for each report rendered."""
 
     exit_code: int
-    rendered: list[dict[str, Any]] = field(default_factory=list)
-    failed: list[dict[str, Any]] = field(default_factory=list)
+    rendered: list[Result] = field(default_factory=list)
+    failed: list[Result] = field(default_factory=list)
     up_to_date: int = 0
     seconds: float = 0.0
     period_dir: Path | None = None

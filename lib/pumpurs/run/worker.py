@@ -32,6 +32,7 @@ from typing import Any
 from pumpurs.run import outputs
 from pumpurs.run.kernel import KERNEL_NAME, KernelSession, notebook_imports  # noqa: F401
 from pumpurs.run.patches import cache_nbconvert_templates, skip_rfc3987_syntax  # noqa: F401
+from pumpurs.run.protocol import Result, Task, WorkerConfig
 
 
 # ---------------------------------------------------------------------------
@@ -69,7 +70,7 @@ def parameterize(nb: Any, parameters: dict[str, Any], notebook_path: str) -> Any
     return nb
 
 
-def _record_parameters(nb: Any, task: dict[str, Any]) -> None:
+def _record_parameters(nb: Any, task: Task) -> None:
     """The stored notebook shows the parameters a reader may see (a public report names
     no folder of this machine): the injected cell is written again from them."""
     from papermill.translators import translate_parameters
@@ -131,7 +132,7 @@ def _describe(exc: BaseException) -> str:
 class Worker:
     """The state one worker process keeps between reports."""
 
-    def __init__(self, config: dict[str, Any]) -> None:
+    def __init__(self, config: WorkerConfig) -> None:
         self.config = config
         env = dict(os.environ)
         env.update(config.get("env", {}))
@@ -151,7 +152,7 @@ class Worker:
             self.programmes[path] = load_programme(path)
         return self.programmes[path]
 
-    async def run(self, task: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    async def run(self, task: Task) -> tuple[Result, bool]:
         """Render one report into task["workdir"]; returns (result, kernel_needs_restart)."""
         import nbformat
 
@@ -161,7 +162,7 @@ class Worker:
         work = Path(task["workdir"])
         work.mkdir(parents=True, exist_ok=True)
         timings: dict[str, float] = {}
-        result: dict[str, Any] = {"id": task["id"], "ok": False, "error": "", "timings": timings}
+        result: Result = {"id": task["id"], "ok": False, "error": "", "timings": timings}
         restart = False
         nb = None
         try:
@@ -217,7 +218,7 @@ class Worker:
         return result, restart
 
 
-def write_manifest(work: Path, task: dict[str, Any], seconds: float) -> None:
+def write_manifest(work: Path, task: Task, seconds: float) -> None:
     """manifest.json: what went in (from the batch), what came out (sha256), and when."""
     import datetime as dt
 
@@ -341,7 +342,7 @@ def main(argv: list[str] | None = None) -> None:
 class _Handle:
     """One worker process as the batch sees it."""
 
-    def __init__(self, index: int, config: dict[str, Any]) -> None:
+    def __init__(self, index: int, config: WorkerConfig) -> None:
         import socket
         import subprocess
         import tempfile
@@ -363,7 +364,7 @@ class _Handle:
         self.conn.send(config)
         self.state = "starting"  # starting | idle | busy | dead
         self.ready_seconds = 0.0
-        self.task: dict[str, Any] | None = None
+        self.task: Task | None = None
         self.started = time.perf_counter()
 
     def log_tail(self, chars: int = 800) -> str:
@@ -393,7 +394,7 @@ class WorkerPool:
     a worker that dies fails only the report it was rendering and is replaced.
     """
 
-    def __init__(self, n: int, config: dict[str, Any]) -> None:
+    def __init__(self, n: int, config: WorkerConfig) -> None:
         self.n, self.config = max(1, n), config
         self.handles: list[_Handle] = []
         self.spawned = 0
@@ -412,16 +413,16 @@ class WorkerPool:
 
     def render(
         self,
-        tasks: list[dict[str, Any]],
+        tasks: list[Task],
         on_start: Any = None,
         on_done: Any = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[Result]:
         """Run every task; returns the results in completion order."""
         from collections import deque
         from multiprocessing.connection import wait
 
         pending = deque(tasks)
-        results: list[dict[str, Any]] = []
+        results: list[Result] = []
         # Idle workers beyond what is left to do are stopped at once (no CPU wasted).
         self._trim(len(pending))
         while pending or any(h.state == "busy" for h in self.handles):
@@ -477,7 +478,7 @@ class WorkerPool:
             if h.state in ("idle", "starting"):
                 self._stop(h)
 
-    def _lost(self, h: _Handle, task: dict[str, Any] | None, results: list, on_done: Any) -> None:
+    def _lost(self, h: _Handle, task: Task | None, results: list[Result], on_done: Any) -> None:
         """A worker died: its report fails with the worker's last words; the rest go on."""
         tail = h.log_tail()
         code = h.proc.poll()
@@ -531,7 +532,7 @@ class WorkerPool:
         self.close()
 
 
-def _failed(task: dict[str, Any], error: str) -> dict[str, Any]:
+def _failed(task: Task, error: str) -> Result:
     return {"id": task["id"], "ok": False, "error": error, "seconds": 0.0, "timings": {}}
 
 
