@@ -233,3 +233,24 @@ def test_the_library_patches_still_fit_the_libraries() -> None:
     env = TemplateExporter()._create_environment()
     assert env.bytecode_cache is not None
     assert getattr(TemplateExporter._create_environment, "_pumpurs_cached", False)
+
+
+def test_a_report_failing_after_its_notebook_does_not_break_the_next_one(tmp_path):
+    """Report k fails in a step after the notebook ran (here: an output it did not write)
+    and the batch deletes its folder; report k+1 on the same worker still succeeds."""
+    import shutil
+
+    good = notebook(tmp_path / "good.ipynb", "import os\nprint(os.getcwd())")
+    tasks = [{**task(tmp_path, good, "k"), "expect": ["report.xlsx"]}]
+    tasks += [task(tmp_path, good, "k1")]
+
+    def done(result: dict[str, Any]) -> None:
+        if not result["ok"]:  # as the batch does with a failed report's folder
+            shutil.rmtree(tmp_path / result["id"], ignore_errors=True)
+
+    with WorkerPool(1, {"env": {}, "warm_imports": [], "cwd": str(tmp_path)}).start() as pool:
+        results = pool.render(tasks, on_done=done)
+    by_id = {r["id"]: r for r in results}
+    assert not by_id["k"]["ok"] and "did not write report.xlsx" in by_id["k"]["error"]
+    assert by_id["k1"]["ok"], by_id["k1"]
+    assert _printed(tmp_path / "k1" / "report.ipynb") == str(tmp_path / "k1")
