@@ -311,3 +311,26 @@ def test_public_files_carry_no_absolute_path(public_ten):
             text = f.read_text(encoding="utf-8")
             assert str(public_ten.parents[2]) not in text, f.name
             assert "/tmp/" not in text and "/work/" not in text and "/home/" not in text, f.name
+
+
+def test_the_correction_annex_lists_rows_partner_by_partner(internal):
+    """Each partner's rows under its name and code, months written as the reader writes
+    them (03.2021), with what to fix; findings.csv opens in Latvian Excel."""
+    import re
+
+    page = (internal / "report.html").read_text(encoding="utf-8")
+    assert re.search(
+        r"<caption>[^<]+ \(P\d+\): riskam pakļauts [\d\s\xa0]+,\d\d\xa0€</caption>", page
+    )
+    months = re.findall(r'<td class="num">(\d\d\.\d{4})</td>', page)
+    assert months and not re.search(r">\d\d\.\d\d\.\d<", page)
+    assert "Kas jālabo" in page
+    raw = (internal / "findings.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    header = raw[3:].decode("utf-8").splitlines()[0]
+    assert header.split(";")[:4] == [
+        "Partneris",
+        "Partnera kods",
+        "Izglītības iestāde",
+        "Skolas kods",
+    ]

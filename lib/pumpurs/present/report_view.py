@@ -21,7 +21,6 @@ from pumpurs.present.fmt import (
     fmt_date,
     fmt_eur,
     fmt_int,
-    fmt_month,
     fmt_pct,
     format_table,
     label,
@@ -206,7 +205,6 @@ def findings_rows(r: MunicipalityReport, lang: str) -> HTML:
             f"{fmt_eur(int(part['at_risk_cents'].sum()), lang)}"
         )
         shown = top[["service_month", "entry_ids", "category", "rule", "at_risk_cents", "fix"]]
-        shown = shown.assign(service_month=[fmt_month(m, lang) for m in top["service_month"]])
         html += table_html(format_table(shown, lang), caption=caption, wide=True)
         if len(part) > len(top):
             more = _t("more_rows", lang).format(n=len(top), total=fmt_int(len(part), lang))
