@@ -295,3 +295,36 @@ def test_14_a_folder_in_a_tables_place_says_what_it_is(data: Path) -> None:
     (data / "outcomes.parquet").unlink()
     (data / "outcomes.csv").mkdir()
     assert refused(data) == ["outcomes.csv: is a folder; put the table's file here"]
+
+
+# --- 8: a clear line and exit 2 instead of a traceback ---------------------------------------------
+def test_8_an_unreadable_file_message(data: Path, monkeypatch) -> None:
+    """Reading raises PermissionError (simulated: CI runs as root, who reads anything)."""
+    from pumpurs.sources import folder
+
+    real = folder.sha256_file
+
+    def denied(path: Path) -> str:
+        if path.name == "support_plans.csv":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(folder, "sha256_file", denied)
+    assert refused(data) == [
+        "support_plans.csv: cannot be opened: permission denied; let this user read the file"
+    ]
+
+
+def test_8_an_out_folder_that_cannot_be_written_is_one_line_and_exit_2(
+    data: Path, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the reports folder should be")
+    done = cli(
+        "run", str(data), "--municipality", "aizkraukles-novads", "--period", "2021-H1",
+        "--out", str(blocker / "reports"), "--workers", "1",
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "give --out a folder you can write to" in lines[0].lower()

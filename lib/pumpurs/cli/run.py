@@ -128,6 +128,16 @@ def run(
         outcome = run_batch(opts)
     except PumpursError as e:
         _fail(e)
+    except OSError as e:  # a folder that cannot be written, a full disk: one line, exit 2
+        from pumpurs.core.errors import UsageError
+
+        where = f"{e.filename}: " if e.filename else ""
+        _fail(
+            UsageError(
+                f"{where}{e.strerror or e}; reports already finished are kept. Give --out a "
+                "folder you can write to, with free space, and run again"
+            )
+        )
     raise typer.Exit(outcome.exit_code)
 
 

@@ -405,27 +405,26 @@ def read_folder(folder: str | Path) -> tuple[dict[str, RawTable], list[Problem]]
     digests: dict[Path, str] = {}
     raws: dict[str, RawTable] = {}
     for table, (path, sheet) in found.items():
-        if path not in digests:
-            digests[path] = sha256_file(path)
         try:
+            if path not in digests:
+                digests[path] = sha256_file(path)
             raw = read_table(table, path, sheet, digests[path])
         except Exception as e:  # a file we cannot read at all is one problem, not a crash
             label = f"{path.name} sheet {sheet}" if sheet else path.name
-            problems.append(
-                Problem(
-                    label,
-                    None,
-                    None,
-                    None,
-                    str(e)
-                    if isinstance(e, ValueError)
-                    else f"cannot be read ({e}); save it again as CSV, XLSX or Parquet",
-                )
-            )
+            problems.append(Problem(label, None, None, None, _unreadable(e)))
             continue
         raws[table] = raw
         problems.extend(raw.problems)
     return raws, problems
+
+
+def _unreadable(e: Exception) -> str:
+    """Why a file could not be read, in words, and what to do."""
+    if isinstance(e, PermissionError):
+        return "cannot be opened: permission denied; let this user read the file"
+    if isinstance(e, ValueError):
+        return str(e)
+    return f"cannot be read ({e}); save it again as CSV, XLSX or Parquet"
 
 
 class FolderSource:
