@@ -7,6 +7,7 @@ One test per defect of the hostile-input review; the numbers in the names are it
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -328,3 +329,71 @@ def test_8_an_out_folder_that_cannot_be_written_is_one_line_and_exit_2(
     assert "Traceback" not in done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "give --out a folder you can write to" in lines[0].lower()
+
+
+# --- 10: the cache stays bounded and clean ---------------------------------------------------
+def test_10_the_cache_keeps_the_current_and_the_last_judgement_only(tmp_path: Path) -> None:
+    import os as _os
+
+    from pumpurs.run import session
+
+    cache = tmp_path / "cache"
+    for i, key in enumerate(["old1", "old2", "last", "now"]):
+        (cache / key).mkdir(parents=True)
+        (cache / key / "_national.pkl").write_bytes(b"x")
+        _os.utime(cache / key, (1_000_000 + i, 1_000_000 + i))
+    (cache / "cut-short.tmp").write_bytes(b"half a pickle")
+    session.prune_cache(cache, "now", max_age_days=10**6)
+    assert sorted(p.name for p in cache.iterdir()) == ["last", "now"]
+
+
+def test_10_a_killed_public_batchs_pupil_data_is_removed_at_the_next_start(tmp_path) -> None:
+    import subprocess as _sp
+    import tempfile
+
+    from pumpurs.run.batch import PUBLIC_CACHE_PREFIX, remove_stale_public_caches
+
+    gone = _sp.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    stale = Path(tempfile.mkdtemp(prefix=f"{PUBLIC_CACHE_PREFIX}{gone.pid}-"))
+    (stale / "riga.pkl").write_bytes(b"pupil-level data")
+    alive = Path(tempfile.mkdtemp(prefix=f"{PUBLIC_CACHE_PREFIX}{os.getpid()}-"))
+    try:
+        remove_stale_public_caches()
+        assert not stale.exists() and alive.exists()
+    finally:
+        shutil.rmtree(alive, ignore_errors=True)
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+# --- 11: data that changes while it is read ------------------------------------------------------
+def test_11_data_changed_mid_batch_stops_before_any_report(
+    data: Path, tmp_path: Path, monkeypatch
+) -> None:
+    from pumpurs.core.errors import UsageError
+    from pumpurs.run import session
+    from pumpurs.run.batch import RunOptions, run_batch
+
+    real = session.load_and_judge
+
+    def judge_while_someone_writes(*args, **kwargs):  # the file changes under the batch
+        judged = real(*args, **kwargs)
+        path = data / "support_plans.csv"
+        path.write_bytes(path.read_bytes() + b"\n")
+        return judged
+
+    monkeypatch.setattr(session, "load_and_judge", judge_while_someone_writes)
+    out = tmp_path / "out"
+    with pytest.raises(UsageError, match="the data changed while it was being read"):
+        run_batch(
+            RunOptions(
+                data=data,
+                municipalities=["Aizkraukles novads"],
+                period="2021-H1",
+                out=out,
+                workers=1,
+                progress=False,
+            ),  # fmt: skip
+            echo=lambda _line: None,
+        )
+    assert not list(out.rglob("report.html"))

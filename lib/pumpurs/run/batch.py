@@ -38,9 +38,10 @@ from typing import Any
 
 from pumpurs import __version__
 from pumpurs.core.calendar import Period
+from pumpurs.core.errors import UsageError
 from pumpurs.present.texts import text
 from pumpurs.report.audience import Audience
-from pumpurs.run import outputs
+from pumpurs.run import outputs, session
 from pumpurs.run.folders import (
     batch_lock,
     install_report,
@@ -56,7 +57,6 @@ from pumpurs.run.inputs import (
     validate_inputs,
 )
 from pumpurs.run.model import (
-    CACHE_MAX_AGE_DAYS,
     FAILED,
     INDEX_FILE,
     MANIFEST_FILE,
@@ -131,6 +131,13 @@ def prepare_shared(inputs: Inputs) -> Shared:
     wanted = {r.id for r in inputs.reports}
     slice_hashes = {rid: session.content_hash(j) for rid, j in slices.items() if rid in wanted}
     data_files = open_source(inputs.data).describe()
+    # What was judged must be what the manifests record: data that moved while it was
+    # read would give reports whose hashes name other data.
+    if session.inputs_key(inputs.data, inputs.programme_path, inputs.as_of) != key:
+        raise UsageError(
+            f"{inputs.data}: the data changed while it was being read; nothing was rendered. "
+            "Run again once the files are complete"
+        )
     return Shared(
         key=key,
         national=national,
@@ -148,15 +155,22 @@ def _touch(path: Path) -> None:
         os.utime(path)
 
 
-def prune_cache(cache: Path, keep: str, max_age_days: int = CACHE_MAX_AGE_DAYS) -> None:
-    """Drop judgement caches unused for `max_age_days` (old data versions pile up otherwise)."""
-    if not cache.is_dir():
-        return
-    limit = time.time() - max_age_days * 86400
-    for d in cache.iterdir():
-        with contextlib.suppress(OSError):
-            if d.is_dir() and d.name != keep and d.stat().st_mtime < limit:
-                shutil.rmtree(d, ignore_errors=True)
+PUBLIC_CACHE_PREFIX = "pumpurs-public-cache-"
+
+
+def remove_stale_public_caches() -> None:
+    """Public batches keep pupil-level slices in a temporary folder named after their
+    process; a killed batch leaves it behind. Remove those of processes that are gone."""
+    for d in Path(tempfile.gettempdir()).glob(f"{PUBLIC_CACHE_PREFIX}*"):
+        pid = d.name[len(PUBLIC_CACHE_PREFIX) :].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(d, ignore_errors=True)
+        except OSError:
+            continue
 
 
 # ---------------------------------------------------------------------------
@@ -526,7 +540,9 @@ def run_batch(opts: RunOptions, echo: Callable[[str], None] = print) -> Outcome:
     t0 = time.perf_counter()
     inputs = validate_inputs(opts)
     if not Audience.of(inputs.audience).keeps_judged_data_beside_reports:
-        inputs.private_cache = Path(tempfile.mkdtemp(prefix="pumpurs-public-cache-"))
+        remove_stale_public_caches()
+        prefix = f"{PUBLIC_CACHE_PREFIX}{os.getpid()}-"
+        inputs.private_cache = Path(tempfile.mkdtemp(prefix=prefix))
     outcome = Outcome(exit_code=0, period_dir=inputs.period_dir)
     with (
         _public_cache_removed(inputs),
@@ -537,7 +553,7 @@ def run_batch(opts: RunOptions, echo: Callable[[str], None] = print) -> Outcome:
         shared = prepare_shared(inputs)
         with batch_lock(inputs.period_dir):
             recover_interrupted(inputs.period_dir)
-            prune_cache(inputs.cache_dir, shared.key)
+            session.prune_cache(inputs.cache_dir, shared.key)
             status = read_status(inputs.period_dir)
             plan = plan_work(inputs, shared, status)
             outcome.up_to_date = len(plan.up_to_date)

@@ -38,7 +38,6 @@ BATCH_PARAMETERS = frozenset(
 REQUIRED_PARAMETERS = ("data", "period", "as_of", "audience", "lang", "output_dir")
 # Paths, not values: their content is hashed separately, so moving a folder re-renders nothing.
 UNHASHED_PARAMETERS = frozenset({"data", "output_dir", "programme_path", "judgement_path"})
-CACHE_MAX_AGE_DAYS = 14
 
 
 # ---------------------------------------------------------------------------

@@ -11,11 +11,14 @@ This module alone knows the cache's layout: `<cache>/<key>/<slug or _national>.p
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
 import pickle
+import shutil
 import tempfile
+import time
 from functools import cache
 from pathlib import Path
 
@@ -102,9 +105,36 @@ def load_slice(path: str | Path) -> Judgement:
 def _write(path: Path, obj) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "wb") as f:
-        pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except BaseException:  # a full disk or a kill: no half-written pickle is left behind
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+CACHE_KEEP = 1  # judgements kept besides the current one (a switch back to the last data)
+
+
+def prune_cache(cache: Path, keep: str, max_age_days: int = 14) -> None:
+    """Keep the current judgement and the last one before it; drop the rest, and anything
+    unused for `max_age_days`, so that the cache does not grow with every data version."""
+    if not cache.is_dir():
+        return
+    limit = time.time() - max_age_days * 86400
+    others = []
+    for d in cache.iterdir():
+        with contextlib.suppress(OSError):
+            if d.is_dir() and d.name != keep:
+                others.append((d.stat().st_mtime, d))
+            elif d.is_file() and d.suffix == ".tmp":  # a write cut short (full disk, kill)
+                d.unlink()
+    others.sort(reverse=True)
+    for i, (mtime, d) in enumerate(others):
+        if i >= CACHE_KEEP or mtime < limit:
+            shutil.rmtree(d, ignore_errors=True)
 
 
 def load_and_judge(data: Path, programme: Programme, as_of: dt.date | None) -> Judgement:
@@ -158,6 +188,7 @@ def judgement(
     else:
         j = load_and_judge(data, programme, when)
         _write(national, j)
+        prune_cache(cache_dir(), key)
     if municipality:
         j = j.scoped(municipality=name)
         _write(path, j)
