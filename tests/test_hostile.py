@@ -244,6 +244,35 @@ def test_4_a_used_range_to_xfd1048576_reads_only_the_used_cells(data: Path) -> N
     assert len(ds.schools) > 0
 
 
+def test_4_a_row_after_a_long_gap_is_read_not_lost(data: Path) -> None:
+    before = len(load_data(data, PROGRAMME).schools)
+    book = openpyxl.load_workbook(data / "data.xlsx")
+    sheet = book["schools"]
+    last = [c.value for c in sheet[sheet.max_row]]
+    sheet.delete_rows(sheet.max_row)
+    for column, value in enumerate(last, start=1):
+        sheet.cell(row=900_000, column=column).value = value
+    book.save(data / "data.xlsx")
+    assert len(load_data(data, PROGRAMME).schools) == before
+
+
+def test_4_rows_of_the_wrong_width_give_a_bounded_list_of_problems(data: Path) -> None:
+    path = data / "support_plans.csv"
+    lines, _ = _read(path)
+    path.write_text(lines[0] + "\n" + "x\n" * 5000, encoding="utf-8")
+    problems = refused(data)
+    ours = [p for p in problems if p.startswith("support_plans.csv")]
+    assert len(ours) == 1001
+    assert ours[0] == (  # the file's own line comes first, then its rows
+        "support_plans.csv: has 4000 more problems not listed (the first 1000 are); "
+        "fix these and run again"
+    )
+    assert ours[1] == (
+        'support_plans.csv row 2: "x" has 1 field but the header has 9; check the separator (,) '
+        "and quotes"
+    )
+
+
 def test_4_a_workbook_that_unpacks_too_far_is_refused(data: Path, monkeypatch) -> None:
     from pumpurs.sources import folder
 
@@ -296,6 +325,41 @@ def test_14_a_folder_in_a_tables_place_says_what_it_is(data: Path) -> None:
     (data / "outcomes.parquet").unlink()
     (data / "outcomes.csv").mkdir()
     assert refused(data) == ["outcomes.csv: is a folder; put the table's file here"]
+
+
+def test_14_a_pipe_in_a_tables_place_says_what_it_is(data: Path) -> None:
+    (data / "expenditures.csv").unlink()
+    os.mkfifo(data / "expenditures.csv")
+    assert refused(data) == [
+        "expenditures.csv: is not a regular file (a link, pipe or device); put the table's file "
+        "here"
+    ]
+
+
+def test_14_a_symlink_loop_in_a_tables_place_says_what_it_is(data: Path) -> None:
+    (data / "expenditures.csv").unlink()
+    (data / "expenditures.csv").symlink_to(data / "expenditures.csv")
+    assert refused(data) == [
+        "expenditures.csv: is not a regular file (a link, pipe or device); put the table's file "
+        "here"
+    ]
+
+
+def test_14_a_formula_without_a_saved_result_says_so(data: Path) -> None:
+    book = openpyxl.load_workbook(data / "data.xlsx")
+    book["partners"]["F3"] = "=100*2"  # openpyxl, like many scripts, saves no result
+    book.save(data / "data.xlsx")
+    assert refused(data) == [
+        'data.xlsx sheet partners row 3, column allocation_eur: "=100*2" is a formula with no '
+        "saved result (the workbook was written without calculating); open it in Excel and "
+        "save it, or paste the values"
+    ]
+
+
+def test_14_a_megabyte_row_is_read_or_refused_in_words(data: Path) -> None:
+    set_cell(data, "support_plans", 3, "risk_factors", "x" * (1 << 20))
+    ds = load_data(data, PROGRAMME)  # a long note is a note, not a reader's error
+    assert ds.support_plans["risk_factors"].str.len().max() == 1 << 20
 
 
 # --- 8: a clear line and exit 2 instead of a traceback ---------------------------------------------

@@ -203,6 +203,18 @@ MAX_PROBLEMS = 1000
 rest, so that memory stays bounded whatever the file holds."""
 
 
+def more_problems(file: str, more: int) -> Problem:
+    """The line that stands for the problems past the cap."""
+    return Problem(
+        file,
+        None,
+        None,
+        None,
+        f"has {more} more problems not listed (the first {MAX_PROBLEMS} are); "
+        "fix these and run again",
+    )
+
+
 class _Collector:
     def __init__(self, raw: RawTable):
         self.raw = raw
@@ -512,19 +524,12 @@ def validate_tables(
         _references(e, "partner_id", typed.get("partners"), label("partners"), out, "partner")
         _references(e, "school_id", typed.get("schools"), label("schools"), out, "school")
         _expenditure_fields(e, out)
+    said = {(p.file, p.row, p.column) for p in problems if p.row is not None}
     for out in collectors.values():
-        problems.extend(out.problems)
+        # a cell the reader already explained (a formula with no result) is not "missing" too
+        problems.extend(p for p in out.problems if (p.file, p.row, p.column) not in said)
         if out.more:
-            problems.append(
-                Problem(
-                    out.file,
-                    None,
-                    None,
-                    None,
-                    f"has {out.more} more problems not listed (the first {MAX_PROBLEMS} are); "
-                    "fix these and run again",
-                )
-            )
+            problems.append(more_problems(out.file, out.more))
     if problems:
         raise InputError(problems)
     tables = {}

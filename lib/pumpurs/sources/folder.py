@@ -22,6 +22,7 @@ from pumpurs.core.contract import OPTIONAL_TABLES, TABLES
 from pumpurs.core.dataset import Dataset, RawTable, Source
 from pumpurs.core.errors import InputError, Problem
 from pumpurs.core.settings import Programme
+from pumpurs.core.validate import MAX_PROBLEMS, more_problems
 from pumpurs.sources.files import sha256_file
 
 FORMATS = (".csv", ".xlsx", ".parquet")
@@ -36,6 +37,7 @@ def find_sources(folder: Path) -> tuple[dict[str, tuple[Path, str | None]], list
             [Problem(str(folder), None, None, None, "is not a folder; give the data folder")]
         )
     files: dict[str, Path] = {}
+    occupied: set[str] = set()  # a table's name taken by something that is not a file
     for p in sorted(folder.iterdir()):
         key = p.name.lower()
         if key.rsplit(".", 1)[0] not in (*TABLES, "data"):
@@ -52,6 +54,7 @@ def find_sources(folder: Path) -> tuple[dict[str, tuple[Path, str | None]], list
             )
             continue
         if not p.is_file():
+            occupied.add(key.rsplit(".", 1)[0])
             kind = "a folder" if p.is_dir() else "not a regular file (a link, pipe or device)"
             problems.append(
                 Problem(p.name, None, None, None, f"is {kind}; put the table's file here")
@@ -114,7 +117,7 @@ def find_sources(folder: Path) -> tuple[dict[str, tuple[Path, str | None]], list
         elif candidates:
             c = candidates[0]
             found[table] = (c, workbook_sheets[table] if c.name.lower() == WORKBOOK else None)
-        elif table not in OPTIONAL_TABLES and not workbook_failed:
+        elif table not in OPTIONAL_TABLES and not workbook_failed and table not in occupied:
             problems.append(
                 Problem(
                     folder.name,
@@ -267,23 +270,30 @@ def _read_csv_exact(text: str, delim: str, source: Source, problems: list[Proble
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     header = next(reader, [])
     records, numbers = [], []
+    more = 0
     for number, fields in enumerate(reader, start=2):
         if not fields or not any(f.strip() for f in fields):
             continue
         if len(fields) != len(header):
+            if len(problems) >= MAX_PROBLEMS:
+                more += 1  # counted, not kept: memory stays bounded
+                continue
             problems.append(
                 Problem(
                     source.label,
                     number,
                     None,
                     delim.join(fields)[:80],
-                    f"has {len(fields)} fields but the header has {len(header)}; "
+                    f"has {len(fields)} field{'s' if len(fields) != 1 else ''} but the "
+                    f"header has {len(header)}; "
                     f"check the separator ({delim}) and quotes",
                 )
             )
             continue
         records.append(fields)
         numbers.append(number)
+    if more:
+        problems.append(more_problems(source.label, more))
     frame = (
         pd.DataFrame(records, columns=header, dtype=str)
         if records
@@ -315,7 +325,6 @@ def _cell_text(v) -> str:
 
 
 XLSX_MAX_UNPACKED = 1 << 30  # 1 GiB of XML: far above any real ledger, far below a bomb
-EMPTY_ROWS_AT_END = 10_000  # this many empty rows in a row: the used range is padding
 
 
 def open_workbook(path: Path) -> Any:
@@ -353,17 +362,17 @@ def _read_xlsx(table: str, path: Path, sheet: str | None, digest: str) -> RawTab
         headers.pop()  # empty header cells at the right: padding, not columns
     width = len(headers)
     records, numbers = [], []
-    last = 1
     for i, r in enumerate(rows, start=2):
+        if not r:
+            continue  # a row missing from the sheet (a gap up to a far-away cell)
         cells = [_cell_text(v) for v in r[:width]]
         if not any(c.strip() for c in cells):
-            if i - last > EMPTY_ROWS_AT_END:
-                break
             continue
-        last = i
         cells += [""] * (width - len(cells))
         records.append(cells)
         numbers.append(i)
+    source = Source(table, path, sheet, digest, "xlsx")
+    problems = _formulas_without_values(ws, headers, source)
     wb.close()
     frame = (
         pd.DataFrame(records, columns=headers, dtype=str)
@@ -371,8 +380,53 @@ def _read_xlsx(table: str, path: Path, sheet: str | None, digest: str) -> RawTab
         else pd.DataFrame(columns=headers, dtype=str)
     )
     frame["_row"] = np.asarray(numbers, dtype=np.int64)
-    source = Source(table, path, sheet, digest, "xlsx")
-    return RawTable(source, _normalise_headers(frame), headers)
+    return RawTable(source, _normalise_headers(frame), headers, problems)
+
+
+def _formulas_without_values(ws: Any, headers: list[str], source: Source) -> list[Problem]:
+    """Formula cells with no saved result: read as values they look empty, so say what
+    they are. Programs that write workbooks without calculating (scripts, some exports)
+    leave them; the common case (no formulas at all) costs one scan of the bytes."""
+    import re
+    from xml.etree.ElementTree import iterparse
+
+    from openpyxl.utils import column_index_from_string
+
+    tag = re.compile(rb"<(\w+:)?f[ >/]")
+    with ws._get_source() as src:  # the sheet's XML, streamed from the workbook
+        tail, seen = b"", False
+        while chunk := src.read(1 << 20):
+            if tag.search(tail + chunk):
+                seen = True
+                break
+            tail = chunk[-8:]
+    if not seen:
+        return []
+    problems: list[Problem] = []
+    with ws._get_source() as src:
+        for _event, cell in iterparse(src):
+            if not cell.tag.endswith("}c"):
+                continue
+            names = {child.tag.rsplit("}", 1)[-1] for child in cell if child.text}
+            if "f" in names and "v" not in names:  # no <v>, or an empty one
+                ref = cell.get("r", "")
+                letters = ref.rstrip("0123456789")
+                column = column_index_from_string(letters) if letters else 0
+                if 1 <= column <= len(headers) and len(problems) < MAX_PROBLEMS:
+                    formula = next(c.text or "" for c in cell if c.tag.endswith("}f"))
+                    problems.append(
+                        Problem(
+                            source.label,
+                            int(ref[len(letters) :]),
+                            headers[column - 1].lower(),
+                            f"={formula}"[:80],
+                            "is a formula with no saved result (the workbook was written "
+                            "without calculating); open it in Excel and save it, or paste "
+                            "the values",
+                        )
+                    )
+            cell.clear()
+    return problems
 
 
 def _read_parquet(table: str, path: Path, digest: str) -> RawTable:
