@@ -395,6 +395,74 @@ def test_8_an_out_folder_that_cannot_be_written_is_one_line_and_exit_2(
     assert len(lines) == 1 and "give --out a folder you can write to" in lines[0].lower()
 
 
+def test_8_a_folder_name_that_is_not_utf8_is_read_and_refused_for_reports(
+    data: Path, tmp_path: Path
+) -> None:
+    odd = Path(os.fsdecode(bytes(tmp_path) + b"/dati-\xe9"))  # written on a Windows-1257 system
+    data.rename(odd)
+    assert len(load_data(odd, PROGRAMME).partners) > 0  # every reader copes (Parquet too)
+    done = cli(
+        "run", str(odd), "--municipality", "aizkraukles-novads", "--period", "2021-H1",
+        "--out", str(tmp_path / "out"), "--workers", "1",
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.strip().endswith(
+        "dati-\\xe9: the name is not valid UTF-8 text; rename the folder (letters such as ā, ē, "
+        "ī are fine)"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_8_an_unrelated_file_with_a_non_utf8_name_is_left_alone(data: Path, tmp_path: Path) -> None:
+    (data / os.fsdecode(b"piez\xeemes.txt")).write_bytes(b"notes")
+    done = cli(
+        "run", str(data), "--municipality", "aizkraukles-novads", "--period", "2021-H1",
+        "--out", str(tmp_path / "out"), "--workers", "1",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "out" / "2021-H1" / "aizkraukles-novads" / "report.pdf").exists()
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A real 7 MB file system (tmpfs): room for the judged data and a report or two."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=7m", "tmpfs", str(mount)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small file system here: {done.stderr.decode().strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_8_a_full_disk_mid_batch_keeps_finished_reports_and_a_rerun_completes(
+    data: Path, small_disk: Path
+) -> None:
+    from pumpurs.run.outputs import OUTPUTS
+
+    out = small_disk / "reports"
+    call = ["run", str(data), "--period", "2021-H1", "--out", str(out), "--workers", "1"]
+    for slug in ("aizkraukles-novads", "madonas-novads", "riga"):
+        call += ["--municipality", slug]
+    first = cli(*call)
+    assert first.returncode in (1, 2), first.stderr[-2000:]
+    assert "Traceback" not in first.stderr
+    assert "No space left on device" in first.stdout + first.stderr
+    names = {o.name for o in OUTPUTS if "municipality" in o.kinds}
+    finished = [d for d in (out / "2021-H1").iterdir() if d.is_dir() and d.name != "_failed"]
+    for folder in finished:  # whatever is there is whole: no report cut short
+        assert {p.name for p in folder.iterdir()} == names, folder
+    subprocess.run(["mount", "-o", "remount,size=40m", str(small_disk)], check=True)
+    second = cli(*call)
+    assert second.returncode == 0, second.stderr[-2000:]
+    for slug in ("aizkraukles-novads", "madonas-novads", "riga"):
+        assert {p.name for p in (out / "2021-H1" / slug).iterdir()} == names
+
+
 # --- 10: the cache stays bounded and clean ---------------------------------------------------
 def test_10_the_cache_keeps_the_current_and_the_last_judgement_only(tmp_path: Path) -> None:
     import os as _os
@@ -409,6 +477,34 @@ def test_10_the_cache_keeps_the_current_and_the_last_judgement_only(tmp_path: Pa
     (cache / "cut-short.tmp").write_bytes(b"half a pickle")
     session.prune_cache(cache, "now", max_age_days=10**6)
     assert sorted(p.name for p in cache.iterdir()) == ["last", "now"]
+
+
+def test_10_an_out_folder_holds_one_audience(tmp_path: Path) -> None:
+    """An internal batch caches pupil-level data in <out>/.cache: never beside public
+    reports, whatever the period."""
+    from pumpurs.core.errors import UsageError
+    from pumpurs.run.folders import write_status
+    from pumpurs.run.inputs import validate_inputs
+    from pumpurs.run.model import RunOptions
+
+    data = tmp_path / "data"
+    data.mkdir()
+    out = tmp_path / "out"
+    (out / "2021-H1").mkdir(parents=True)
+    public = type(
+        "Inputs",
+        (),
+        {"period": type("P", (), {"label": "2021-H1"}), "audience": "public", "lang": "lv"},
+    )
+    write_status(out / "2021-H1", public, {})  # type: ignore[arg-type]
+    options = {"data": data, "municipalities": ["Rīga"], "period": "2021-H2", "out": out}
+    with pytest.raises(UsageError) as e:
+        validate_inputs(RunOptions(**options, audience="internal"))  # type: ignore[arg-type]
+    assert str(e.value) == (
+        f"{out} holds public reports (2021-H1); write --audience internal reports to another "
+        "folder with --out"
+    )
+    assert validate_inputs(RunOptions(**options)).audience == "public"  # type: ignore[arg-type]
 
 
 def test_10_a_killed_public_batchs_pupil_data_is_removed_at_the_next_start(tmp_path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -160,6 +161,34 @@ def default_period(programme: Programme, today: dt.date | None = None) -> Period
     return final if last.first_month > final.first_month else last
 
 
+def _audiences_in(out: Path) -> dict[str, str]:
+    """The audience of every period folder already under --out."""
+    if not out.is_dir():
+        return {}
+    found = {}
+    for period_dir in sorted(out.iterdir()):
+        audience = read_folder_settings(period_dir).get("audience") if period_dir.is_dir() else None
+        if audience:
+            found[period_dir.name] = audience
+    return found
+
+
+def _text_path(option: str, given: str | Path | None) -> None:
+    """Reports and manifests record their folders as text: a name that is not UTF-8
+    (written on another system) is refused before anything starts."""
+    if given is None:
+        return
+    raw = os.fsencode(Path(given).resolve())
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        shown = raw.decode("utf-8", "backslashreplace")
+        raise UsageError(
+            f"{option} {shown}: the name is not valid UTF-8 text; rename the folder "
+            "(letters such as ā, ē, ī are fine)"
+        ) from None
+
+
 def validate_inputs(opts: RunOptions) -> Inputs:
     """Check the call, the settings, the notebooks and the params files; raise, write nothing."""
     if opts.all and opts.municipalities:
@@ -168,6 +197,14 @@ def validate_inputs(opts: RunOptions) -> Inputs:
         raise UsageError('say which reports: --municipality "Aizkraukles novads" or --all')
     if opts.workers is not None and opts.workers < 1:
         raise UsageError(f"--workers {opts.workers}: give 1 or more")
+    for option, given in (
+        ("DATA", opts.data),
+        ("--out", opts.out),
+        ("--programme", opts.programme),
+        ("--params", opts.params),
+        ("--notebooks", opts.notebooks),
+    ):
+        _text_path(option, given)
     data = Path(opts.data).resolve()
     if not data.is_dir():
         raise UsageError(f"{opts.data}: no such data folder")
@@ -188,7 +225,18 @@ def validate_inputs(opts: RunOptions) -> Inputs:
             f"{out / period.label} holds {recorded['audience']} reports; write "
             f"--audience {opts.audience} reports to another folder with --out"
         )
-    audience_given = opts.audience or recorded.get("audience")
+    # ... and so does the whole --out folder: an internal batch keeps pupil-level data in
+    # <out>/.cache, which must never sit beside public reports.
+    held = _audiences_in(out)
+    wanted_audience = opts.audience or recorded.get("audience")
+    others = sorted(f for f, a in held.items() if wanted_audience and a != wanted_audience)
+    if others:
+        raise UsageError(
+            f"{out} holds {held[others[0]]} reports ({', '.join(others)}); write "
+            f"--audience {wanted_audience} reports to another folder with --out"
+        )
+    one = set(held.values())
+    audience_given = wanted_audience or (one.pop() if len(one) == 1 else None)
     lang_given = opts.lang or recorded.get("lang")
     audience = _choice(audience_given or "internal", AUDIENCES, "--audience")
     lang = _choice(lang_given or "lv", LANGS, "--lang")

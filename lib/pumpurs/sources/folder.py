@@ -430,7 +430,8 @@ def _formulas_without_values(ws: Any, headers: list[str], source: Source) -> lis
 
 
 def _read_parquet(table: str, path: Path, digest: str) -> RawTable:
-    frame = pd.read_parquet(path)
+    with path.open("rb") as f:  # a file object: Arrow cannot take a path that is not UTF-8
+        frame = pd.read_parquet(f)
     headers = [str(c) for c in frame.columns]
     out = pd.DataFrame(index=range(len(frame)))
     for c in frame.columns:
