@@ -217,3 +217,18 @@ def test_looks_numeric() -> None:
         assert fmt.looks_numeric(s), s
     for s in ("S001", "Ēdināšana", "2019/2020-1", "E1, E7", ""):
         assert not fmt.looks_numeric(s), s
+
+
+@pytest.mark.parametrize(
+    ("period", "lang", "words"),
+    [
+        ("2023-H2", "lv", "2023. gada 2. pusgads"),
+        ("2021-H1", "lv", "2021. gada 1. pusgads"),
+        ("2023-H2", "en", "second half of 2023"),
+        ("2021-H1", "en", "first half of 2021"),
+    ],
+)
+def test_a_period_in_words(period: str, lang: str, words: str) -> None:
+    from pumpurs.present.fmt import fmt_period
+
+    assert fmt_period(period, lang) == words

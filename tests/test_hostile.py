@@ -234,6 +234,16 @@ def test_1_an_unclosed_quote_in_the_last_column_is_refused(data: Path) -> None:
     assert 'opens a quote (") that does not close' in problems[0]
 
 
+def test_1_an_unclosed_quote_in_a_middle_column_of_a_large_file_is_refused(data: Path) -> None:
+    """The rest of the file (far more than the csv module's 128 KB field limit) ends up in
+    one cell of a row that is too short: still named as the quote that opened there."""
+    set_cell(data, "expenditures", 3, "document_ref", '"ALGA-2017')
+    problems = refused(data)
+    assert len(problems) == 1
+    assert problems[0].startswith('expenditures.csv row 3, column document_ref: "ALGA-2017')
+    assert 'opens a quote (") that does not close' in problems[0]
+
+
 # --- 4: files that would hang or exhaust memory -----------------------------------------------
 def test_4_a_used_range_to_xfd1048576_reads_only_the_used_cells(data: Path) -> None:
     book = openpyxl.load_workbook(data / "data.xlsx")

@@ -244,8 +244,91 @@ def test_a_municipality_without_partners_gets_a_report(data, tmp_path, audience)
          "--workers", "1", "--audience", audience],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    html = (tmp_path / PERIOD / "talsu-novads" / "report.html").read_text(encoding="utf-8")
+    folder = tmp_path / PERIOD / "talsu-novads"
+    html = (folder / "report.html").read_text(encoding="utf-8")
     assert "Talsu novads" in html
+    text = _pdf_text(folder / "report.pdf")
+    assert len(PdfReader(folder / "report.pdf").pages) == 1  # one page, no empty charts
+    assert "Par šo periodu datu nav: līdz 30.06.2021" in text
+    assert "pieprasījumu var iesniegt" not in text  # never "ready to submit"
+    status = json.loads((tmp_path / PERIOD / "status.json").read_text(encoding="utf-8"))
+    assert status["reports"]["talsu-novads"]["status"] == "empty"
+    index = (tmp_path / PERIOD / "index.html").read_text(encoding="utf-8")
+    row = re.search(r'<tr id="talsu-novads" class="empty">.*?</tr>', index, re.S)
+    assert row and "nav datu" in row.group(0)
+
+
+def _pdf_text(path: Path) -> str:
+    reader = PdfReader(io.BytesIO(path.read_bytes()))
+    return "\n".join(p.extract_text() for p in reader.pages).replace("\xa0", " ")
+
+
+def _eur(text: str) -> int:
+    """'1 234,56 €' -> cents."""
+    return int(text.replace(" ", "").replace("€", "").replace(",", ""))
+
+
+def test_page_one_tells_the_story(internal):
+    reader = PdfReader(io.BytesIO((internal / "report.pdf").read_bytes()))
+    page1 = reader.pages[0].extract_text().replace("\xa0", " ")
+    one_line = " ".join(page1.split())
+    assert "PuMPuRS pārskats: 2021. gada 1. pusgads" in one_line
+    assert "2021. gada 1. pusgads (01.01.2021–30.06.2021)" in one_line
+    money = r"(-?[\d ]+,\d\d €)"
+    where = re.search(
+        rf"Līdz 30.06.2021 attiecināti {money} no {money} piešķīruma \(([\d,]+ %)\); atlikums "
+        rf"{money}\.",
+        one_line,
+    )
+    assert where, one_line
+    eligible, allocation, remaining = (_eur(where.group(i)) for i in (1, 2, 4))
+    assert allocation - eligible == remaining
+    assert re.search(r"prognozētā apguve ir [\d,]+ %", one_line)
+    assert "Svarīgākie labojumi (līdz 20.07.2021)" in one_line  # 20 days after the half-year
+    assert "Atlikums (piešķīrums − attiecināms)" in one_line
+
+
+def test_a_latvian_report_has_no_codes_and_agrees_numbers(internal):
+    from pumpurs.core.contract import CATEGORIES
+
+    text = _pdf_text(internal / "report.pdf") + (internal / "report.html").read_text("utf-8")
+    assert not re.search(r"\b20\d\d-H[12]\b", _pdf_text(internal / "report.pdf"))
+    for code in CATEGORIES:
+        assert not re.search(
+            rf"(?<![\w/.-]){re.escape(code)}(?![\w.-])", _pdf_text(internal / "report.pdf")
+        ), code
+    for noun in ("konstatējumi", "brīdinājumi"):
+        wrong = [
+            m.group(0)
+            for m in re.finditer(rf"\b(\d+) {noun}\b", text)
+            if int(m.group(1)) % 10 == 1 and int(m.group(1)) % 100 != 11
+        ]
+        assert wrong == []
+
+
+def test_the_final_half_year_has_no_forecast(data, tmp_path):
+    result = CliRunner().invoke(
+        app,
+        ["run", str(data), "--municipality", NAME, "--period", "2023-H2", "--out", str(tmp_path),
+         "--workers", "1"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    text = " ".join(_pdf_text(tmp_path / "2023-H2" / "aizkraukles-novads" / "report.pdf").split())
+    assert "Programma beidzās 12.2023: galīgā apguve" in text
+    assert "prognoz" not in text.lower()
+    assert "Pārplānojiet" not in text
+
+
+@pytest.mark.parametrize(
+    ("share", "colour"),
+    [(None, "grey"), (0.95, "green"), (0.9, "green"), (1.0, "green"), (0.85, "amber"),
+     (0.8, "amber"), (0.7999, "red"), (1.0001, "amber")],
+)  # fmt: skip
+def test_page_one_colour_against_the_absorption_band(share, colour):
+    from pumpurs.core.settings import load_programme
+    from pumpurs.report.municipality import standing_colour
+
+    assert standing_colour(share, load_programme()) == colour
 
 
 COUNT_HEADERS = ("Konstatējumi", "Skolēni", "Atbalsta plāni")

@@ -47,7 +47,18 @@ def test_every_code_a_report_shows_has_a_label(word: str) -> None:
 
 
 # Keys built from a value at run time (f"audience_{audience}").
-DYNAMIC = {"report.audience_internal", "report.audience_public"}
+DYNAMIC = {
+    "report.audience_internal",
+    "report.audience_public",
+    *(f"summary.status_{c}" for c in ("green", "amber", "red", "grey")),
+    *(f"summary.projected_{s}" for s in ("green", "low", "high")),
+    *(f"summary.final_{s}" for s in ("green", "low", "high")),
+    "period.half_1",
+    "period.half_2",
+    "heading.over_time_ended",
+    "fix.ABSORPTION_RISK_ended",
+    "index.empty",
+}
 
 
 def _source() -> str:

@@ -124,6 +124,8 @@ class Publishing(_Strict):
 
 class Reporting(_Strict):
     default_period: Literal["last_complete_half_year"]
+    corrections_due_days: int = Field(ge=0, le=366)
+    amber_margin: Decimal = Field(ge=0, le=1)
 
 
 class TargetVersion(Versioned):

@@ -23,7 +23,7 @@ from pumpurs.core.contract import CATEGORIES as _CATEGORIES
 from pumpurs.core.contract import INDICATORS, RULE_IDS, SPECIALIST_ROLES  # noqa: F401  (re-exported)
 from pumpurs.core.errors import UsageError
 from pumpurs.core.money import NBSP, format_eur
-from pumpurs.present.texts import CATALOGUE
+from pumpurs.present.texts import CATALOGUE, text
 
 LANGS = ("lv", "en")
 MISSING = "–"  # shown for a missing number; a missing text is shown as ""
@@ -194,6 +194,17 @@ def fmt_semester(semester: str, lang: str = "lv") -> str:
         return text
     year = f"{m.group(1)}/{m.group(2)}"
     return f"{year} {m.group(3)}. sem." if lang == "lv" else f"{year} S{m.group(3)}"
+
+
+def fmt_period(period: str, lang: str = "lv") -> str:
+    """'2023-H2' -> lv '2023. gada 2. pusgads', en 'second half of 2023' (a reporting
+    period in words, as a report names it)."""
+    check_lang(lang)
+    m = re.match(r"^(\d{4})-H([12])$", str(period))
+    if not m:
+        return str(period)
+    year, half = m.group(1), m.group(2)
+    return text("period.half", lang).format(year=year, half=text(f"period.half_{half}", lang))
 
 
 def fmt_value(value: Any, lang: str = "lv") -> str:

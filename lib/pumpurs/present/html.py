@@ -24,6 +24,21 @@ TEMPLATES = {
         "</table>"
     ),
     "ordered": "<ol>{% for item in items %}<li>{{ item }}</li>{% endfor %}</ol>",
+    "standing": (
+        '<div class="pumpurs-standing standing-{{ colour }}">'
+        '<div class="badge">{{ badge }}</div>'
+        "{% for s in sentences %}<p>{{ s }}</p>{% endfor %}</div>"
+    ),
+    "fixes": (
+        '<div class="pumpurs-fixes"><h3>{{ title }}</h3><ol>'
+        "{% for item in items %}<li>{{ item }}</li>{% endfor %}</ol>"
+        '{% if note %}<p class="note">{{ note }}</p>{% endif %}</div>'
+    ),
+    "signature": (
+        '<table class="pumpurs-signature"><tr>'
+        "{% for k in labels %}<td><div class='line'></div>{{ k }}</td>{% endfor %}"
+        "</tr></table>"
+    ),
 }
 
 
@@ -56,3 +71,17 @@ def facts(rows: Iterable[tuple[str, str]]) -> str:
 
 def ordered(items: Iterable[str]) -> str:
     return _render("ordered", items=list(items))
+
+
+def standing(colour: str, badge: str, sentences: Iterable[str]) -> str:
+    """Page 1's verdict: a coloured badge and the sentences that explain it."""
+    return _render("standing", colour=colour, badge=badge, sentences=list(sentences))
+
+
+def fixes(title: str, items: Iterable[str], note: str = "") -> str:
+    return _render("fixes", title=title, items=list(items), note=note)
+
+
+def signature(labels: Iterable[str]) -> str:
+    """Lines to sign on: the report is an attachment to a signed ESF report."""
+    return _render("signature", labels=list(labels))

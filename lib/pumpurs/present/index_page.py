@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pumpurs.core.money import format_eur
-from pumpurs.present.fmt import check_lang, fmt_date, fmt_int, fmt_pct
+from pumpurs.present.fmt import check_lang, fmt_date, fmt_int, fmt_pct, fmt_period
 from pumpurs.present.texts import text
 
 
@@ -31,6 +31,9 @@ class Figures:
     at_risk_cents: int
     absorption: float | None
     errors: int
+    allocation_cents: int = 0
+    eligible_period_cents: int = 0
+    colour: str = "grey"  # the report's page-1 colour: green | amber | red | grey
 
 
 @dataclass
@@ -46,22 +49,42 @@ class IndexRow:
     rendered: str = ""  # ISO time the report was made
 
 
-def key_figures(judgement: Any) -> Figures:
-    """Eligible, at risk, absorption and error findings of a (scoped) judgement."""
+def key_figures(judgement: Any, period: Any = None, programme: Any = None) -> Figures:
+    """Allocation, eligible (cumulative and in the half-year), at risk, absorption, error
+    findings and page 1's colour of a (scoped) judgement."""
+    from pumpurs.core.forecast import forecast
     from pumpurs.core.totals import totals
+    from pumpurs.report.municipality import programme_ended, standing_colour
 
-    total = totals(judgement.ledger, judgement.partners, "partner").total
+    led = judgement.ledger
+    total = totals(led, judgement.partners, "partner").total
     absorption = total.get("absorption")
     findings = judgement.findings
+    allocation = int(judgement.partners["allocation_cents"].sum())
+    eligible = int(total["eligible_cents"])
+    in_period = 0
+    if period is not None:
+        months = led["service_month"]
+        chosen = (months >= period.first_month) & (months <= period.last_month)
+        in_period = int(led.loc[chosen, "eligible_cents"].sum())
+    colour = "grey"
+    if programme is not None and allocation > 0 and len(led):
+        ended = programme_ended(programme, judgement.as_of)
+        fc = forecast(led, judgement.partners, programme, judgement.as_of)
+        reached = eligible if ended else int(fc["projected_cents"].sum())
+        colour = standing_colour(reached / allocation, programme)
     return Figures(
-        eligible_cents=int(total["eligible_cents"]),
+        eligible_cents=eligible,
         at_risk_cents=int(total["ineligible_cents"]) + int(total["over_allocation_cents"]),
         absorption=None if absorption is None else float(absorption),
         errors=int((findings["severity"] == "error").sum()) if len(findings) else 0,
+        allocation_cents=allocation,
+        eligible_period_cents=in_period,
+        colour=colour,
     )
 
 
-_STATUS_ORDER = {"failed": 0, "missing": 1, "ok": 2}
+_STATUS_ORDER = {"failed": 0, "missing": 1, "empty": 2, "ok": 3}
 
 _CSS = """
 body{font-family:"DejaVu Sans","Liberation Sans",Arial,sans-serif;margin:2em;color:#202124}
@@ -75,7 +98,13 @@ th[aria-sort=descending]::after{content:" \\25BC"}
 td.num,th.num{text-align:right;white-space:nowrap}
 tr.failed td{background:#fce8e6}
 .st{font-weight:bold;white-space:nowrap}
-.st-ok{color:#188038}.st-failed{color:#c5221f}.st-missing{color:#80868b}
+.st-ok{color:#188038}.st-failed{color:#c5221f}.st-missing,.st-empty{color:#80868b}
+tr.empty td{color:#80868b}
+.dot{display:inline-block;width:.7em;height:.7em;border-radius:50%;margin-right:.35em;background:#bdc1c6}
+.dot-green{background:#188038}.dot-amber{background:#e37400}.dot-red{background:#c5221f}
+tbody.overview td{font-weight:bold;background:#f1f3f4;border-bottom:2px solid #5f6368}
+.scroll{overflow-x:auto;max-width:100%}
+@media (max-width:600px){body{margin:.6em}h1{font-size:1.2em}th,td{padding:.3em .45em}}
 .err{color:#c5221f;font-size:.88em;max-width:36em}
 tfoot td{font-weight:bold;border-top:2px solid #5f6368}
 a{color:#1a73e8}
@@ -95,7 +124,7 @@ _JS = """
       var asc=th.getAttribute('aria-sort')!=='ascending';
       for(var j=0;j<heads.length;j++){heads[j].removeAttribute('aria-sort');}
       th.setAttribute('aria-sort',asc?'ascending':'descending');
-      var body=table.tBodies[0];var rows=Array.prototype.slice.call(body.rows);
+      var body=table.tBodies[table.tBodies.length-1];var rows=Array.prototype.slice.call(body.rows);
       rows.sort(function(a,b){var x=key(a,i,num),y=key(b,i,num);
         var r=num?(x-y):x.localeCompare(y,document.documentElement.lang);
         return asc?r:-r;});
@@ -139,15 +168,21 @@ def _row_html(row: IndexRow, lang: str, tag: str = "td") -> str:
     if links and row.status == "failed":
         links = f"{t('previous', lang)}: {links}"
     absorption = "" if f.absorption is None else f"{f.absorption:.6f}"
+    dot = f'<span class="dot dot-{_e(f.colour)}"></span>'
+
+    def money(cents: int) -> str:
+        return f'<{tag} class="num" data-sort="{cents}">{_e(format_eur(cents, lang))}</{tag}>'
+
     cells = [
         f'<{tag} data-sort="{_e(row.name)}">{_e(row.name)}</{tag}>',
         f"<{tag}>{_e(row.code)}</{tag}>",
         f'<{tag} data-sort="{_STATUS_ORDER.get(row.status, 3)}">{status_cell}</{tag}>',
-        f'<{tag} class="num" data-sort="{f.eligible_cents}">'
-        f"{_e(format_eur(f.eligible_cents, lang))}</{tag}>",
-        f'<{tag} class="num" data-sort="{f.at_risk_cents}">'
-        f"{_e(format_eur(f.at_risk_cents, lang))}</{tag}>",
-        f'<{tag} class="num" data-sort="{absorption}">{_e(fmt_pct(f.absorption, lang))}</{tag}>',
+        money(f.allocation_cents),
+        money(f.eligible_period_cents),
+        money(f.eligible_cents),
+        money(f.at_risk_cents),
+        f'<{tag} class="num" data-sort="{absorption}">{dot}{_e(fmt_pct(f.absorption, lang))}'
+        f"</{tag}>",
         f'<{tag} class="num" data-sort="{f.errors}">{_e(fmt_int(f.errors, lang))}</{tag}>',
         f"<{tag}>{links}</{tag}>",
         f'<{tag} data-sort="{_e(row.rendered)}">{_e(_when(row.rendered, lang))}</{tag}>',
@@ -171,6 +206,8 @@ def index_html(
         ("municipality", ""),
         ("code", ""),
         ("status", ""),
+        ("allocation", "num"),
+        ("eligible_period", "num"),
         ("eligible", "num"),
         ("at_risk", "num"),
         ("absorption", "num"),
@@ -183,10 +220,11 @@ def index_html(
         for k, c in heads
     )
     body = "\n".join(_row_html(r, lang) for r in rows)
-    foot = ""
-    if overview is not None:
+    first = ""
+    if overview is not None:  # the national overview first, apart from the sortable rows
         ov = IndexRow(**{**overview.__dict__, "name": t("overview", lang)})
-        foot = f"<tfoot>{_row_html(ov, lang)}</tfoot>"
+        first = f'<tbody class="overview">{_row_html(ov, lang)}</tbody>'
+    counts["ok"] += counts["empty"]
     summary = t("summary", lang).format(
         ok=counts["ok"], n=len(rows), failed=counts["failed"], missing=counts["missing"]
     )
@@ -196,21 +234,21 @@ def index_html(
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{_e(t("title", lang))} {_e(period)}</title>
+<title>{_e(t("title", lang))} · {_e(fmt_period(period, lang))}</title>
 <style>{_CSS}</style>
 </head>
 <body>
-<h1>{_e(t("title", lang))} · {_e(period)}</h1>
+<h1>{_e(t("title", lang))} · {_e(fmt_period(period, lang))}</h1>
 <p class="meta">{_e(t("as_of", lang))}: {_e(fmt_date(as_of, lang))} · \
 {_e(t("audience", lang))}: {_e(t(audience, lang))}</p>
 <p class="meta">{_e(summary)} {_e(t("sort_hint", lang))}</p>
-<table id="reports">
+<div class="scroll"><table id="reports">
 <thead><tr>{head_html}</tr></thead>
-<tbody>
+{first}
+<tbody class="rows">
 {body}
 </tbody>
-{foot}
-</table>
+</table></div>
 <p class="meta">{_e(note)}</p>
 <script>{_JS}</script>
 </body>

@@ -7,7 +7,10 @@ threshold become '<5', and row-level pupil data never reaches a public table.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from IPython.display import HTML
@@ -21,7 +24,9 @@ from pumpurs.present.fmt import (
     fmt_date,
     fmt_eur,
     fmt_int,
+    fmt_month,
     fmt_pct,
+    fmt_period,
     format_table,
     label,
     table_html,
@@ -38,9 +43,22 @@ def _t(key: str, lang: str) -> str:
     return text(f"report.{key}", lang)
 
 
-def _fix(rule: str, lang: str) -> str:
+def _fix(rule: str, lang: str, ended: bool = False) -> str:
+    """What to do; once the programme has ended, re-planning is no longer advice."""
     key = f"fix.{rule}"
+    if ended and has_text(f"{key}_ended"):
+        key = f"{key}_ended"
     return text(key if has_text(key) else "fix.CAP", lang)
+
+
+def _unless_empty(show: Callable[..., Any]) -> Callable[..., Any]:
+    """A section of a report with no data shows nothing (the title says why)."""
+
+    @functools.wraps(show)
+    def shown(r: MunicipalityReport, *args: Any, **kwargs: Any) -> Any:
+        return HTML("") if r.empty else show(r, *args, **kwargs)
+
+    return shown
 
 
 def suppression_note(audience: Audience, lang: str) -> str:
@@ -63,20 +81,134 @@ def title_block(r: MunicipalityReport, lang: str) -> HTML:
         f"{row.name} ({fmt_date(row.agreement_date, lang)})" for row in r.partners.itertuples()
     )
     aud = _t(f"audience_{r.audience}", lang)
+    period = fmt_period(r.period.label, lang)
+    start = fmt_date(f"{r.period.first_month}-01", lang)
     rows = [
-        (_t("period", lang), r.period.label),
+        (
+            _t("period", lang),
+            _t("period_range", lang).format(
+                period=period, start=start, end=fmt_date(r.period.end_date, lang)
+            ),
+        ),
         (_t("as_of", lang), fmt_date(r.as_of, lang)),
         (_t("partners", lang), partners or "–"),
         (_t("audience", lang), aud),
         (_t("fingerprint", lang), r.fingerprint),
     ]
+    html = blocks.title(f"{r.municipality.name} — {_t('title', lang)}: {period}") + blocks.facts(
+        rows
+    )
+    if r.empty:
+        html += blocks.paragraph(_t("no_data", lang).format(date=fmt_date(r.as_of, lang)))
+    return HTML(html)
+
+
+def _sentences(r: MunicipalityReport, lang: str, programme: Programme) -> list[str]:
+    """Two or three sentences: where the money stands, where it is heading, what is at risk."""
+    st = r.standing
+    assert st is not None
+    share = fmt_pct(st.share, lang) if st.share is not None else "–"
+    low = fmt_pct(float(programme.warnings.absorption_low), lang, digits=0)
+    high = fmt_pct(float(programme.warnings.absorption_high), lang, digits=0)
+    end = programme.period_at(r.as_of).end_month
+    end_text = fmt_month(end, lang)
+    money = {
+        "eligible": fmt_eur(st.eligible_cents, lang),
+        "allocation": fmt_eur(st.allocation_cents, lang),
+        "remaining": fmt_eur(st.remaining_cents, lang),
+    }
+    side = "green" if st.colour == "green" else ("high" if (st.share or 0) > 1 else "low")
+    if st.ended:
+        out = [
+            text("summary.ended", lang).format(end=end_text, share=share, **money),
+            text(f"summary.final_{side}", lang).format(low=low, high=high),
+        ]
+    else:
+        now = fmt_pct(st.eligible_cents / st.allocation_cents, lang) if st.allocation_cents else "–"
+        out = [text("summary.where", lang).format(date=fmt_date(r.as_of, lang), share=now, **money)]
+        if st.share is not None:
+            out.append(
+                text(f"summary.projected_{side}", lang).format(
+                    months=programme.warnings.absorption_pace_months,
+                    end=end_text,
+                    share=share,
+                    low=low,
+                    high=high,
+                )
+            )
+    if st.errors == 0:
+        out.append(text("summary.no_errors", lang))
+    else:
+        risk = {
+            "period_risk": fmt_eur(st.period_at_risk_cents, lang),
+            "earlier_risk": fmt_eur(st.earlier_at_risk_cents, lang),
+        }
+        if st.errors == 1:
+            which = text("summary.this_half" if st.new_errors else "summary.earlier", lang)
+            out.append(text("summary.risk_one", lang).format(which=which, **risk))
+        else:
+            out.append(
+                text("summary.risk", lang).format(
+                    new=r.audience.count_text(st.new_errors, fmt_int(st.new_errors, lang)),
+                    errors=r.audience.count_text(st.errors, fmt_int(st.errors, lang)),
+                    **risk,
+                )
+            )
+    return out
+
+
+def summary(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
+    """Page 1's verdict: its colour and the sentences that say where the municipality
+    stands (the key figures and the main corrections follow)."""
+    if r.empty or r.standing is None:
+        return HTML("")
+    st = r.standing
     return HTML(
-        blocks.title(f"{r.municipality.name} — {_t('title', lang)} {r.period.label}")
-        + blocks.facts(rows)
+        blocks.standing(
+            st.colour, text(f"summary.status_{st.colour}", lang), _sentences(r, lang, programme)
+        )
     )
 
 
-def key_figures(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
+def top_fixes(r: MunicipalityReport, lang: str) -> HTML:
+    """The five corrections with the most money at risk, with their partner and the date
+    they are due (`reporting.corrections_due_days` after the half-year)."""
+    if r.empty or r.standing is None:
+        return HTML("")
+    html = ""
+    due = fmt_date(r.standing.due, lang)
+    if not r.top_fixes.empty:
+        items = []
+        for row in r.top_fixes.itertuples():
+            n = r.audience.count_text(row.findings, fmt_int(row.findings, lang))
+            items.append(
+                text("summary.fix_line", lang).format(
+                    partner=f"{r.partner_names.get(row.partner_id, '')} ({row.partner_id})",
+                    rule=label(row.rule, lang),
+                    n=n,
+                    findings=plural(row.findings if n[:1] != "<" else 5, "finding", lang),
+                    eur=fmt_eur(row.at_risk_cents, lang),
+                    fix=_fix(row.rule, lang),
+                )
+            )
+        note = "" if r.public else text("summary.all_fixes", lang)
+        html += blocks.fixes(text("summary.top_fixes", lang).format(due=due), items, note)
+    return HTML(html)
+
+
+def signature(r: MunicipalityReport, lang: str) -> HTML:
+    """Lines to sign on, at the end of an internal report (the attachment's signature)."""
+    if r.public or r.empty:
+        return HTML("")
+    keys = ("summary.prepared_by", "summary.signature", "summary.date")
+    return HTML(blocks.signature([text(k, lang) for k in keys]))
+
+
+def key_figures(r: MunicipalityReport, lang: str, programme: Programme) -> HTML | None:
+    """The period beside the cumulative figures; the allocation and what remains of it
+    are cumulative only."""
+    if r.empty:
+        return None
     k = r.key_figures.copy()
     k["figure"] = [label(f, lang) for f in k["figure"]]
     shown = format_table(
@@ -86,6 +218,7 @@ def key_figures(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
         labels=False,
     )
     shown.columns = [_t("figure", lang), _t("in_period", lang), _t("cumulative", lang)]
+    shown.iloc[0, 1] = "–"  # the allocation is not spent in a period
     counts = pd.DataFrame(
         {
             "figure": [_t("pupils", lang), _t("plans", lang)],
@@ -93,11 +226,13 @@ def key_figures(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
         }
     )
     counts = r.audience.suppress(counts, ["c"])
+    remaining = r.standing.remaining_cents if r.standing else 0
     extra = pd.DataFrame(
         {
-            _t("figure", lang): [_t("absorption", lang), *counts["figure"]],
-            _t("in_period", lang): ["", "", ""],
+            _t("figure", lang): [_t("remaining", lang), _t("absorption", lang), *counts["figure"]],
+            _t("in_period", lang): ["–", "–", "–", "–"],
             _t("cumulative", lang): [
+                fmt_eur(remaining, lang),
                 fmt_pct(r.absorption, lang) if r.absorption is not None else "–",
                 *[v if isinstance(v, str) else fmt_int(v, lang) for v in counts["c"]],
             ],
@@ -106,6 +241,7 @@ def key_figures(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
     return _html(pd.concat([shown, extra], ignore_index=True))
 
 
+@_unless_empty
 def monthly_chart(r: MunicipalityReport, lang: str, programme: Programme):
     band = (float(programme.warnings.absorption_low), float(programme.warnings.absorption_high))
     return charts.cumulative_vs_allocation(r.series, lang, band=band)
@@ -120,12 +256,33 @@ def _totals_display(rows: pd.DataFrame, total: dict, key: str, lang: str, drop=(
     return format_table(t, lang)
 
 
+def _with_period(
+    rows: pd.DataFrame, period_rows: pd.DataFrame, key: str, total: dict, period_total: dict
+) -> tuple[pd.DataFrame, dict]:
+    """The cumulative breakdown with the half-year's eligible spending beside it (its sum
+    is the period's key figure); a column of zeros only (over allocation) is left out."""
+    p = period_rows.set_index(key)["eligible_cents"]
+    t = rows.copy()
+    t.insert(1, "eligible_period_cents", t[key].map(p).fillna(0).astype("int64"))
+    total = {**total, "eligible_period_cents": int(period_total.get("eligible_cents", 0))}
+    if "over_allocation_cents" in t.columns and not t["over_allocation_cents"].any():
+        t = t.drop(columns="over_allocation_cents")
+    return t, total
+
+
+@_unless_empty
 def by_category(r: MunicipalityReport, lang: str) -> HTML:
-    return _html(
-        _totals_display(r.by_category, r.totals["category"], "category", lang), total_row=True
+    t, total = _with_period(
+        r.by_category.sort_values("eligible_cents", ascending=False, kind="stable"),
+        r.by_category_period,
+        "category",
+        r.totals["category"],
+        r.totals_period["category"],
     )
+    return _html(_totals_display(t, total, "category", lang), total_row=True)
 
 
+@_unless_empty
 def category_chart(r: MunicipalityReport, lang: str):
     t = r.by_category.sort_values("eligible_cents", ascending=False)
     return charts.bar_by(
@@ -133,21 +290,24 @@ def category_chart(r: MunicipalityReport, lang: str):
     )
 
 
+@_unless_empty
 def by_school(r: MunicipalityReport, lang: str) -> HTML:
-    t = r.by_school.copy()
-    t["name"] = t["name"].where(t["school_id"] != "", _t("no_school", lang))
-    narrow = ("over_allocation_cents", "state_cents")  # the page is A4; report.xlsx has all
-    return _html(
-        _totals_display(t, r.totals["school"], "school_id", lang, drop=narrow), total_row=True
+    t, total = _with_period(
+        r.by_school, r.by_school_period, "school_id", r.totals["school"], r.totals_period["school"]
     )
+    t["name"] = t["name"].where(t["school_id"] != "", _t("no_school", lang))
+    narrow = ("over_allocation_cents", "state_cents", "declared_cents")  # A4; report.xlsx has all
+    return _html(_totals_display(t, total, "school_id", lang, drop=narrow), total_row=True)
 
 
+@_unless_empty
 def by_semester(r: MunicipalityReport, lang: str) -> HTML:
     return _html(
         _totals_display(r.by_semester, r.totals["semester"], "semester", lang), total_row=True
     )
 
 
+@_unless_empty
 def semester_chart(r: MunicipalityReport, lang: str):
     return charts.semester_trend(
         r.by_semester,
@@ -158,6 +318,7 @@ def semester_chart(r: MunicipalityReport, lang: str):
     )
 
 
+@_unless_empty
 def cap_chart(r: MunicipalityReport, lang: str, programme: Programme):
     """Cap usage as shares of each cap; public reports leave out categories with few cases."""
     bins = {"0–50 %": 0.25, "50–80 %": 0.65, "80–<100 %": 0.9, "100 %": 1.0, ">100 %": 1.2}
@@ -169,6 +330,7 @@ def cap_chart(r: MunicipalityReport, lang: str, programme: Programme):
     return charts.cap_usage(hist, lang, min_count=min_count)
 
 
+@_unless_empty
 def findings_by_rule(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
     if r.findings_by_rule.empty:
         return HTML(blocks.paragraph(_t("no_findings", lang)))
@@ -187,6 +349,7 @@ def annex(r: MunicipalityReport, lang: str) -> pd.DataFrame:
     return correction_annex(r.findings, r.programme, lang, r.partner_names, r.school_names)
 
 
+@_unless_empty
 def findings_rows(r: MunicipalityReport, lang: str) -> HTML:
     """The rows to correct, partner by partner: month, entry, category, rule, money at
     risk and what to fix. The page shows each partner's rows with the most money;
@@ -236,6 +399,7 @@ def _suppress_indicator_rows(
     return pd.concat(rows).set_index("indicator")
 
 
+@_unless_empty
 def indicators(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
     """Indicators as rows, school years and the cumulative value as columns."""
     ind = r.indicators
@@ -283,6 +447,7 @@ def indicators(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
     return HTML(html)
 
 
+@_unless_empty
 def next_steps(r: MunicipalityReport, lang: str) -> HTML:
     """What the project manager does next, most money first."""
     s = r.next_steps
@@ -302,7 +467,7 @@ def next_steps(r: MunicipalityReport, lang: str) -> HTML:
                 n=n,
                 findings=words,
                 eur=fmt_eur(row.at_risk_cents, lang),
-                fix=_fix(row.rule, lang),
+                fix=_fix(row.rule, lang, ended=r.standing is not None and r.standing.ended),
             )
         )
     return HTML(blocks.ordered(items))
@@ -377,7 +542,14 @@ def export(r: MunicipalityReport, output_dir: str, lang: str) -> None:
         write_atomic(out / "findings.csv", findings_csv_for_people(annex(r, lang), lang))
 
 
-def heading(key: str, lang: str) -> HTML:
+def heading(key: str, lang: str, r: MunicipalityReport | None = None) -> HTML:
+    """A section's heading; none for a report without data, the `_ended` wording once the
+    programme has ended (no forecast)."""
+    if r is not None and r.empty:
+        return HTML("")
+    ended = r is not None and r.standing is not None and r.standing.ended
+    if ended and has_text(f"heading.{key}_ended"):
+        key = f"{key}_ended"
     return HTML(blocks.heading(text(f"heading.{key}", lang)))
 
 

@@ -15,6 +15,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "ineligible": ("Neattiecināms", "Ineligible"),
     "over_allocation": ("Virs piešķīruma", "Over allocation"),
     "eligible": ("Attiecināms", "Eligible"),
+    "eligible_period": ("Attiecināms pusgadā", "Eligible in the half-year"),
     "esf": ("ESF", "ESF"),
     "state": ("Valsts budžets", "State budget"),
     "allocation": ("Piešķīrums", "Allocation"),
@@ -185,10 +186,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "No errors: the claim can be filed as it is.",
     ),
     "report.next_error": (
-        "{rule}: {n} konstatējumi, riskam pakļauti {eur}. {fix}",
-        "{rule}: {n} findings, {eur} at risk. {fix}",
+        "{rule}: {n} {findings}, riskam pakļauti {eur}. {fix}",
+        "{rule}: {n} {findings}, {eur} at risk. {fix}",
     ),
-    "report.next_warning": ("{rule}: {n} brīdinājumi. {fix}", "{rule}: {n} warnings. {fix}"),
+    "report.next_warning": ("{rule}: {n} {findings}. {fix}", "{rule}: {n} {findings}. {fix}"),
     "report.rows_hidden": (
         "Rindu līmeņa saraksts nav iekļauts publiskajā pārskatā.",
         "The row-level list is not part of a public report.",
@@ -201,6 +202,89 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "report.by_school": ("Izdevumi pa skolām", "Spending by school"),
     "report.by_semester": ("Izdevumi pa semestriem", "Spending by semester"),
     "report.no_school": ("(bez skolas)", "(no school)"),
+    "report.remaining": (
+        "Atlikums (piešķīrums − attiecināms)",
+        "Remaining (allocation − eligible)",
+    ),
+    "report.period_range": ("{period} ({start}–{end})", "{period} ({start} to {end})"),
+    "report.no_data": (
+        "Par šo periodu datu nav: līdz {date} pašvaldības partneri nav deklarējuši izdevumus. Pārskats ir tukšs, un to neiesniedz kā izdevumu pārskatu.",
+        "There is no data for this period: up to {date} the municipality's partners have declared no spending. The report is empty and is not filed as a spending report.",
+    ),
+    # ---- Page 1: where the municipality stands
+    "period.half": ("{year}. gada {half}. pusgads", "{half} half of {year}"),
+    "period.half_1": ("1", "first"),
+    "period.half_2": ("2", "second"),
+    "summary.status_green": ("Apguve mērķa joslā", "Absorption within the band"),
+    "summary.status_amber": ("Apguve jāuzmana", "Absorption needs attention"),
+    "summary.status_red": ("Apguve zem mērķa", "Absorption below target"),
+    "summary.status_grey": ("Nav piešķīruma", "No allocation"),
+    "summary.where": (
+        "Līdz {date} attiecināti {eligible} no {allocation} piešķīruma ({share}); atlikums {remaining}.",
+        "By {date}, {eligible} of the {allocation} allocation is eligible ({share}); {remaining} remains.",
+    ),
+    "summary.ended": (
+        "Programma beidzās {end}: galīgā apguve {share} — attiecināti {eligible} no {allocation}, nepieprasīti {remaining}.",
+        "The programme ended on {end}: final absorption {share} — {eligible} of {allocation} eligible, {remaining} unclaimed.",
+    ),
+    "summary.projected_green": (
+        "Ar pēdējo {months} mēnešu tempu līdz {end} prognozētā apguve ir {share}, mērķa joslā ({low}–{high}).",
+        "At the pace of the last {months} months, absorption by {end} is projected at {share}, within the band ({low} to {high}).",
+    ),
+    "summary.projected_low": (
+        "Ar pēdējo {months} mēnešu tempu līdz {end} prognozētā apguve ir {share}, zem mērķa joslas ({low}–{high}): pārplānojiet izdevumus.",
+        "At the pace of the last {months} months, absorption by {end} is projected at {share}, below the band ({low} to {high}): re-plan spending.",
+    ),
+    "summary.projected_high": (
+        "Ar pēdējo {months} mēnešu tempu līdz {end} prognozētie izdevumi pārsniegtu piešķīrumu ({share}): samaziniet izdevumus vai groziet līgumu.",
+        "At the pace of the last {months} months, spending by {end} would exceed the allocation ({share}): reduce spending or amend the agreement.",
+    ),
+    "summary.final_green": (
+        "Galīgā apguve ir mērķa joslā ({low}–{high}).",
+        "The final absorption is within the band ({low} to {high}).",
+    ),
+    "summary.final_low": (
+        "Galīgā apguve ir zem mērķa joslas ({low}–{high}).",
+        "The final absorption is below the band ({low} to {high}).",
+    ),
+    "summary.final_high": (
+        "Galīgā apguve pārsniedz piešķīrumu.",
+        "The final absorption exceeds the allocation.",
+    ),
+    "summary.risk": (
+        "Šajā pusgadā riskam pakļauti {period_risk}, iepriekšējos periodos {earlier_risk}. {new} no {errors} kļūdu konstatējumiem attiecas uz šo pusgadu.",
+        "This half-year {period_risk} is at risk, in earlier periods {earlier_risk}. {new} of the {errors} error findings concern this half-year.",
+    ),
+    "summary.risk_one": (
+        "Šajā pusgadā riskam pakļauti {period_risk}, iepriekšējos periodos {earlier_risk}. Vienīgais kļūdu konstatējums attiecas uz {which}.",
+        "This half-year {period_risk} is at risk, in earlier periods {earlier_risk}. The one error finding concerns {which}.",
+    ),
+    "summary.this_half": ("šo pusgadu", "this half-year"),
+    "summary.earlier": ("iepriekšējiem periodiem", "earlier periods"),
+    "summary.no_errors": (
+        "Kļūdu konstatējumu nav: pieprasījumu var iesniegt, kā ir.",
+        "There are no error findings: the claim can be filed as it is.",
+    ),
+    "summary.top_fixes": ("Svarīgākie labojumi (līdz {due})", "The main corrections (due {due})"),
+    "summary.fix_line": (
+        "{partner}: {rule} — {n} {findings}, riskam pakļauti {eur}. {fix}",
+        "{partner}: {rule} — {n} {findings}, {eur} at risk. {fix}",
+    ),
+    "summary.all_fixes": (
+        "Visi konstatējumi pa partneriem ir pielikumā „Labojamās rindas”, failā findings.csv un report.xlsx.",
+        "Every finding, partner by partner, is in the annex “Rows to correct”, in findings.csv and report.xlsx.",
+    ),
+    "summary.prepared_by": ("Sagatavoja (vārds, uzvārds)", "Prepared by (name)"),
+    "summary.signature": ("Paraksts", "Signature"),
+    "summary.date": ("Datums", "Date"),
+    "heading.over_time_ended": ("Izdevumi laika gaitā", "Spending over time"),
+    "fix.ABSORPTION_RISK_ended": (
+        "Programma ir beigusies: neizmantotais piešķīrums vairs nav apgūstams.",
+        "The programme has ended: the unused allocation can no longer be claimed.",
+    ),
+    "index.empty": ("nav datu", "no data"),
+    "index.allocation": ("Piešķīrums", "Allocation"),
+    "index.eligible_period": ("Attiecināms pusgadā", "Eligible in the half-year"),
     # ---- Section headings
     "heading.key_figures": ("Galvenie rādītāji", "Key figures"),
     "heading.over_time": ("Izdevumi laika gaitā un prognoze", "Spending over time and forecast"),

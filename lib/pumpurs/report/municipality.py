@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pandas as pd
 
@@ -52,10 +53,39 @@ class MunicipalityReport:
     counts: dict[str, int] = field(default_factory=dict)
     partner_names: dict[str, str] = field(default_factory=dict)
     school_names: dict[str, str] = field(default_factory=dict)  # every school, any partner
+    standing: Standing | None = None
+    top_fixes: pd.DataFrame = field(default_factory=pd.DataFrame)  # partner_id, rule, ...
+    by_category_period: pd.DataFrame = field(default_factory=pd.DataFrame)
+    by_school_period: pd.DataFrame = field(default_factory=pd.DataFrame)
+    totals_period: dict[str, dict] = field(default_factory=dict)
 
     @property
     def public(self) -> bool:
         return self.audience.is_public
+
+    @property
+    def empty(self) -> bool:
+        """No money declared up to the report date: a one-page report, status `empty`."""
+        return self.standing is None or self.standing.empty
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where the municipality stands, for page 1: the facts its sentences are made of."""
+
+    empty: bool  # nothing declared up to the report date
+    ended: bool  # the report date is at or after the programme's last day
+    allocation_cents: int
+    eligible_cents: int
+    remaining_cents: int  # allocation - eligible (negative: above the allocation)
+    share: float | None  # final absorption once ended, else projected at the end
+    colour: str  # green | amber | red | grey (against the absorption band)
+    period_at_risk_cents: int  # money at risk in the period's service months
+    earlier_at_risk_cents: int
+    new_errors: int  # error findings with a row in the period (or about the report date)
+    errors: int
+    warnings: int
+    due: dt.date  # corrections are due by the next reporting deadline
 
 
 CAP_BANDS = (
@@ -120,6 +150,65 @@ def _key_figures(
     )
 
 
+def has_no_data(j: Judgement) -> bool:
+    """Nothing declared up to the report date (the judgement is already scoped)."""
+    return bool(j.ledger.empty)
+
+
+def standing_colour(share: float | Decimal | None, programme: Programme) -> str:
+    """green inside the absorption band, amber within `reporting.amber_margin` below it or
+    above it, red further below; grey without an allocation."""
+    if share is None:
+        return "grey"
+    low = Decimal(programme.warnings.absorption_low)
+    high = Decimal(programme.warnings.absorption_high)
+    margin = Decimal(programme.reporting.amber_margin)
+    share = Decimal(str(share))  # the band's edges compare exactly
+    if low <= share <= high:
+        return "green"
+    if share > high or share >= low - margin:
+        return "amber"
+    return "red"
+
+
+def programme_ended(programme: Programme, as_of: dt.date) -> bool:
+    """The report date is on or after the last day of the programme's last month."""
+    end = programme.period_at(as_of).end_month
+    y, m = int(end[:4]), int(end[5:7])
+    last_day = dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)
+    return as_of >= last_day
+
+
+def _new_in_period(findings: pd.DataFrame, ledger: pd.DataFrame, period: Period) -> pd.Series:
+    """A finding is new in the period when one of its rows has a service month in it; a
+    finding about the report date itself (no rows: allocation, absorption) is current."""
+    months = dict(zip(ledger["entry_id"], ledger["service_month"], strict=False))
+
+    def new(ids: tuple[str, ...]) -> bool:
+        if not ids:
+            return True
+        return any(period.first_month <= months.get(i, "") <= period.last_month for i in ids)
+
+    return findings["entry_ids"].map(new).astype(bool)
+
+
+def _top_fixes(findings: pd.DataFrame, n: int = 5) -> pd.DataFrame:
+    """The fixes with the most money at risk: one line per partner and rule."""
+    errors = findings[findings["severity"] == "error"]
+    cols = ["partner_id", "rule", "findings", "at_risk_cents"]
+    if errors.empty:
+        return pd.DataFrame(columns=cols)
+    grouped = (
+        errors.groupby(["partner_id", "rule"], sort=False)
+        .agg(findings=("rule", "size"), at_risk_cents=("at_risk_cents", "sum"))
+        .reset_index()
+    )
+    grouped = grouped.sort_values(
+        ["at_risk_cents", "partner_id", "rule"], ascending=[False, True, True], kind="stable"
+    )
+    return grouped.head(n).reset_index(drop=True)[cols]
+
+
 def municipality_report(
     j: Judgement,
     programme: Programme,
@@ -168,6 +257,35 @@ def municipality_report(
     )  # fmt: skip
 
     absorption = t_partner.total.get("absorption")
+    fc = forecast(led, partners, programme, j.as_of)
+    ended = programme_ended(programme, j.as_of)
+    allocation = int(partners["allocation_cents"].sum())
+    eligible = int(t_partner.total["eligible_cents"])
+    projected = int(fc["projected_cents"].sum()) if len(fc) else 0
+    share = None if allocation <= 0 else (eligible if ended else projected) / allocation
+    at_risk = led["ineligible_cents"] + led["over_allocation_cents"]
+    in_period = (months >= period.first_month) & (months <= period.last_month)
+    new = _new_in_period(f, led, period) if len(f) else pd.Series([], dtype=bool)
+    is_error = f["severity"] == "error"
+    standing = Standing(
+        empty=has_no_data(s),
+        ended=ended,
+        allocation_cents=allocation,
+        eligible_cents=eligible,
+        remaining_cents=allocation - eligible,
+        share=share,
+        colour=standing_colour(share, programme),
+        period_at_risk_cents=int(at_risk[in_period].sum()),
+        earlier_at_risk_cents=int(at_risk[~in_period].sum()),
+        new_errors=int((new & is_error).sum()) if len(f) else 0,
+        errors=int(is_error.sum()),
+        warnings=int((f["severity"] == "warning").sum()),
+        due=period.end_date + dt.timedelta(days=programme.reporting.corrections_due_days),
+    )
+    t_cat_p = totals(period_led, partners, "category")
+    t_school_p = totals(period_led, partners, "school")
+    by_school_p = t_school_p.rows.copy()
+    by_school_p.insert(1, "name", by_school_p["school_id"].map(names).fillna(""))
     counts = {
         "pupils": int(s.plans["student_id"].nunique()),
         "plans": int(len(s.plans)),
@@ -186,7 +304,7 @@ def municipality_report(
         key_figures=_key_figures(period_led, led, partners, t_partner.total),
         absorption=None if absorption is None or pd.isna(absorption) else float(absorption),
         series=forecast_series(led, partners, programme, j.as_of),
-        forecast=forecast(led, partners, programme, j.as_of),
+        forecast=fc,
         by_category=t_cat.rows,
         by_school=by_school,
         by_semester=t_sem.rows,
@@ -206,4 +324,9 @@ def municipality_report(
         programme=programme,
         partner_names=dict(zip(partners["partner_id"], partners["name"], strict=True)),
         school_names=names,
+        standing=standing,
+        top_fixes=_top_fixes(f),
+        by_category_period=t_cat_p.rows,
+        by_school_period=by_school_p,
+        totals_period={"category": t_cat_p.total, "school": t_school_p.total},
     )

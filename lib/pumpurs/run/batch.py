@@ -244,13 +244,18 @@ def expected_cost(spec: ReportSpec, shared: Shared, status: dict[str, Any]) -> f
 # Step 5: render_reports
 # ---------------------------------------------------------------------------
 def _title(spec: ReportSpec, period: Period) -> str:
+    from pumpurs.present.fmt import fmt_period
+
+    words = fmt_period(period.label, spec.lang)
     if spec.kind == "overview":
-        return text("run.title_overview", spec.lang, period=period.label)
-    return text("run.title_report", spec.lang, name=spec.name, period=period.label)
+        return text("run.title_overview", spec.lang, period=words)
+    return text("run.title_report", spec.lang, name=spec.name, period=words)
 
 
 def _footer(spec: ReportSpec, period: Period) -> str:
-    return f"{spec.name} · PuMPuRS · {period.label}"
+    from pumpurs.present.fmt import fmt_period
+
+    return f"{spec.name} · PuMPuRS · {fmt_period(period.label, spec.lang)}"
 
 
 def make_task(inputs: Inputs, shared: Shared, spec: ReportSpec, workdir: Path) -> Task:
@@ -445,7 +450,10 @@ def render_reports(
             except OSError as e:
                 result = {**result, "ok": False, "error": f"could not move the report in: {e}"}
         if result["ok"]:
-            entry["status"] = "ok"
+            from pumpurs.report.municipality import has_no_data
+
+            no_data = spec.kind == "municipality" and has_no_data(shared.slices[spec.id])
+            entry["status"] = "empty" if no_data else "ok"
             with contextlib.suppress(FileNotFoundError):
                 failed_nb.unlink()
         else:
@@ -463,7 +471,7 @@ def render_reports(
         status[spec.id] = entry
         write_status(period_dir, inputs, status)
         results.append(result)
-        progress.finished(result, "ok" if result["ok"] else "FAILED")
+        progress.finished(result, entry["status"] if result["ok"] else "FAILED")
 
     pool.render(tasks, on_start=progress.started, on_done=done)
     return results

@@ -23,11 +23,20 @@ def write_index(inputs: Inputs, shared: Shared, status: dict[str, Any]) -> Path:
     public = not Audience.of(inputs.audience).sees_error_details
     for m in inputs.programme.municipalities:
         rows.append(
-            _index_row(period_dir, m.slug, m.name, m.code, status, shared.slices[m.slug], public)
+            _index_row(
+                period_dir, m.slug, m.name, m.code, status, shared.slices[m.slug], public, inputs
+            )
         )
     if (period_dir / OVERVIEW).is_dir() or OVERVIEW in status:
         overview = _index_row(
-            period_dir, OVERVIEW, _overview_name(inputs.lang), "LV", status, shared.national, public
+            period_dir,
+            OVERVIEW,
+            _overview_name(inputs.lang),
+            "LV",
+            status,
+            shared.national,
+            public,
+            inputs,
         )
     else:
         overview = IndexRow(
@@ -35,7 +44,7 @@ def write_index(inputs: Inputs, shared: Shared, status: dict[str, Any]) -> Path:
             name=_overview_name(inputs.lang),
             code="LV",
             status="missing",
-            figures=key_figures(shared.national),
+            figures=key_figures(shared.national, inputs.period, inputs.programme),
         )
     page = index_html(
         rows, overview, inputs.period.label, inputs.as_of, inputs.lang, inputs.audience
@@ -53,6 +62,7 @@ def _index_row(
     status: dict[str, Any],
     judgement: Any,
     public: bool,
+    inputs: Inputs,
 ) -> Any:
     """One line of the index; a public index names only the kind of error (a message may
     quote a value from the data)."""
@@ -64,7 +74,9 @@ def _index_row(
     manifest = _read_json(report_dir / MANIFEST_FILE)
     has_report = isinstance(manifest, dict)
     failed = entry.get("status") == "failed"
-    state = "failed" if failed else ("ok" if has_report else "missing")
+    state = "failed" if failed else ("missing" if not has_report else "ok")
+    if state == "ok" and entry.get("status") == "empty":
+        state = "empty"
     links = outputs.links(report_dir, rid) if has_report else {}
     return IndexRow(
         id=rid,
@@ -75,5 +87,5 @@ def _index_row(
         failed_notebook=entry.get("failed_notebook", "") if state == "failed" else "",
         links=links,
         rendered=(manifest or {}).get("created", "") if has_report else "",
-        figures=key_figures(judgement),
+        figures=key_figures(judgement, inputs.period, inputs.programme),
     )

@@ -202,19 +202,27 @@ def _swallowed_rows(frame: pd.DataFrame, delim: str, source: Source) -> list[Pro
         cells = frame[column]
         multi = cells.str.contains("\n", regex=False).to_numpy()
         for row, cell in zip(frame["_row"].to_numpy()[multi], cells.to_numpy()[multi], strict=True):
-            lines = cell.split("\n")
-            if len(lines) > 1 and any(line.count(delim) >= max(width - 1, 1) for line in lines[1:]):
-                problems.append(
-                    Problem(
-                        source.label,
-                        int(row),
-                        str(column),
-                        lines[0][:40] + " …",
-                        f'opens a quote (") that does not close: the {len(lines) - 1} lines '
-                        "after it were read into this one cell; close the quote or remove it",
-                    )
-                )
+            found = _unclosed_quote(cell, delim, width, source, int(row), str(column))
+            if found:
+                problems.append(found)
     return problems
+
+
+def _unclosed_quote(
+    cell: str, delim: str, width: int, source: Source, row: int, column: str | None
+) -> Problem | None:
+    """The problem for a cell that swallowed the rows after it, or None."""
+    lines = cell.split("\n")
+    if len(lines) > 1 and any(line.count(delim) >= max(width - 1, 1) for line in lines[1:]):
+        return Problem(
+            source.label,
+            row,
+            column,
+            lines[0][:40] + " …",
+            f'opens a quote (") that does not close: the {len(lines) - 1} lines '
+            "after it were read into this one cell; close the quote or remove it",
+        )
+    return None
 
 
 def _read_csv_arrow(body: bytes, delim: str, encoding: str) -> pd.DataFrame | None:
@@ -232,15 +240,15 @@ def _read_csv_arrow(body: bytes, delim: str, encoding: str) -> pd.DataFrame | No
     def on_invalid(_row) -> str:
         nonlocal broken
         broken = True
-        return "skip"
+        return "error"  # stop at the first broken row: the exact reader names them all
 
     cols = [f"c{i}" for i in range(len(header))]
     if b"\n" not in body.rstrip(b"\r\n"):  # the header alone: an empty table
         return pd.DataFrame({h: pd.Series([], dtype=str) for h in header})
     try:
         tbl = _arrow_csv(body, cols, delim, encoding, on_invalid)
-    except pa.ArrowInvalid:  # e.g. a row longer than a read block: the exact reader copes
-        return None
+    except pa.ArrowInvalid:  # a broken row, or one longer than a read block: the exact
+        return None  # reader copes
     if broken:
         return None
     frame = tbl.to_pandas()
@@ -267,6 +275,7 @@ def _arrow_csv(body: bytes, cols: list[str], delim: str, encoding: str, on_inval
 
 
 def _read_csv_exact(text: str, delim: str, source: Source, problems: list[Problem]) -> pd.DataFrame:
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))  # a long note is data
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     header = next(reader, [])
     records, numbers = [], []
@@ -277,6 +286,15 @@ def _read_csv_exact(text: str, delim: str, source: Source, problems: list[Proble
         if len(fields) != len(header):
             if len(problems) >= MAX_PROBLEMS:
                 more += 1  # counted, not kept: memory stays bounded
+                continue
+            cells = (
+                _unclosed_quote(f, delim, len(header), source, number, header[i].lower())
+                for i, f in enumerate(fields)
+                if "\n" in f and i < len(header)
+            )
+            swallowed = next((p for p in cells if p), None)
+            if swallowed:
+                problems.append(swallowed)
                 continue
             problems.append(
                 Problem(
