@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
+from pages import words_near_the_right_edge
 from pumpurs.cli import app
 from pumpurs.present.render import external_resources
 from pumpurs.sources.folder import load_data
@@ -306,6 +307,10 @@ def test_a_latvian_report_has_no_codes_and_agrees_numbers(internal):
         assert wrong == []
 
 
+def test_no_word_within_10_mm_of_the_right_edge(internal):
+    assert words_near_the_right_edge(internal / "report.pdf") == []
+
+
 def test_the_final_half_year_has_no_forecast(data, tmp_path):
     result = CliRunner().invoke(
         app,
@@ -317,6 +322,9 @@ def test_the_final_half_year_has_no_forecast(data, tmp_path):
     assert "Programma beidzās 12.2023: galīgā apguve" in text
     assert "prognoz" not in text.lower()
     assert "Pārplānojiet" not in text
+    assert (
+        words_near_the_right_edge(tmp_path / "2023-H2" / "aizkraukles-novads" / "report.pdf") == []
+    )
 
 
 @pytest.mark.parametrize(

@@ -314,8 +314,12 @@ def bar_by(
     title: str = "",
     unit: str = "EUR",
     annotate: bool | None = None,
+    reference: Sequence[tuple[float, str]] = (),
 ) -> Figure:
     """Horizontal bars per category, school, role, ...: the first row at the top.
+
+    `reference`: dashed vertical lines (value in the column's own unit, legend label),
+    e.g. the 90 % band edge on an absorption chart.
 
     `unit`: "EUR" (columns `_cents` hold cents, others euros), "count", or "share"
     (values are shares, shown as %). Code labels (category, rule, role, ...) are
@@ -365,13 +369,18 @@ def bar_by(
                     fontfamily=FONT,
                     color="#333333",
                 )
+    scale = 100.0 if unit in ("share", "pct") else 1.0
+    for i, (value, name) in enumerate(reference):
+        ax.axvline(value * scale, color=("#c5221f", "#5f6368")[i % 2], linestyle="--",
+                   linewidth=1.1, label=name)  # fmt: skip
+        top = max(top, value * scale)
     ax.set_yticks(y, [_wrap(s) for s in names])
     ax.set_ylim(-0.6, n - 0.4)
     ax.set_xlim(0, max(top * (1.22 if show_values else 1.05), 1.0))
     ax.grid(axis="x", color=GRID_COLOR, linewidth=0.6)
     ax.tick_params(axis="y", length=0)
     _labels(ax, xlabel, label(label_col, lang))
-    if k > 1:
+    if k > 1 or reference:
         _legend(ax, loc="lower right")
     return fig
 

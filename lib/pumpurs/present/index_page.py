@@ -104,6 +104,8 @@ tr.empty td{color:#80868b}
 .dot-green{background:#188038}.dot-amber{background:#e37400}.dot-red{background:#c5221f}
 tbody.overview td{font-weight:bold;background:#f1f3f4;border-bottom:2px solid #5f6368}
 .scroll{overflow-x:auto;max-width:100%}
+td.links{white-space:nowrap}
+.code{color:#80868b;font-size:.85em;white-space:nowrap}
 @media (max-width:600px){body{margin:.6em}h1{font-size:1.2em}th,td{padding:.3em .45em}}
 .err{color:#c5221f;font-size:.88em;max-width:36em}
 tfoot td{font-weight:bold;border-top:2px solid #5f6368}
@@ -174,8 +176,8 @@ def _row_html(row: IndexRow, lang: str, tag: str = "td") -> str:
         return f'<{tag} class="num" data-sort="{cents}">{_e(format_eur(cents, lang))}</{tag}>'
 
     cells = [
-        f'<{tag} data-sort="{_e(row.name)}">{_e(row.name)}</{tag}>',
-        f"<{tag}>{_e(row.code)}</{tag}>",
+        f'<{tag} data-sort="{_e(row.name)}">{_e(row.name)} <span class="code">{_e(row.code)}'
+        f"</span></{tag}>",
         f'<{tag} data-sort="{_STATUS_ORDER.get(row.status, 3)}">{status_cell}</{tag}>',
         money(f.allocation_cents),
         money(f.eligible_period_cents),
@@ -184,7 +186,7 @@ def _row_html(row: IndexRow, lang: str, tag: str = "td") -> str:
         f'<{tag} class="num" data-sort="{absorption}">{dot}{_e(fmt_pct(f.absorption, lang))}'
         f"</{tag}>",
         f'<{tag} class="num" data-sort="{f.errors}">{_e(fmt_int(f.errors, lang))}</{tag}>',
-        f"<{tag}>{links}</{tag}>",
+        f'<{tag} class="links">{links}</{tag}>',
         f'<{tag} data-sort="{_e(row.rendered)}">{_e(_when(row.rendered, lang))}</{tag}>',
     ]
     cls = f' class="{_e(row.status)}"'
@@ -204,7 +206,6 @@ def index_html(
     counts = {k: sum(1 for r in rows if r.status == k) for k in _STATUS_ORDER}
     heads = [
         ("municipality", ""),
-        ("code", ""),
         ("status", ""),
         ("allocation", "num"),
         ("eligible_period", "num"),

@@ -263,7 +263,8 @@ def _with_period(
     is the period's key figure); a column of zeros only (over allocation) is left out."""
     p = period_rows.set_index(key)["eligible_cents"]
     t = rows.copy()
-    t.insert(1, "eligible_period_cents", t[key].map(p).fillna(0).astype("int64"))
+    at = 2 if "name" in t.columns else 1  # after the key (and the name)
+    t.insert(at, "eligible_period_cents", t[key].map(p).fillna(0).astype("int64"))
     total = {**total, "eligible_period_cents": int(period_total.get("eligible_cents", 0))}
     if "over_allocation_cents" in t.columns and not t["over_allocation_cents"].any():
         t = t.drop(columns="over_allocation_cents")
@@ -279,7 +280,8 @@ def by_category(r: MunicipalityReport, lang: str) -> HTML:
         r.totals["category"],
         r.totals_period["category"],
     )
-    return _html(_totals_display(t, total, "category", lang), total_row=True)
+    narrow = ("declared_cents",)  # declared = ineligible + eligible; A4, report.xlsx has all
+    return _html(_totals_display(t, total, "category", lang, drop=narrow), total_row=True)
 
 
 @_unless_empty
@@ -302,8 +304,10 @@ def by_school(r: MunicipalityReport, lang: str) -> HTML:
 
 @_unless_empty
 def by_semester(r: MunicipalityReport, lang: str) -> HTML:
+    t = r.by_semester
+    zeros = ("over_allocation_cents",) if not t["over_allocation_cents"].any() else ()
     return _html(
-        _totals_display(r.by_semester, r.totals["semester"], "semester", lang), total_row=True
+        _totals_display(t, r.totals["semester"], "semester", lang, drop=zeros), total_row=True
     )
 
 
@@ -558,7 +562,7 @@ def heading(key: str, lang: str, r: MunicipalityReport | None = None) -> HTML:
 # ---------------------------------------------------------------------------
 def overview_title(o, lang: str) -> HTML:
     rows = [
-        (_t("period", lang), o.period.label),
+        (_t("period", lang), fmt_period(o.period.label, lang)),
         (_t("as_of", lang), fmt_date(o.as_of, lang)),
         (text("overview.budget", lang), fmt_eur(o.budget_cents, lang)),
         (text("overview.allocated", lang), fmt_eur(int(o.total["allocation_cents"]), lang)),
@@ -566,21 +570,31 @@ def overview_title(o, lang: str) -> HTML:
         (_t("fingerprint", lang), o.fingerprint),
     ]
     return HTML(
-        blocks.title(f"{text('overview.title', lang)} {o.period.label}") + blocks.facts(rows)
+        blocks.title(f"{text('overview.title', lang)}: {fmt_period(o.period.label, lang)}")
+        + blocks.facts(rows)
     )
 
 
 def overview_municipalities(o, lang: str, programme: Programme) -> HTML:
-    t = o.by_municipality.drop(columns=["municipality_code"])
+    # A4: declared (= eligible + at risk) and ESF are in report.xlsx, not on the page
+    t = o.by_municipality.drop(
+        columns=["municipality_code", "declared_cents", "esf_cents"], errors="ignore"
+    )
     t = o.audience.suppress(t, ["pupils"])
     return _html(format_table(t, lang, pcts=["absorption"], ints=["errors", "pupils"]))
 
 
-def overview_absorption_chart(o, lang: str):
+def overview_absorption_chart(o, lang: str, programme: Programme | None = None):
+    """Absorption per municipality with the band's lower edge (90 %) drawn in."""
     t = o.by_municipality.sort_values("absorption", ascending=False)
+    reference = []
+    if programme is not None:
+        low = float(programme.warnings.absorption_low)
+        reference.append((low, text("chart.band_low", lang).format(pct=fmt_pct(low, lang, 0))))
     return charts.bar_by(
-        t, "municipality", ["absorption"], lang, title=label("absorption", lang), unit="share"
-    )
+        t, "municipality", ["absorption"], lang, title=label("absorption", lang), unit="share",
+        reference=reference,
+    )  # fmt: skip
 
 
 def overview_findings(o, lang: str, programme: Programme) -> HTML:

@@ -283,6 +283,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The programme has ended: the unused allocation can no longer be claimed.",
     ),
     "index.empty": ("nav datu", "no data"),
+    "chart.band_low": ("Mērķa joslas apakšējā robeža ({pct})", "Lower edge of the band ({pct})"),
     "index.allocation": ("Piešķīrums", "Allocation"),
     "index.eligible_period": ("Attiecināms pusgadā", "Eligible in the half-year"),
     # ---- Section headings
@@ -432,9 +433,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "index.internal": ("iekšējā", "internal"),
     "index.public": ("publiska", "public"),
     "index.municipality": ("Pašvaldība", "Municipality"),
-    "index.code": ("Kods", "Code"),
     "index.status": ("Statuss", "Status"),
-    "index.eligible": ("Attiecināmie izdevumi", "Eligible"),
+    "index.eligible": ("Attiecināms kopā", "Eligible to date"),
     "index.at_risk": ("Riskam pakļautie", "At risk"),
     "index.absorption": ("Apguve", "Absorption"),
     "index.errors": ("Kļūdas", "Errors"),
