@@ -244,6 +244,18 @@ def test_1_an_unclosed_quote_in_a_middle_column_of_a_large_file_is_refused(data:
     assert 'opens a quote (") that does not close' in problems[0]
 
 
+def test_1_the_row_of_an_unclosed_quote_counts_rows_as_excel_does(data: Path) -> None:
+    """A quoted line break earlier in the file stays inside its row: the row named is the
+    one Excel shows, and the column is the one where the quote opened."""
+    set_cell(data, "support_plans", 2, "risk_factors", '"two\nlines"')
+    set_cell(data, "support_plans", 5, "risk_factors", '"never closed')  # line 5 = Excel row 4
+    problems = refused(data)
+    assert len(problems) == 1
+    assert problems[0].startswith(
+        'support_plans.csv row 4, column risk_factors: "never closed …" opens a quote'
+    )
+
+
 # --- 4: files that would hang or exhaust memory -----------------------------------------------
 def test_4_a_used_range_to_xfd1048576_reads_only_the_used_cells(data: Path) -> None:
     book = openpyxl.load_workbook(data / "data.xlsx")
@@ -289,7 +301,8 @@ def test_4_a_workbook_that_unpacks_too_far_is_refused(data: Path, monkeypatch) -
     monkeypatch.setattr(folder, "XLSX_MAX_UNPACKED", 1000)
     problems = refused(data)
     assert problems == [
-        "data.xlsx: unpacks to 0 MB, more than the 0 MB a table may have; save it as CSV"
+        "data.xlsx: unpacks to 0 MB, more than the 0 MB a workbook may have; save its large "
+        "tables as CSV or Parquet"
     ]
 
 

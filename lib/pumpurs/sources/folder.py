@@ -169,11 +169,18 @@ def _read_csv(table: str, path: Path, digest: str) -> RawTable:
     source = Source(table, path, None, digest, f"csv {delim} {encoding}")
     problems: list[Problem] = []
     frame = None
+    if body.count(b'"') % 2:  # a quote that never closes: say where, read no further
+        return RawTable(
+            source,
+            _normalise_headers(_empty_frame(body, delim, encoding)),
+            [],
+            [_quote_left_open(body, delim, encoding, source)],
+        )
     if b"\n\n" not in body.replace(b"\r\n", b"\n").rstrip(b"\n"):
         frame = _read_csv_arrow(body, delim, encoding)
     if frame is None:
         # Blank lines or broken rows: the exact reader that knows every row's number.
-        frame = _read_csv_exact(body.decode(encoding), delim, source, problems)
+        frame = _read_csv_exact(body, encoding, delim, source, problems)
     else:
         frame["_row"] = np.arange(2, len(frame) + 2)
         cells = frame.drop(columns="_row")
@@ -208,18 +215,65 @@ def _swallowed_rows(frame: pd.DataFrame, delim: str, source: Source) -> list[Pro
     return problems
 
 
+def _empty_frame(body: bytes, delim: str, encoding: str) -> pd.DataFrame:
+    first = body.split(b"\n", 1)[0].rstrip(b"\r").decode(encoding, errors="replace")
+    header = next(csv.reader([first], delimiter=delim), [])
+    frame = pd.DataFrame(columns=header, dtype=str)
+    frame["_row"] = np.asarray([], dtype=np.int64)
+    return frame
+
+
+def _quote_left_open(body: bytes, delim: str, encoding: str, source: Source) -> Problem:
+    """The problem for an odd number of quote characters: the row (as Excel counts rows,
+    a quoted line break staying inside its row) and column where the last quote opened
+    that never closes. Found with array arithmetic on the bytes, so a 200 MB file swallowed
+    by one quote costs a few hundred MB, not a string per line."""
+    data = np.frombuffer(body, dtype=np.uint8)
+    quotes = np.flatnonzero(data == ord('"'))
+    breaks = np.flatnonzero(data == ord("\n"))
+    # quotes before each line break: odd means the break lies inside a quoted cell
+    inside = (np.searchsorted(quotes, breaks) % 2).astype(bool)
+    opener = int(quotes[-1])  # the last quote of the file opens the cell that never closes
+    line = int(np.searchsorted(breaks, opener))  # 0-based physical line of the opener
+    # Rows end at breaks outside quotes; the opener's row is one more than those before it.
+    row = int((~inside[:line]).sum()) + 1
+    # The row may have begun on an earlier line (a quoted line break before the opener).
+    prior = np.flatnonzero(~inside[:line])
+    row_start = int(breaks[prior[-1]]) + 1 if len(prior) else 0
+    prefix = body[row_start:opener].decode(encoding, errors="replace")
+    header = next(csv.reader([body[: breaks[0] if len(breaks) else len(body)].rstrip(b"\r")
+                              .decode(encoding, errors="replace")], delimiter=delim), [])  # fmt: skip
+    fields = next(csv.reader([prefix], delimiter=delim), [""])
+    index = len(fields) - 1 if prefix else 0
+    column = header[index].strip().lower() if index < len(header) else None
+    cell = body[opener + 1 : opener + 41].split(b"\n", 1)[0].decode(encoding, errors="replace")
+    after = len(breaks) - line
+    return Problem(
+        source.label,
+        row,
+        column,
+        f"{cell} …",
+        f'opens a quote (") that does not close: the {after} lines after it would be read '
+        "into this one cell; close the quote or remove it",
+    )
+
+
 def _unclosed_quote(
     cell: str, delim: str, width: int, source: Source, row: int, column: str | None
 ) -> Problem | None:
     """The problem for a cell that swallowed the rows after it, or None."""
-    lines = cell.split("\n")
-    if len(lines) > 1 and any(line.count(delim) >= max(width - 1, 1) for line in lines[1:]):
+    first_break = cell.find("\n")
+    if first_break < 0:
+        return None
+    # Look at the first lines after the break only: a swallowed file can be 200 MB.
+    sample = cell[first_break + 1 : first_break + 1 + (1 << 16)].split("\n")[:100]
+    if any(line.count(delim) >= max(width - 1, 1) for line in sample):
         return Problem(
             source.label,
             row,
             column,
-            lines[0][:40] + " …",
-            f'opens a quote (") that does not close: the {len(lines) - 1} lines '
+            cell[: min(first_break, 40)] + " …",
+            f'opens a quote (") that does not close: the {cell.count(chr(10))} lines '
             "after it were read into this one cell; close the quote or remove it",
         )
     return None
@@ -274,9 +328,13 @@ def _arrow_csv(body: bytes, cols: list[str], delim: str, encoding: str, on_inval
     )
 
 
-def _read_csv_exact(text: str, delim: str, source: Source, problems: list[Problem]) -> pd.DataFrame:
-    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))  # a long note is data
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+def _read_csv_exact(
+    body: bytes, encoding: str, delim: str, source: Source, problems: list[Problem]
+) -> pd.DataFrame:
+    csv.field_size_limit(max(csv.field_size_limit(), len(body) + 1))  # a long note is data
+    # Streamed: the file is not decoded into one string first (memory stays near its size).
+    text = io.TextIOWrapper(io.BytesIO(body), encoding=encoding, newline="")
+    reader = csv.reader(text, delimiter=delim)
     header = next(reader, [])
     records, numbers = [], []
     more = 0
@@ -342,7 +400,9 @@ def _cell_text(v) -> str:
     return str(v)
 
 
-XLSX_MAX_UNPACKED = 1 << 30  # 1 GiB of XML: far above any real ledger, far below a bomb
+XLSX_MAX_UNPACKED = 200 << 20
+"""200 MB of XML (some 500 000 ledger rows) reads in under a minute; beyond that, or a
+zip bomb, the table belongs in CSV or Parquet, which read in seconds."""
 
 
 def open_workbook(path: Path) -> Any:
@@ -364,7 +424,8 @@ def open_workbook(path: Path) -> Any:
     if unpacked > XLSX_MAX_UNPACKED:
         raise ValueError(
             f"unpacks to {unpacked // (1 << 20)} MB, more than the "
-            f"{XLSX_MAX_UNPACKED // (1 << 20)} MB a table may have; save it as CSV"
+            f"{XLSX_MAX_UNPACKED // (1 << 20)} MB a workbook may have; save its large "
+            "tables as CSV or Parquet"
         )
     return load_workbook(path, read_only=True, data_only=True)
 
