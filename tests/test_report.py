@@ -143,6 +143,18 @@ def test_xlsx_totals_equal_the_totals_command(data, internal):
                 key,
             )
         assert ws.freeze_panes == "A2"
+    # The half-year column adds up to the half-year's key figure, to the cent.
+    key = wb["Galvenie rādītāji"]
+    header = [c.value for c in key[1]]
+    assert header[:3] == ["Rādītājs", "Pusgads", "Kopš projekta sākuma"]
+    rows = {r[0]: r for r in key.iter_rows(min_row=2, values_only=True)}
+    assert rows["Piešķīrums"][1] is None  # not spent in a half-year
+    half_year_eligible = Decimal(str(rows["Attiecināms"][1])).quantize(Decimal("0.01"))
+    for sheet in ("Izdevumi pa kategorijām", "Izdevumi pa skolām"):
+        assert _sheet_total(wb[sheet], "Attiecināms pusgadā") == half_year_eligible, sheet
+    allocation, eligible = (Decimal(str(rows[k][2])) for k in ("Piešķīrums", "Attiecināms"))
+    remaining = Decimal(str(rows["Atlikums (piešķīrums − attiecināms)"][2]))
+    assert allocation - eligible == remaining
 
 
 def test_public_report_names_no_pupil_or_plan(data, public):

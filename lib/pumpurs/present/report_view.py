@@ -257,7 +257,12 @@ def _totals_display(rows: pd.DataFrame, total: dict, key: str, lang: str, drop=(
 
 
 def _with_period(
-    rows: pd.DataFrame, period_rows: pd.DataFrame, key: str, total: dict, period_total: dict
+    rows: pd.DataFrame,
+    period_rows: pd.DataFrame,
+    key: str,
+    total: dict,
+    period_total: dict,
+    keep_zeros: bool = False,
 ) -> tuple[pd.DataFrame, dict]:
     """The cumulative breakdown with the half-year's eligible spending beside it (its sum
     is the period's key figure); a column of zeros only (over allocation) is left out."""
@@ -266,7 +271,11 @@ def _with_period(
     at = 2 if "name" in t.columns else 1  # after the key (and the name)
     t.insert(at, "eligible_period_cents", t[key].map(p).fillna(0).astype("int64"))
     total = {**total, "eligible_period_cents": int(period_total.get("eligible_cents", 0))}
-    if "over_allocation_cents" in t.columns and not t["over_allocation_cents"].any():
+    if (
+        not keep_zeros
+        and "over_allocation_cents" in t.columns
+        and not t["over_allocation_cents"].any()
+    ):
         t = t.drop(columns="over_allocation_cents")
     return t, total
 
@@ -491,7 +500,19 @@ def _with_total(rows: pd.DataFrame, total: dict, key: str, lang: str) -> pd.Data
 
 
 def _key_figures_sheet(r: MunicipalityReport, lang: str) -> pd.DataFrame:
-    k = r.key_figures.assign(figure=[label(f, lang) for f in r.key_figures["figure"]])
+    """Money for the half-year beside money since the start (the allocation and what
+    remains of it have no half-year value), then absorption, pupils and plans as text."""
+    k = r.key_figures.rename(columns={"period_cents": "half_year_cents"})
+    k["half_year_cents"] = k["half_year_cents"].astype("Int64")
+    k.loc[k["figure"] == "allocation", "half_year_cents"] = pd.NA
+    remaining = r.standing.remaining_cents if r.standing else 0
+    k = pd.concat(
+        [k, pd.DataFrame({"figure": ["remaining"], "cumulative_cents": [remaining]})],
+        ignore_index=True,
+    )
+    k["figure"] = [
+        _t("remaining", lang) if f == "remaining" else label(f, lang) for f in k["figure"]
+    ]
     counts = r.audience.suppress(
         pd.DataFrame({"figure": ["pupils", "plans"], "n": [r.counts["pupils"], r.counts["plans"]]}),
         ["n"],
@@ -504,7 +525,7 @@ def _key_figures_sheet(r: MunicipalityReport, lang: str) -> pd.DataFrame:
         },
     }
     extra = pd.DataFrame(
-        {"figure": [_t(f, lang) for f in words], "cumulative_text": list(words.values())}
+        {"figure": [_t(f, lang) for f in words], "value_text": list(words.values())}
     )
     return pd.concat([k, extra], ignore_index=True)
 
@@ -519,8 +540,30 @@ def sheets(r: MunicipalityReport, lang: str) -> dict[str, pd.DataFrame]:
         label("partner_id", lang): _with_total(
             r.by_partner, r.totals["partner"], "partner_id", lang
         ),
-        _t("by_category", lang): _with_total(r.by_category, r.totals["category"], "category", lang),
-        _t("by_school", lang): _with_total(school, r.totals["school"], "school_id", lang),
+        _t("by_category", lang): _with_total(
+            *_with_period(
+                r.by_category,
+                r.by_category_period,
+                "category",
+                r.totals["category"],
+                r.totals_period["category"],
+                keep_zeros=True,
+            ),
+            "category",
+            lang,
+        ),
+        _t("by_school", lang): _with_total(
+            *_with_period(
+                school,
+                r.by_school_period,
+                "school_id",
+                r.totals["school"],
+                r.totals_period["school"],
+                keep_zeros=True,
+            ),
+            "school_id",
+            lang,
+        ),
         _t("by_semester", lang): _with_total(r.by_semester, r.totals["semester"], "semester", lang),
         label("findings", lang): r.audience.suppress(r.findings_by_rule, ["findings"]),
     }
@@ -628,11 +671,16 @@ def overview_indicators(o, lang: str) -> HTML:
         "" if pd.isna(v) else (fmt_pct(v, lang) if s else fmt_int(v, lang))
         for v, s in zip(t["target"], shares, strict=True)
     ]
+    met = [
+        "" if pd.isna(m) else text("report.met_yes" if bool(m) else "report.met_no", lang)
+        for m in t["met"]
+    ]
     shown = pd.DataFrame(
         {
             label("indicator", lang): [label(i, lang) for i in t["indicator"]],
             label("value", lang): value,
             label("target", lang): target,
+            label("met", lang): met,
         }
     )
     return _html(shown)

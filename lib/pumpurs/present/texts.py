@@ -31,7 +31,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "municipality": ("Pašvaldība", "Municipality"),
     "municipality_code": ("Pašvaldības kods", "Municipality code"),
     "partner_code": ("Partnera kods", "Partner code"),
-    "cumulative_text": ("Kopš projekta sākuma", "Since the start"),
+    "value_text": ("Vērtība", "Value"),
     "target_source": ("Mērķa avots", "Source of the target"),
     "met": ("Sasniegts", "Met"),
     "school_code": ("Skolas kods", "School code"),
@@ -202,6 +202,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "report.by_school": ("Izdevumi pa skolām", "Spending by school"),
     "report.by_semester": ("Izdevumi pa semestriem", "Spending by semester"),
     "report.no_school": ("(bez skolas)", "(no school)"),
+    "report.met_yes": ("jā", "yes"),
+    "report.met_no": ("nē — mērķis nav sasniegts", "no — target missed"),
     "report.remaining": (
         "Atlikums (piešķīrums − attiecināms)",
         "Remaining (allocation − eligible)",
