@@ -394,7 +394,9 @@ def test_public_report_with_threshold_ten_shows_no_count_from_1_to_9(public_ten,
     import re
 
     said = re.findall(r"(\S+) (?:konstatējum|brīdinājum)", page)
+    said += [n for pair in re.findall(r"(\S+) no (\S+) kļūdu konstatējum", page) for n in pair]
     assert said and not small & set(said), said
+    assert "Vienīgais" not in page  # "the one finding" is a count of 1
     # XLSX: every count column of every sheet
     wb = load_workbook(public_ten / "report.xlsx")
     for ws in wb.worksheets:

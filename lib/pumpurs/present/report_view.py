@@ -143,7 +143,7 @@ def _sentences(r: MunicipalityReport, lang: str, programme: Programme) -> list[s
             "period_risk": fmt_eur(st.period_at_risk_cents, lang),
             "earlier_risk": fmt_eur(st.earlier_at_risk_cents, lang),
         }
-        if st.errors == 1:
+        if st.errors == 1 and not r.public:  # "the one finding" would publish a count of 1
             which = text("summary.this_half" if st.new_errors else "summary.earlier", lang)
             out.append(text("summary.risk_one", lang).format(which=which, **risk))
         else:
