@@ -439,3 +439,18 @@ def test_the_correction_annex_lists_rows_partner_by_partner(internal):
         "Izglītības iestāde",
         "Skolas kods",
     ]
+
+
+def test_municipalities_in_the_latvian_alphabets_order():
+    from pumpurs.report.overview import latvian_order
+
+    names = ["Ādažu novads", "Ķekavas novads", "Aizkraukles novads", "Kuldīgas novads",
+             "Augšdaugavas novads", "Cēsu novads"]  # fmt: skip
+    assert sorted(names, key=latvian_order) == [
+        "Aizkraukles novads",
+        "Augšdaugavas novads",
+        "Ādažu novads",
+        "Cēsu novads",
+        "Kuldīgas novads",
+        "Ķekavas novads",
+    ]

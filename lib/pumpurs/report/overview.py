@@ -76,6 +76,9 @@ def programme_overview(
         per="cumulative",
         as_of=j.as_of,
     )
+    rows = rows.sort_values(
+        "municipality", key=lambda names: names.map(latvian_order), kind="stable"
+    ).reset_index(drop=True)
     return Overview(
         period=period,
         as_of=j.as_of,
@@ -88,3 +91,15 @@ def programme_overview(
         trend=trend,
         indicators=ind,
     )
+
+
+def latvian_order(name: str) -> tuple[tuple[str, int], ...]:
+    """A sort key in the Latvian alphabet's order (a, ā, b, c, č, ..., ž): each letter by
+    its base letter, then plain before marked. Python's own order puts Ā after Z."""
+    import unicodedata
+
+    key = []
+    for ch in name.lower():
+        base = unicodedata.normalize("NFD", ch)
+        key.append((base[0], len(base) - 1))
+    return tuple(key)
