@@ -174,7 +174,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "public (small counts hidden)",
     ),
     "report.audience": ("Auditorija", "Audience"),
-    "report.in_period": ("Periodā", "In the period"),
+    "report.in_period": ("Pusgadā", "This half-year"),
     "report.cumulative": ("Kopš projekta sākuma", "Since the start"),
     "report.figure": ("Rādītājs", "Figure"),
     "report.pupils": ("Atbalstītie skolēni", "Pupils supported"),
@@ -227,7 +227,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "summary.ended": (
         "Programma beidzās {end}: galīgā apguve {share} — attiecināti {eligible} no {allocation}, nepieprasīti {remaining}.",
-        "The programme ended on {end}: final absorption {share} — {eligible} of {allocation} eligible, {remaining} unclaimed.",
+        "The programme ended in {end}: final absorption {share} — {eligible} of {allocation} eligible, {remaining} unclaimed.",
     ),
     "summary.projected_green": (
         "Ar pēdējo {months} mēnešu tempu līdz {end} prognozētā apguve ir {share}, mērķa joslā ({low}–{high}).",
