@@ -21,7 +21,10 @@ def write_index(inputs: Inputs, shared: Shared, status: dict[str, Any]) -> Path:
     rows: list[IndexRow] = []
     period_dir = inputs.period_dir
     public = not Audience.of(inputs.audience).sees_error_details
-    for m in inputs.programme.municipalities:
+    from pumpurs.report.overview import latvian_order
+
+    # in the Latvian alphabet's order, as a reader looks a name up (programme.yaml is by code)
+    for m in sorted(inputs.programme.municipalities, key=lambda m: latvian_order(m.name)):
         rows.append(
             _index_row(
                 period_dir, m.slug, m.name, m.code, status, shared.slices[m.slug], public, inputs
