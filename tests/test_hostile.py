@@ -256,6 +256,12 @@ def test_1_the_row_of_an_unclosed_quote_counts_rows_as_excel_does(data: Path) ->
     )
 
 
+def test_1_a_quote_inside_a_field_is_a_plain_character(data: Path) -> None:
+    set_cell(data, "support_plans", 3, "risk_factors", '12" monitors')
+    plans = load_data(data, PROGRAMME).support_plans
+    assert '12" monitors' in set(plans["risk_factors"])
+
+
 # --- 4: files that would hang or exhaust memory -----------------------------------------------
 def test_4_a_used_range_to_xfd1048576_reads_only_the_used_cells(data: Path) -> None:
     book = openpyxl.load_workbook(data / "data.xlsx")

@@ -169,7 +169,7 @@ def _read_csv(table: str, path: Path, digest: str) -> RawTable:
     source = Source(table, path, None, digest, f"csv {delim} {encoding}")
     problems: list[Problem] = []
     frame = None
-    if body.count(b'"') % 2:  # a quote that never closes: say where, read no further
+    if _opens_at_the_end(body, delim):  # a quote that never closes: say where, read no further
         return RawTable(
             source,
             _normalise_headers(_empty_frame(body, delim, encoding)),
@@ -213,6 +213,17 @@ def _swallowed_rows(frame: pd.DataFrame, delim: str, source: Source) -> list[Pro
             if found:
                 problems.append(found)
     return problems
+
+
+def _opens_at_the_end(body: bytes, delim: str) -> bool:
+    """An odd number of quotes whose last one opens a field: nothing after it can close
+    it, so the rest of the file would be one cell. (A quote inside an unquoted field, as
+    in `12" monitors`, is a plain character: such files go to the readers as usual.)"""
+    if not body.count(b'"') % 2:
+        return False
+    last = body.rfind(b'"')
+    before = body[last - 1 : last] if last else b""
+    return before in (b"", b"\n", b"\r", delim.encode())
 
 
 def _empty_frame(body: bytes, delim: str, encoding: str) -> pd.DataFrame:
