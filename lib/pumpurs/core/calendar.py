@@ -121,6 +121,10 @@ class Period:
         nxt = dt.date(y + (m == 12), m % 12 + 1, 1)
         return nxt - dt.timedelta(days=1)
 
+    def holds(self, months: pd.Series) -> pd.Series:
+        """Which `YYYY-MM` months fall in this half-year."""
+        return (months >= self.first_month) & (months <= self.last_month)
+
 
 def parse_period(text: str) -> Period:
     m = PERIOD_RE.match(text.strip().upper())

@@ -52,9 +52,8 @@ class IndexRow:
 def key_figures(judgement: Any, period: Any = None, programme: Any = None) -> Figures:
     """Allocation, eligible (cumulative and in the half-year), at risk, absorption, error
     findings and page 1's colour of a (scoped) judgement."""
-    from pumpurs.core.forecast import forecast
     from pumpurs.core.totals import totals
-    from pumpurs.report.municipality import programme_ended, standing_colour
+    from pumpurs.report.municipality import absorption_verdict
 
     led = judgement.ledger
     total = totals(led, judgement.partners, "partner").total
@@ -64,15 +63,10 @@ def key_figures(judgement: Any, period: Any = None, programme: Any = None) -> Fi
     eligible = int(total["eligible_cents"])
     in_period = 0
     if period is not None:
-        months = led["service_month"]
-        chosen = (months >= period.first_month) & (months <= period.last_month)
-        in_period = int(led.loc[chosen, "eligible_cents"].sum())
+        in_period = int(led.loc[period.holds(led["service_month"]), "eligible_cents"].sum())
     colour = "grey"
-    if programme is not None and allocation > 0 and len(led):
-        ended = programme_ended(programme, judgement.as_of)
-        fc = forecast(led, judgement.partners, programme, judgement.as_of)
-        reached = eligible if ended else int(fc["projected_cents"].sum())
-        colour = standing_colour(reached / allocation, programme)
+    if programme is not None:
+        _, _, colour = absorption_verdict(led, judgement.partners, programme, judgement.as_of)
     return Figures(
         eligible_cents=eligible,
         at_risk_cents=int(total["ineligible_cents"]) + int(total["over_allocation_cents"]),

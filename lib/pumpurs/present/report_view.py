@@ -157,12 +157,12 @@ def _sentences(r: MunicipalityReport, lang: str, programme: Programme) -> list[s
     return out
 
 
+@_unless_empty
 def summary(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
     """Page 1's verdict: its colour and the sentences that say where the municipality
     stands (the key figures and the main corrections follow)."""
-    if r.empty or r.standing is None:
-        return HTML("")
     st = r.standing
+    assert st is not None
     return HTML(
         blocks.standing(
             st.colour, text(f"summary.status_{st.colour}", lang), _sentences(r, lang, programme)
@@ -170,45 +170,50 @@ def summary(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
     )
 
 
+@_unless_empty
 def top_fixes(r: MunicipalityReport, lang: str) -> HTML:
     """The five corrections with the most money at risk, with their partner and the date
     they are due (`reporting.corrections_due_days` after the half-year)."""
-    if r.empty or r.standing is None:
+    if r.top_fixes.empty or r.standing is None:
         return HTML("")
-    html = ""
-    due = fmt_date(r.standing.due, lang)
-    if not r.top_fixes.empty:
-        items = []
-        for row in r.top_fixes.itertuples():
-            n = r.audience.count_text(row.findings, fmt_int(row.findings, lang))
-            items.append(
-                text("summary.fix_line", lang).format(
-                    partner=f"{r.partner_names.get(row.partner_id, '')} ({row.partner_id})",
-                    rule=label(row.rule, lang),
-                    n=n,
-                    findings=plural(row.findings if n[:1] != "<" else 5, "finding", lang),
-                    eur=fmt_eur(row.at_risk_cents, lang),
-                    fix=_fix(row.rule, lang),
-                )
+    items = []
+    for row in r.top_fixes.itertuples():
+        n, findings = _counted(r, row.findings, "finding", lang)
+        items.append(
+            text("summary.fix_line", lang).format(
+                partner=f"{r.partner_names.get(row.partner_id, '')} ({row.partner_id})",
+                rule=label(row.rule, lang),
+                n=n,
+                findings=findings,
+                eur=fmt_eur(row.at_risk_cents, lang),
+                fix=_fix(row.rule, lang),
             )
-        note = "" if r.public else text("summary.all_fixes", lang)
-        html += blocks.fixes(text("summary.top_fixes", lang).format(due=due), items, note)
-    return HTML(html)
+        )
+    due = fmt_date(r.standing.due, lang)
+    note = "" if r.public else text("summary.all_fixes", lang)
+    return HTML(blocks.fixes(text("summary.top_fixes", lang).format(due=due), items, note))
 
 
+def _counted(r: MunicipalityReport, n: int, noun: str, lang: str) -> tuple[str, str]:
+    """A count as the audience may see it, and the noun agreeing with it (a hidden count,
+    "<5", reads as many: the plural)."""
+    shown = r.audience.count_text(n, fmt_int(n, lang))
+    return shown, plural(n if shown[:1] != "<" else 5, noun, lang)
+
+
+@_unless_empty
 def signature(r: MunicipalityReport, lang: str) -> HTML:
     """Lines to sign on, at the end of an internal report (the attachment's signature)."""
-    if r.public or r.empty:
+    if r.public:
         return HTML("")
     keys = ("summary.prepared_by", "summary.signature", "summary.date")
     return HTML(blocks.signature([text(k, lang) for k in keys]))
 
 
-def key_figures(r: MunicipalityReport, lang: str, programme: Programme) -> HTML | None:
+@_unless_empty
+def key_figures(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
     """The period beside the cumulative figures; the allocation and what remains of it
     are cumulative only."""
-    if r.empty:
-        return None
     k = r.key_figures.copy()
     k["figure"] = [label(f, lang) for f in k["figure"]]
     shown = format_table(
@@ -248,7 +253,11 @@ def monthly_chart(r: MunicipalityReport, lang: str, programme: Programme):
 
 
 def _totals_display(rows: pd.DataFrame, total: dict, key: str, lang: str, drop=()) -> pd.DataFrame:
-    cols = [c for c in rows.columns if c not in ("allocation_cents", "absorption", *drop)]
+    """A breakdown for the page: its rows and the total line; a column of zeros only (over
+    allocation, most often) says nothing and is left out (report.xlsx keeps it)."""
+    over = "over_allocation_cents"
+    zeros = (over,) if over in rows.columns and not rows[over].any() else ()
+    cols = [c for c in rows.columns if c not in ("allocation_cents", "absorption", *drop, *zeros)]
     t = rows[cols].copy()
     total_row = {c: total.get(c, "") for c in cols if c.endswith("_cents")}
     total_row[key] = label("total", lang)
@@ -262,21 +271,14 @@ def _with_period(
     key: str,
     total: dict,
     period_total: dict,
-    keep_zeros: bool = False,
 ) -> tuple[pd.DataFrame, dict]:
     """The cumulative breakdown with the half-year's eligible spending beside it (its sum
-    is the period's key figure); a column of zeros only (over allocation) is left out."""
+    is the period's key figure)."""
     p = period_rows.set_index(key)["eligible_cents"]
     t = rows.copy()
     at = 2 if "name" in t.columns else 1  # after the key (and the name)
     t.insert(at, "eligible_period_cents", t[key].map(p).fillna(0).astype("int64"))
     total = {**total, "eligible_period_cents": int(period_total.get("eligible_cents", 0))}
-    if (
-        not keep_zeros
-        and "over_allocation_cents" in t.columns
-        and not t["over_allocation_cents"].any()
-    ):
-        t = t.drop(columns="over_allocation_cents")
     return t, total
 
 
@@ -313,10 +315,8 @@ def by_school(r: MunicipalityReport, lang: str) -> HTML:
 
 @_unless_empty
 def by_semester(r: MunicipalityReport, lang: str) -> HTML:
-    t = r.by_semester
-    zeros = ("over_allocation_cents",) if not t["over_allocation_cents"].any() else ()
     return _html(
-        _totals_display(t, r.totals["semester"], "semester", lang, drop=zeros), total_row=True
+        _totals_display(r.by_semester, r.totals["semester"], "semester", lang), total_row=True
     )
 
 
@@ -469,10 +469,8 @@ def next_steps(r: MunicipalityReport, lang: str) -> HTML:
     if errors.empty:
         items.append(_t("next_none", lang))
     for row in s.itertuples():
-        n = r.audience.count_text(row.findings, fmt_int(row.findings, lang))
         noun = "finding" if row.severity == "error" else "warning"
-        # A hidden count ("<5") reads as many: the plural.
-        words = plural(row.findings if n[:1] != "<" else 5, noun, lang)
+        n, words = _counted(r, row.findings, noun, lang)
         key = "next_error" if row.severity == "error" else "next_warning"
         items.append(
             _t(key, lang).format(
@@ -547,7 +545,6 @@ def sheets(r: MunicipalityReport, lang: str) -> dict[str, pd.DataFrame]:
                 "category",
                 r.totals["category"],
                 r.totals_period["category"],
-                keep_zeros=True,
             ),
             "category",
             lang,
@@ -559,7 +556,6 @@ def sheets(r: MunicipalityReport, lang: str) -> dict[str, pd.DataFrame]:
                 "school_id",
                 r.totals["school"],
                 r.totals_period["school"],
-                keep_zeros=True,
             ),
             "school_id",
             lang,

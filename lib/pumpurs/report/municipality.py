@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from pumpurs.core.calendar import Period
+from pumpurs.core.calendar import Period, month_of
 from pumpurs.core.forecast import forecast, forecast_series
 from pumpurs.core.indicators import indicators
 from pumpurs.core.money import to_cents
@@ -172,11 +172,33 @@ def standing_colour(share: float | Decimal | None, programme: Programme) -> str:
 
 
 def programme_ended(programme: Programme, as_of: dt.date) -> bool:
-    """The report date is on or after the last day of the programme's last month."""
+    """The report date is on or after the last day of the programme's last month: the
+    day after it lies beyond that month."""
     end = programme.period_at(as_of).end_month
-    y, m = int(end[:4]), int(end[5:7])
-    last_day = dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)
-    return as_of >= last_day
+    return month_of(as_of + dt.timedelta(days=1)) > end
+
+
+def absorption_verdict(
+    ledger: pd.DataFrame,
+    partners: pd.DataFrame,
+    programme: Programme,
+    as_of: dt.date,
+    projection: pd.DataFrame | None = None,
+) -> tuple[bool, float | None, str]:
+    """(ended, share, colour) for page 1 and the index: the final absorption once the
+    programme has ended, else the absorption projected to its end (`projection`: the
+    forecast when the caller has it already)."""
+    ended = programme_ended(programme, as_of)
+    allocation = int(partners["allocation_cents"].sum())
+    if allocation <= 0 or ledger.empty:
+        return ended, None, "grey"
+    if ended:
+        reached = int(ledger["eligible_cents"].sum())
+    else:
+        fc = projection if projection is not None else forecast(ledger, partners, programme, as_of)
+        reached = int(fc["projected_cents"].sum())
+    share = reached / allocation
+    return ended, share, standing_colour(share, programme)
 
 
 def _new_in_period(findings: pd.DataFrame, ledger: pd.DataFrame, period: Period) -> pd.Series:
@@ -220,8 +242,8 @@ def municipality_report(
     m = programme.municipality(municipality)
     s = j.scoped(municipality=m.name)
     led = s.ledger
-    months = led["service_month"]
-    period_led = led[(months >= period.first_month) & (months <= period.last_month)]
+    in_period = period.holds(led["service_month"])
+    period_led = led[in_period]
     partners = s.partners.sort_values("partner_id").reset_index(drop=True)
     schools = j.dataset.schools
     schools = schools[schools["partner_id"].isin(partners["partner_id"])].sort_values("school_id")
@@ -258,13 +280,10 @@ def municipality_report(
 
     absorption = t_partner.total.get("absorption")
     fc = forecast(led, partners, programme, j.as_of)
-    ended = programme_ended(programme, j.as_of)
+    ended, share, colour = absorption_verdict(led, partners, programme, j.as_of, fc)
     allocation = int(partners["allocation_cents"].sum())
     eligible = int(t_partner.total["eligible_cents"])
-    projected = int(fc["projected_cents"].sum()) if len(fc) else 0
-    share = None if allocation <= 0 else (eligible if ended else projected) / allocation
     at_risk = led["ineligible_cents"] + led["over_allocation_cents"]
-    in_period = (months >= period.first_month) & (months <= period.last_month)
     new = _new_in_period(f, led, period) if len(f) else pd.Series([], dtype=bool)
     is_error = f["severity"] == "error"
     standing = Standing(
@@ -274,7 +293,7 @@ def municipality_report(
         eligible_cents=eligible,
         remaining_cents=allocation - eligible,
         share=share,
-        colour=standing_colour(share, programme),
+        colour=colour,
         period_at_risk_cents=int(at_risk[in_period].sum()),
         earlier_at_risk_cents=int(at_risk[~in_period].sum()),
         new_errors=int((new & is_error).sum()) if len(f) else 0,
@@ -284,8 +303,6 @@ def municipality_report(
     )
     t_cat_p = totals(period_led, partners, "category")
     t_school_p = totals(period_led, partners, "school")
-    by_school_p = t_school_p.rows.copy()
-    by_school_p.insert(1, "name", by_school_p["school_id"].map(names).fillna(""))
     counts = {
         "pupils": int(s.plans["student_id"].nunique()),
         "plans": int(len(s.plans)),
@@ -327,6 +344,6 @@ def municipality_report(
         standing=standing,
         top_fixes=_top_fixes(f),
         by_category_period=t_cat_p.rows,
-        by_school_period=by_school_p,
+        by_school_period=t_school_p.rows,
         totals_period={"category": t_cat_p.total, "school": t_school_p.total},
     )

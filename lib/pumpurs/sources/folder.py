@@ -226,10 +226,25 @@ def _opens_at_the_end(body: bytes, delim: str) -> bool:
     return before in (b"", b"\n", b"\r", delim.encode())
 
 
-def _empty_frame(body: bytes, delim: str, encoding: str) -> pd.DataFrame:
+def _header_of(body: bytes, delim: str, encoding: str) -> list[str]:
     first = body.split(b"\n", 1)[0].rstrip(b"\r").decode(encoding, errors="replace")
-    header = next(csv.reader([first], delimiter=delim), [])
-    frame = pd.DataFrame(columns=header, dtype=str)
+    return next(csv.reader([first], delimiter=delim), [])
+
+
+def _open_quote(source: Source, row: int, column: str | None, start: str, lines: int) -> Problem:
+    """The one wording of a quote that never closes, wherever it is found."""
+    return Problem(
+        source.label,
+        row,
+        column,
+        f"{start} …",
+        f'opens a quote (") that does not close: the {lines} lines after it fall '
+        "into this one cell; close the quote or remove it",
+    )
+
+
+def _empty_frame(body: bytes, delim: str, encoding: str) -> pd.DataFrame:
+    frame = pd.DataFrame(columns=_header_of(body, delim, encoding), dtype=str)
     frame["_row"] = np.asarray([], dtype=np.int64)
     return frame
 
@@ -252,21 +267,12 @@ def _quote_left_open(body: bytes, delim: str, encoding: str, source: Source) -> 
     prior = np.flatnonzero(~inside[:line])
     row_start = int(breaks[prior[-1]]) + 1 if len(prior) else 0
     prefix = body[row_start:opener].decode(encoding, errors="replace")
-    header = next(csv.reader([body[: breaks[0] if len(breaks) else len(body)].rstrip(b"\r")
-                              .decode(encoding, errors="replace")], delimiter=delim), [])  # fmt: skip
+    header = _header_of(body, delim, encoding)
     fields = next(csv.reader([prefix], delimiter=delim), [""])
     index = len(fields) - 1 if prefix else 0
     column = header[index].strip().lower() if index < len(header) else None
     cell = body[opener + 1 : opener + 41].split(b"\n", 1)[0].decode(encoding, errors="replace")
-    after = len(breaks) - line
-    return Problem(
-        source.label,
-        row,
-        column,
-        f"{cell} …",
-        f'opens a quote (") that does not close: the {after} lines after it would be read '
-        "into this one cell; close the quote or remove it",
-    )
+    return _open_quote(source, row, column, cell, len(breaks) - line)
 
 
 def _unclosed_quote(
@@ -279,14 +285,7 @@ def _unclosed_quote(
     # Look at the first lines after the break only: a swallowed file can be 200 MB.
     sample = cell[first_break + 1 : first_break + 1 + (1 << 16)].split("\n")[:100]
     if any(line.count(delim) >= max(width - 1, 1) for line in sample):
-        return Problem(
-            source.label,
-            row,
-            column,
-            cell[: min(first_break, 40)] + " …",
-            f'opens a quote (") that does not close: the {cell.count(chr(10))} lines '
-            "after it were read into this one cell; close the quote or remove it",
-        )
+        return _open_quote(source, row, column, cell[: min(first_break, 40)], cell.count("\n"))
     return None
 
 
