@@ -188,16 +188,25 @@ jobs = json.loads(sys.argv[1])
 codes = {}
 for book in {j["notebook"] for j in jobs}:
     nb = nbformat.read(book, as_version=4)
-    nb.cells = [c for c in nb.cells if "parameters" not in c.metadata.get("tags", [])]
-    script, _ = PythonExporter().from_notebook_node(nb)
-    codes[book] = compile(script, book, "exec")
+    tagged = ["parameters" in c.metadata.get("tags", []) for c in nb.cells]
+    at = tagged.index(True) + 1
+    parts = []
+    for cells in (nb.cells[:at], nb.cells[at:]):  # the defaults, then the rest
+        nb.cells = cells
+        script, _ = PythonExporter().from_notebook_node(nb)
+        parts.append(compile(script, book, "exec"))
+    codes[book] = parts
 import matplotlib.pyplot as plt
 times = []
 for j in jobs:
     t = time.perf_counter()
     os.makedirs(j["params"]["output_dir"], exist_ok=True)
+    defaults, rest = codes[j["notebook"]]
+    scope = {"__name__": "__main__"}
     with contextlib.redirect_stdout(io.StringIO()):  # display() outside IPython prints
-        exec(codes[j["notebook"]], {"__name__": "__main__", **j["params"]})
+        exec(defaults, scope)
+        scope.update(j["params"])  # what papermill's injected cell does
+        exec(rest, scope)
     plt.close("all")
     times.append(time.perf_counter() - t)
 print(json.dumps(times))

@@ -116,7 +116,8 @@ def test_papermill_smoke_run(name, params, small, tmp_path, monkeypatch):
         assert (tmp_path / "files" / "report.xlsx").stat().st_size > 0
     if name == "programme_overview":  # the widest table of all: it must fit A4
         from pages import words_near_the_right_edge
-        from pumpurs.present.render import html_to_pdf, notebook_to_html
+        from pumpurs.present.pdf import html_to_pdf
+        from pumpurs.present.render import notebook_to_html
 
         pdf = tmp_path / "overview.pdf"
         html_to_pdf(notebook_to_html(nb, "PuMPuRS", "lv"), pdf, "PuMPuRS", "lv")

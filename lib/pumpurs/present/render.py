@@ -4,8 +4,7 @@
   one self-contained page that opens offline: our own template replaces JupyterLab's
   head, so there are no CDN scripts (MathJax, require.js, mermaid) and no JupyterLab CSS;
   images are data: URIs; a resource that would be fetched from the network is an error.
-- `html_to_pdf`: WeasyPrint, A4, a footer with the municipality and "lpp. N no M"; it
-  fetches nothing but data: URIs.
+- the PDF is printed from that page by `pumpurs.present.pdf` (Chromium or WeasyPrint).
 - `tables_to_xlsx`: one sheet per table, money as real numbers in EUR, real dates, a
   frozen header and a filter; identical input gives identical bytes.
 - `write_atomic`: a report on disk is only ever replaced by a complete new file.
@@ -391,68 +390,6 @@ def notebook_to_html(
     if "injected-parameters" in page:
         raise RenderError("the injected-parameters cell leaked into the report page")
     return page
-
-
-# ---------------------------------------------------------------------------
-# HTML -> PDF
-# ---------------------------------------------------------------------------
-def _css_string(text: str) -> str:
-    """`text` as a CSS string literal (quotes, backslashes and line breaks escaped)."""
-    out = text.replace("\\", "\\\\").replace('"', '\\"')
-    out = out.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\A ")
-    return f'"{out}"'
-
-
-def page_footer_css(footer_left: str, lang: str = "lv") -> str:
-    """@page margin boxes: the municipality on the left, 'lpp. N no M' on the right."""
-    check_lang(lang)
-    word, of = label("page", lang), label("of", lang)
-    box = 'font-family: "DejaVu Sans", sans-serif; font-size: 7.5pt; color: #5f6368;'
-    return (
-        "@page {"
-        f"  @bottom-left {{ content: {_css_string(footer_left)}; {box} }}"
-        f'  @bottom-right {{ content: "{word} " counter(page) " {of} " counter(pages); {box} }}'
-        "}"
-    )
-
-
-def _offline_fetcher() -> Any:
-    import weasyprint
-
-    if hasattr(weasyprint, "URLFetcher"):
-        return weasyprint.URLFetcher(allowed_protocols={"data"})
-
-    def fetch(url: str, *args: Any, **kwargs: Any) -> Any:  # WeasyPrint < 66
-        if not url.startswith("data:"):
-            raise ValueError(f"report PDFs fetch nothing from outside: {url}")
-        return weasyprint.default_url_fetcher(url, *args, **kwargs)
-
-    return fetch
-
-
-def html_to_pdf(html: str, out: Path, footer_left: str, lang: str = "lv") -> None:
-    """Print a report page to an A4 PDF with WeasyPrint, atomically.
-
-    Only data: URIs are fetched, so a PDF never depends on the network. The footer
-    names the municipality (`footer_left`) and numbers the pages ("lpp. 2 no 5").
-    """
-    import logging
-
-    import weasyprint
-
-    check_lang(lang)
-    # WeasyPrint warns about CSS it ignores (print-color-adjust, pandas' scoped styles) and
-    # about the network URLs it refuses: noise in a batch log, not a problem with the report.
-    log = logging.getLogger("weasyprint")
-    level = log.level
-    log.setLevel(logging.ERROR)
-    try:
-        doc = weasyprint.HTML(string=html, base_url=None, url_fetcher=_offline_fetcher())
-        footer = weasyprint.CSS(string=page_footer_css(footer_left, lang))
-        pdf = doc.write_pdf(stylesheets=[footer])
-    finally:
-        log.setLevel(level)
-    write_atomic(Path(out), pdf)
 
 
 # ---------------------------------------------------------------------------

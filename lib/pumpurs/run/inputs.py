@@ -34,8 +34,12 @@ from pumpurs.run.model import (
 
 
 def templates_hash() -> str:
-    """The report templates (CSS, Jinja): a new look must re-render the reports too."""
+    """The report templates (CSS, Jinja) and the PDF engine: a new look must re-render the
+    reports too."""
+    from pumpurs.present.pdf import pdf_engine
+
     h = hashlib.sha256()
+    h.update(f"pdf:{pdf_engine()}".encode())
     folder = Path(str(resources.files("pumpurs") / "templates"))
     for p in sorted(folder.glob("*")) if folder.is_dir() else []:
         if p.is_file():
@@ -191,6 +195,9 @@ def _text_path(option: str, given: str | Path | None) -> None:
 
 def validate_inputs(opts: RunOptions) -> Inputs:
     """Check the call, the settings, the notebooks and the params files; raise, write nothing."""
+    from pumpurs.present.pdf import pdf_engine
+
+    pdf_engine()  # a PUMPURS_PDF_ENGINE that cannot be honoured stops the batch here
     if opts.all and opts.municipalities:
         raise UsageError("give either --municipality NAME (repeatable) or --all, not both")
     if not opts.all and not opts.municipalities and not opts.retry_failed:

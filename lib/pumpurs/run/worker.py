@@ -157,6 +157,7 @@ class Worker:
         import nbformat
 
         from pumpurs.present import render
+        from pumpurs.present.pdf import html_to_pdf
 
         t0 = time.perf_counter()
         work = Path(task["workdir"])
@@ -200,7 +201,7 @@ class Worker:
             (work / outputs.HTML).write_text(page, encoding="utf-8")
             timings["html"] = time.perf_counter() - t
             t = time.perf_counter()
-            render.html_to_pdf(page, work / outputs.PDF, task["footer"], task["lang"])
+            html_to_pdf(page, work / outputs.PDF, task["footer"], task["lang"])
             timings["pdf"] = time.perf_counter() - t
             write_manifest(work, task, time.perf_counter() - t0)
             result["ok"] = True
@@ -262,9 +263,13 @@ def _import_toolchain() -> None:
     import nbconvert  # noqa: F401
     import nbformat  # noqa: F401
     import papermill.parameterize  # noqa: F401
-    import weasyprint  # noqa: F401
 
-    from pumpurs.present import render  # noqa: F401
+    from pumpurs.present import pdf, render  # noqa: F401
+
+    if pdf.pdf_engine() == "chromium":
+        pdf.chromium_printer().start()  # the browser starts while the kernel warms up
+    else:
+        import weasyprint  # noqa: F401
 
     with contextlib.suppress(Exception):  # an optimisation only; nbconvert may change
         cache_nbconvert_templates()
@@ -310,6 +315,9 @@ async def _serve(conn: Any) -> None:
                 await worker.kernel.restart()
     finally:
         await worker.kernel.shutdown()
+        from pumpurs.present.pdf import close_printer
+
+        close_printer()
 
 
 def _one_line(e: BaseException) -> str:
