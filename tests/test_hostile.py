@@ -454,11 +454,12 @@ def test_8_an_unrelated_file_with_a_non_utf8_name_is_left_alone(data: Path, tmp_
 
 @pytest.fixture
 def small_disk(tmp_path: Path):
-    """A real 7 MB file system (tmpfs): room for the judged data and a report or two."""
+    """A real 2 MB file system (tmpfs): room for the judged data (0.3 MB) and one report
+    (about 1 MB), not three."""
     mount = tmp_path / "disk"
     mount.mkdir()
     done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=7m", "tmpfs", str(mount)], capture_output=True
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True
     )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a small file system here: {done.stderr.decode().strip()}")
@@ -503,9 +504,12 @@ def test_10_the_cache_keeps_the_current_and_the_last_judgement_only(tmp_path: Pa
         (cache / key).mkdir(parents=True)
         (cache / key / "_national.pkl").write_bytes(b"x")
         _os.utime(cache / key, (1_000_000 + i, 1_000_000 + i))
-    (cache / "cut-short.tmp").write_bytes(b"half a pickle")
+    (cache / ".old.cut-short.tmp").mkdir()  # a store whose writer was killed an hour ago
+    (cache / ".old.cut-short.tmp" / "ledger.parquet").write_bytes(b"half a table")
+    _os.utime(cache / ".old.cut-short.tmp", (1_000_000, 1_000_000))
+    (cache / ".now.being-written.tmp").mkdir()  # another kernel is writing it right now
     session.prune_cache(cache, "now", max_age_days=10**6)
-    assert sorted(p.name for p in cache.iterdir()) == ["last", "now"]
+    assert sorted(p.name for p in cache.iterdir()) == [".now.being-written.tmp", "last", "now"]
 
 
 def test_10_an_out_folder_holds_one_audience(tmp_path: Path) -> None:

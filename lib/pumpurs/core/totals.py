@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pumpurs.core.errors import UsageError
@@ -140,13 +141,11 @@ def _money_by(ledger: pd.DataFrame, key: str) -> pd.DataFrame:
 def esf_by(ledger: pd.DataFrame, keys: pd.Series) -> pd.Series:
     """The ESF cents of each key: every partner's half-up share, apportioned over its keys
     by the largest remainder (exact integer arithmetic; rates as fractions)."""
-    rates = {r: Decimal(r).as_integer_ratio() for r in ledger["esf_rate"].astype(str).unique()}
-    den = math.lcm(*(d for _, d in rates.values())) if rates else 1
-    scale = {r: n * (den // d) for r, (n, d) in rates.items()}  # rate = scale / den
-    weighted = (
-        ledger["eligible_cents"].astype("int64").to_numpy()
-        * ledger["esf_rate"].astype(str).map(scale).fillna(0).astype("int64").to_numpy()
-    )
+    codes, uniques = pd.factorize(ledger["esf_rate"].astype(str))  # a few rates, many rows
+    rates = [Decimal(r).as_integer_ratio() for r in uniques]
+    den = math.lcm(*(d for _, d in rates)) if rates else 1
+    scale = np.array([n * (den // d) for n, d in rates], dtype=np.int64)  # rate = scale / den
+    weighted = ledger["eligible_cents"].astype("int64").to_numpy() * scale[codes]
     parts = (
         pd.DataFrame(
             {"p": ledger["partner_id"].astype(str).to_numpy(), "k": keys.to_numpy(), "n": weighted}

@@ -6,8 +6,9 @@ The batch reads as its steps (`run_batch`):
    the chosen municipalities; anything wrong is refused (exit 2) before a kernel starts.
 2. worker processes start in the background (`pumpurs.run.worker`): each warms one Jupyter
    kernel while the batch goes on.
-3. `prepare_shared` - the data is validated and judged ONCE (`session.prepare_slices`);
-   every municipality's slice is cached in `<out>/.cache` for the kernels to read.
+3. `prepare_shared` - the data is validated and judged ONCE (`session.prepare_slices`)
+   and stored in `<out>/.cache` (Parquet, a row group per municipality): each kernel
+   reads its municipality's rows and nothing else.
    Bad data raises InputError (exit 2) and nothing is written.
 4. `plan_work` - a report whose inputs (its judged slice, parameters, notebook, code,
    programme.yaml) are unchanged and whose outputs are intact is skipped.
@@ -26,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pickle
 import shutil
 import sys
 import tempfile
@@ -93,20 +93,10 @@ __all__ = [
 # ---------------------------------------------------------------------------
 # Step 3: prepare_shared
 # ---------------------------------------------------------------------------
-def _load_slice(path: Path, name: str, national: Any) -> Any:
-    """A municipality's slice: unpickled from the cache (faster than scoping again)."""
-    from pumpurs.run import session
-
-    try:
-        return session.load_slice(path)
-    except (OSError, EOFError, pickle.UnpicklingError):
-        return national.scoped(municipality=name)
-
-
 def prepare_shared(inputs: Inputs) -> Shared:
-    """Validate and judge the data once; cache every slice for the kernels; hash the slices.
+    """Validate and judge the data once and store the judgement for the kernels.
 
-    A judgement already cached for exactly these inputs (data, programme, code, as_of)
+    A judgement already stored for exactly these inputs (data, programme, code, as_of)
     is reused, so a rerun with nothing changed does not judge again. InputError (bad
     data) propagates before anything is written.
     """
@@ -114,22 +104,17 @@ def prepare_shared(inputs: Inputs) -> Shared:
 
     cache = inputs.cache_dir
     key = session.inputs_key(inputs.data, inputs.programme_path, inputs.as_of)
-    files = {OVERVIEW: session.slice_path(key, session.NATIONAL, cache)}
-    files |= {
-        m.slug: session.slice_path(key, m.name, cache) for m in inputs.programme.municipalities
-    }
-    if session.slices_cached(key, inputs.programme, cache):
-        national = session.load_slice(files[OVERVIEW])
+    store = session.store_path(key, cache)
+    if session.is_stored(key, cache):
+        national = session.read_judgement(store)
     else:
         key, national = session.prepare_slices(
             inputs.data, inputs.as_of, inputs.programme_path, cache=cache
         )
-    _touch(cache / key)
-    slices: dict[str, Any] = {OVERVIEW: national}
-    for m in inputs.programme.municipalities:
-        slices[m.slug] = _load_slice(files[m.slug], m.name, national)
-    wanted = {r.id for r in inputs.reports}
-    slice_hashes = {rid: session.content_hash(j) for rid, j in slices.items() if rid in wanted}
+        store = session.store_path(key, cache)
+    _touch(store)
+    facts = session.read_meta(store)["reports"]
+    ids = {OVERVIEW: session.NATIONAL} | {m.slug: m.name for m in inputs.programme.municipalities}
     data_files = open_source(inputs.data).describe()
     # What was judged must be what the manifests record: data that moved while it was
     # read would give reports whose hashes name other data.
@@ -141,9 +126,10 @@ def prepare_shared(inputs: Inputs) -> Shared:
     return Shared(
         key=key,
         national=national,
-        slices=slices,
-        slice_files=files,
-        slice_hashes=slice_hashes,
+        store=store,
+        names=ids,
+        slice_hashes={rid: facts[name]["hash"] for rid, name in ids.items()},
+        slice_sizes={rid: facts[name] for rid, name in ids.items()},
         data_files=data_files,
         programme_sha256=sha256_file(inputs.programme_path),
         templates_sha256=templates_hash(),
@@ -234,10 +220,10 @@ def expected_cost(spec: ReportSpec, shared: Shared, status: dict[str, Any]) -> f
     last = status.get(spec.id, {}).get("seconds")
     if isinstance(last, int | float) and last > 0:
         return float(last)
-    j = shared.slices.get(spec.id)
-    if j is None:
+    size = shared.slice_sizes.get(spec.id)
+    if size is None:
         return 1.0
-    return 1.0 + len(j.ledger) / 20_000 + len(j.findings) / 100
+    return 1.0 + size["ledger_rows"] / 20_000 + size["findings"] / 100
 
 
 # ---------------------------------------------------------------------------
@@ -267,7 +253,7 @@ def make_task(inputs: Inputs, shared: Shared, spec: ReportSpec, workdir: Path) -
     forbid = outputs.refused(spec.kind, audience)
     parameters = dict(spec.parameters)
     if "judgement_path" in inputs.notebook_params[spec.notebook.name]:
-        parameters["judgement_path"] = str(shared.slice_files[spec.id])
+        parameters["judgement_path"] = str(shared.store)
     inputs_list = [
         *shared.data_files,
         {
@@ -452,7 +438,7 @@ def render_reports(
         if result["ok"]:
             from pumpurs.report.municipality import has_no_data
 
-            no_data = spec.kind == "municipality" and has_no_data(shared.slices[spec.id])
+            no_data = spec.kind == "municipality" and has_no_data(shared.slice(spec.id))
             entry["status"] = "empty" if no_data else "ok"
             with contextlib.suppress(FileNotFoundError):
                 failed_nb.unlink()

@@ -27,7 +27,7 @@ def write_index(inputs: Inputs, shared: Shared, status: dict[str, Any]) -> Path:
     for m in sorted(inputs.programme.municipalities, key=lambda m: latvian_order(m.name)):
         rows.append(
             _index_row(
-                period_dir, m.slug, m.name, m.code, status, shared.slices[m.slug], public, inputs
+                period_dir, m.slug, m.name, m.code, status, shared.slice(m.slug), public, inputs
             )
         )
     if (period_dir / OVERVIEW).is_dir() or OVERVIEW in status:

@@ -120,12 +120,22 @@ class Shared:
 
     key: str
     national: Any  # Judgement
-    slices: dict[str, Any]  # report id -> (scoped) Judgement
-    slice_files: dict[str, Path]  # report id -> the file its notebook loads (judgement_path)
+    store: Path  # the stored judgement every notebook reads its slice from (judgement_path)
+    names: dict[str, str]  # report id -> municipality name, or session.NATIONAL
     slice_hashes: dict[str, str]
+    slice_sizes: dict[str, dict[str, Any]]  # report id -> ledger_rows, findings
     data_files: list[dict[str, str]]  # {"role", "path", "sha256"}
     programme_sha256: str
     templates_sha256: str
+    _slices: dict[str, Any] = field(default_factory=dict)
+
+    def slice(self, rid: str) -> Any:
+        """A report's Judgement (the national one for the overview), made when first asked."""
+        if rid == OVERVIEW:
+            return self.national
+        if rid not in self._slices:
+            self._slices[rid] = self.national.scoped(municipality=self.names[rid])
+        return self._slices[rid]
 
 
 @dataclass

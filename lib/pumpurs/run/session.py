@@ -21,14 +21,18 @@ import tempfile
 import time
 from functools import cache
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from pumpurs.core.calendar import parse_date
 from pumpurs.core.dataset import Dataset
 from pumpurs.core.project import resolve_data
 from pumpurs.core.rules import Judgement, judge
-from pumpurs.core.settings import DEFAULT_PROGRAMME, Programme, load_programme, slugify
+from pumpurs.core.settings import DEFAULT_PROGRAMME, Programme, load_programme
 from pumpurs.sources import load, open_source
 from pumpurs.sources.folder import remembered_sha256
 
@@ -75,7 +79,14 @@ def inputs_key(data: str | Path, programme_path: Path, as_of: dt.date | None) ->
     h.update(remembered_sha256(Path(programme_path)).encode())
     h.update(code_hash().encode())
     h.update(str(as_of).encode())
+    h.update(_store_code())
     return h.hexdigest()[:20]
+
+
+@cache
+def _store_code() -> bytes:
+    """This module's source: a store is read only by the code that wrote it."""
+    return hashlib.sha256(Path(__file__).read_bytes()).digest()
 
 
 def _as_date(as_of: str | dt.date | None) -> dt.date | None:
@@ -84,37 +95,281 @@ def _as_date(as_of: str | dt.date | None) -> dt.date | None:
     return as_of if isinstance(as_of, dt.date) else parse_date(str(as_of))
 
 
-def slice_path(key: str, name: str, cache: Path | None = None) -> Path:
-    """Where the judgement `key` keeps the slice of municipality `name` (or NATIONAL)."""
-    return (cache or cache_dir()) / key / f"{slugify(name) if name != NATIONAL else NATIONAL}.pkl"
+STORE_FORMAT = "parquet-1"  # the layout below (the key also holds this module's source)
+META = "meta.pkl"
+# The tables of a Judgement, where each lives, and how a municipality's rows are found.
+LEDGER_TABLES = ("ledger", "plans", "findings")
+DATASET_TABLES = ("partners", "expenditures", "support_plans")
+WHOLE_TABLES = ("schools", "outcomes")  # every school stays in a slice; outcomes by pupil
+POS = "_pos"  # the row's position in the national table, for the national order
 
 
-def slices_cached(key: str, programme: Programme, cache: Path) -> bool:
-    """Whether every slice of this judgement is already in `cache`."""
-    names = [NATIONAL, *(m.name for m in programme.municipalities)]
-    return all(slice_path(key, n, cache).is_file() for n in names)
+def store_path(key: str, cache: Path | None = None) -> Path:
+    """The folder of judgement `key`: one Parquet file per table, and meta.pkl."""
+    return (cache or cache_dir()) / key
 
 
-def load_slice(path: str | Path) -> Judgement:
-    """A slice the batch wrote: the one file a batch-run notebook reads."""
-    with open(path, "rb") as f:
-        judged: Judgement = pickle.load(f)
-    return judged
+def is_stored(key: str, cache: Path | None = None) -> bool:
+    return (store_path(key, cache) / META).is_file()
 
 
-def _write(path: Path, obj) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+def _municipality_of(j: Judgement) -> dict[str, pd.Series]:
+    """Each row's municipality (its partner's), per table, "" where there is none."""
+    partners = j.dataset.partners
+    by_partner = dict(zip(partners["partner_id"], partners["municipality"], strict=True))
+    ds = j.dataset
+    school_partner = dict(zip(ds.schools["school_id"], ds.schools["partner_id"], strict=True))
+
+    def of(partner_ids: pd.Series) -> pd.Series:
+        return partner_ids.map(by_partner).fillna("").astype(str)
+
+    return {
+        "ledger": of(j.ledger["partner_id"]),
+        "plans": of(j.plans["partner_id"]),
+        "findings": of(j.findings["partner_id"]),
+        "partners": partners["municipality"].astype(str),
+        "expenditures": of(ds.expenditures["partner_id"]),
+        "support_plans": of(ds.support_plans["school_id"].map(school_partner)),
+    }
+
+
+def _frame(j: Judgement, table: str) -> pd.DataFrame:
+    return getattr(j, table) if table in LEDGER_TABLES else getattr(j.dataset, table)
+
+
+def _to_arrow(frame: pd.DataFrame) -> pa.Table:
+    out = frame.copy()
+    if "entry_ids" in out:  # tuples -> lists (Parquet's list<string>)
+        out["entry_ids"] = [list(t) for t in out["entry_ids"]]
+    return pa.Table.from_pandas(out, preserve_index=False)
+
+
+def _dtypes(frame: pd.DataFrame) -> dict[str, str]:
+    return {str(c): str(t) for c, t in frame.dtypes.items()}
+
+
+def _from_arrow(table: pa.Table, dtypes: dict[str, str]) -> pd.DataFrame:
+    """Back to pandas with the dtypes the judgement had (object text stays object)."""
+    frame = table.to_pandas()
+    if "entry_ids" in frame:
+        frame["entry_ids"] = pd.Series([tuple(t) for t in frame["entry_ids"]], dtype=object)
+    for col, dtype in dtypes.items():
+        if col in frame and str(frame[col].dtype) != dtype:
+            frame[col] = frame[col].astype(dtype)
+    return frame
+
+
+def write_judgement(j: Judgement, folder: Path) -> dict[str, Any]:
+    """Store a national judgement once, compactly: each table sorted (stably) by
+    municipality, one Parquet row group per municipality, so a report reads its own rows
+    and nothing else. Returns the meta: row groups, and per report its content hash and
+    size. Written into a temporary folder and renamed, so a store is whole or absent."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp"))
+    names = [m.name for m in j.programme.municipalities]
+    groups: dict[str, dict[str, list[int]]] = {}
+    rows: dict[str, dict[str, np.ndarray]] = {}  # table -> municipality -> national positions
     try:
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except BaseException:  # a full disk or a kill: no half-written pickle is left behind
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        for table, where in _municipality_of(j).items():
+            frame = _frame(j, table)
+            labels = pd.Categorical(where.to_numpy(), categories=[*names, ""])
+            order = np.argsort(labels.codes, kind="stable")
+            counts = np.bincount(labels.codes, minlength=len(names) + 1)
+            bounds = np.concatenate([[0], np.cumsum(counts)])
+            rows[table] = {n: order[bounds[i] : bounds[i + 1]] for i, n in enumerate(names)}
+            arrow = _to_arrow(frame).take(pa.array(order))
+            arrow = arrow.append_column(POS, pa.array(_positions(frame)[order], type=pa.int64()))
+            path = tmp / f"{table}.parquet"
+            with pq.ParquetWriter(path, arrow.schema, compression="zstd") as w:
+                for i, n in enumerate(counts):
+                    if n:  # one municipality's rows: its own row group(s)
+                        w.write_table(arrow.slice(bounds[i], int(n)), row_group_size=int(n))
+            groups[table] = _row_groups(path, [*names, ""], counts)
+        for table in WHOLE_TABLES:
+            pq.write_table(
+                _to_arrow(_frame(j, table)), tmp / f"{table}.parquet", compression="zstd"
+            )
+        meta: dict[str, Any] = {
+            "format": STORE_FORMAT,
+            "as_of": j.as_of,
+            "programme": j.programme,
+            "sources": j.dataset.sources,
+            "folder": j.dataset.folder,
+            "groups": groups,
+            "dtypes": {
+                t: _dtypes(_frame(j, t)) for t in (*LEDGER_TABLES, *DATASET_TABLES, *WHOLE_TABLES)
+            },
+            "reports": _slice_facts(j, names, rows),
+        }
+        with open(tmp / META, "wb") as f:
+            pickle.dump(meta, f, protocol=pickle.HIGHEST_PROTOCOL)
+        _move_into_place(tmp, folder)
+    except BaseException:  # a full disk or a kill: no half-written store is left behind
+        shutil.rmtree(tmp, ignore_errors=True)
         raise
+    return meta
 
 
+def _move_into_place(tmp: Path, folder: Path) -> None:
+    """Rename the finished store into place. Another process (a second kernel judging
+    the same data) may have finished first: its store is the same, so ours goes."""
+    if (folder / META).is_file():
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
+    shutil.rmtree(folder, ignore_errors=True)  # a store cut short (no meta): replaced
+    try:
+        os.rename(tmp, folder)
+    except OSError:
+        if not (folder / META).is_file():
+            raise
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _positions(frame: pd.DataFrame) -> np.ndarray:
+    """The rows' index labels (a slice of the raw tables keeps the national labels)."""
+    if frame.index.dtype.kind != "i":
+        raise ValueError("a judgement's tables have integer row labels")
+    return frame.index.to_numpy()
+
+
+def _slice_facts(
+    j: Judgement, names: list[str], rows: dict[str, dict[str, np.ndarray]]
+) -> dict[str, dict[str, Any]]:
+    """Per report: its content hash (`content_hash` of the slice, computed from the national
+    row hashes, not by building 43 slices) and its size."""
+    hashed = {t: _row_hashes(f) for t, f in _hashed_tables(j)}
+    facts = {
+        NATIONAL: {
+            "hash": _combine(j, hashed),
+            "ledger_rows": len(j.ledger),
+            "findings": len(j.findings),
+        }
+    }
+    plans = j.plans
+    outcomes = j.dataset.outcomes.reset_index(drop=True)
+    for name in names:
+        students = plans["student_id"].to_numpy()[rows["plans"][name]]
+        own_outcomes = np.flatnonzero(outcomes["student_id"].isin(students).to_numpy())
+        take = {t: rows[t][name] for t in rows}
+        part = {
+            "ledger": hashed["ledger"][take["ledger"]],
+            "plans": hashed["plans"][take["plans"]],
+            "findings": hashed["findings"][take["findings"]],
+            "partners": hashed["partners"][take["partners"]],
+            "schools": hashed["schools"],
+            "outcomes": hashed["outcomes"][own_outcomes],
+            "entry_ids": hashed["entry_ids"][take["findings"]],
+        }
+        facts[name] = {
+            "hash": _combine(j, part),
+            "ledger_rows": len(take["ledger"]),
+            "findings": len(take["findings"]),
+        }
+    return facts
+
+
+def _hashed_tables(j: Judgement) -> list[tuple[str, pd.DataFrame]]:
+    return [
+        ("ledger", j.ledger),
+        ("plans", j.plans),
+        ("findings", j.findings.drop(columns=["entry_ids"])),
+        ("partners", j.dataset.partners),
+        ("schools", j.dataset.schools),
+        ("outcomes", j.dataset.outcomes),
+        ("entry_ids", pd.DataFrame({"entry_ids": [";".join(t) for t in j.findings["entry_ids"]]})),
+    ]
+
+
+def _row_hashes(frame: pd.DataFrame) -> np.ndarray:
+    return pd.util.hash_pandas_object(frame, index=False).to_numpy()
+
+
+def _combine(j: Judgement, hashes: dict[str, np.ndarray]) -> str:
+    h = hashlib.sha256()
+    for table, frame in _hashed_tables(j):
+        h.update(table.encode())
+        h.update(",".join(map(str, frame.columns)).encode())
+        h.update(np.ascontiguousarray(hashes[table]).tobytes())
+    h.update(str(j.as_of).encode())
+    return h.hexdigest()[:20]
+
+
+def _row_groups(path: Path, names: list[str], counts: np.ndarray) -> dict[str, list[int]]:
+    """Which row groups hold each municipality's rows (a very large one may need two)."""
+    md = pq.ParquetFile(path).metadata
+    sizes = [md.row_group(i).num_rows for i in range(md.num_row_groups)]
+    out: dict[str, list[int]] = {}
+    group = 0
+    for name, n in zip(names, counts, strict=True):
+        left = int(n)
+        while left > 0:
+            out.setdefault(name, []).append(group)
+            left -= sizes[group]
+            group += 1
+    return out
+
+
+def read_meta(folder: str | Path) -> dict[str, Any]:
+    with open(Path(folder) / META, "rb") as f:
+        meta: dict[str, Any] = pickle.load(f)
+    return meta
+
+
+def read_judgement(folder: str | Path, name: str = NATIONAL) -> Judgement:
+    """The national judgement, or municipality `name`'s slice, from a store: exactly what
+    `Judgement.scoped(municipality=name)` gives, row order and index included."""
+    folder = Path(folder)
+    meta = read_meta(folder)
+    frames: dict[str, pd.DataFrame] = {}
+    for table, groups in meta["groups"].items():
+        path = folder / f"{table}.parquet"
+        if name == NATIONAL:
+            arrow = pq.read_table(path).combine_chunks()
+            national_order = np.argsort(arrow[POS].to_numpy(), kind="stable")
+            frame = _from_arrow(arrow.take(pa.array(national_order)), meta["dtypes"][table])
+        elif name in groups:
+            frame = _from_arrow(
+                pq.ParquetFile(path).read_row_groups(groups[name]), meta["dtypes"][table]
+            )
+        else:
+            schema = pq.read_schema(path)
+            frame = _from_arrow(schema.empty_table(), meta["dtypes"][table])
+        index = pd.Index(frame.pop(POS).to_numpy(), dtype="int64")
+        keeps_index = table in ("expenditures", "support_plans") and name != NATIONAL
+        frame.index = index if keeps_index else pd.RangeIndex(len(frame))
+        frames[table] = frame
+    for table in WHOLE_TABLES:
+        frames[table] = _from_arrow(
+            pq.read_table(folder / f"{table}.parquet"), meta["dtypes"][table]
+        )
+    if name != NATIONAL:
+        outcomes = frames["outcomes"]
+        frames["outcomes"] = outcomes[outcomes["student_id"].isin(frames["plans"]["student_id"])]
+    ds = Dataset(
+        partners=frames["partners"],
+        schools=frames["schools"],
+        support_plans=frames["support_plans"],
+        expenditures=frames["expenditures"],
+        outcomes=frames["outcomes"],
+        sources=meta["sources"],
+        folder=meta["folder"],
+    )
+    return Judgement(
+        as_of=meta["as_of"],
+        ledger=frames["ledger"],
+        plans=frames["plans"],
+        findings=frames["findings"],
+        dataset=ds,
+        programme=meta["programme"],
+    )
+
+
+def load_slice(path: str | Path, name: str | None = None) -> Judgement:
+    """What a batch-run notebook reads: its municipality's slice of the store at `path`."""
+    return read_judgement(path, name or NATIONAL)
+
+
+TMP_GRACE_SECONDS = 3600  # a store being written is not a leftover
 CACHE_KEEP = 1  # judgements kept besides the current one (a switch back to the last data)
 
 
@@ -123,14 +378,20 @@ def prune_cache(cache: Path, keep: str, max_age_days: int = 14) -> None:
     unused for `max_age_days`, so that the cache does not grow with every data version."""
     if not cache.is_dir():
         return
-    limit = time.time() - max_age_days * 86400
+    now = time.time()
+    limit = now - max_age_days * 86400
     others = []
     for d in cache.iterdir():
         with contextlib.suppress(OSError):
-            if d.is_dir() and d.name != keep:
+            if d.name.endswith(".tmp"):
+                if d.stat().st_mtime > now - TMP_GRACE_SECONDS:
+                    continue  # another process may be writing it right now
+                if d.is_dir():  # a write cut short (full disk, kill)
+                    shutil.rmtree(d, ignore_errors=True)
+                else:
+                    d.unlink()
+            elif d.is_dir() and d.name != keep:
                 others.append((d.stat().st_mtime, d))
-            elif d.is_file() and d.suffix == ".tmp":  # a write cut short (full disk, kill)
-                d.unlink()
     others.sort(reverse=True)
     for i, (mtime, d) in enumerate(others):
         if i >= CACHE_KEEP or mtime < limit:
@@ -149,15 +410,13 @@ def prepare_slices(
     judgement_: Judgement | None = None,
     cache: Path | None = None,
 ) -> tuple[str, Judgement]:
-    """Judge once and write the national view and every municipality's slice to `cache`."""
+    """Judge once and store the judgement (every municipality's rows findable) in `cache`."""
     data, prog_path = Path(data), Path(programme_path or DEFAULT_PROGRAMME)
     when = _as_date(as_of)
     key = inputs_key(data, prog_path, when)
     programme = load_programme(prog_path)
     j = judgement_ or load_and_judge(data, programme, when)
-    _write(slice_path(key, NATIONAL, cache), j)
-    for m in programme.municipalities:
-        _write(slice_path(key, m.name, cache), j.scoped(municipality=m.name))
+    write_judgement(j, store_path(key, cache))
     return key, j
 
 
@@ -168,46 +427,24 @@ def judgement(
     programme_path: str | Path | None = None,
     judgement_path: str | Path | None = None,
 ) -> Judgement:
-    """The judgement of `data` (national, or one municipality's view): the slice the batch
-    handed over, else from the per-user cache if fresh, else judged now."""
-    if judgement_path:
-        return load_slice(judgement_path)
+    """The judgement of `data` (national, or one municipality's view): read from the store
+    the batch handed over, else from the per-user cache if fresh, else judged now."""
     data, prog_path = resolve_data(data), Path(programme_path or DEFAULT_PROGRAMME)
-    when = _as_date(as_of)
     programme = load_programme(prog_path)
     name = programme.municipality(municipality).name if municipality else NATIONAL
+    if judgement_path:
+        return read_judgement(judgement_path, name)
+    when = _as_date(as_of)
     key = inputs_key(data, prog_path, when)
-    path = slice_path(key, name)
-    if path.exists():
-        with open(path, "rb") as f:
-            return pickle.load(f)
-    national = slice_path(key, NATIONAL)
-    if national.exists():  # judged before, but not this slice: narrow the national view
-        with open(national, "rb") as f:
-            j = pickle.load(f)
-    else:
+    if not is_stored(key):
         j = load_and_judge(data, programme, when)
-        _write(national, j)
+        write_judgement(j, store_path(key))
         prune_cache(cache_dir(), key)
-    if municipality:
-        j = j.scoped(municipality=name)
-        _write(path, j)
-    return j
+        return j if name == NATIONAL else j.scoped(municipality=name)
+    return read_judgement(store_path(key), name)
 
 
 def content_hash(j: Judgement) -> str:
-    """A stable hash of a (scoped) judgement's tables: what a report depends on."""
-    h = hashlib.sha256()
-    for frame in (
-        j.ledger,
-        j.plans,
-        j.findings.drop(columns=["entry_ids"]),
-        j.dataset.partners,
-        j.dataset.schools,
-        j.dataset.outcomes,
-    ):
-        h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-        h.update(",".join(map(str, frame.columns)).encode())
-    h.update("|".join(";".join(t) for t in j.findings["entry_ids"]).encode())
-    h.update(str(j.as_of).encode())
-    return h.hexdigest()[:20]
+    """A stable hash of a (scoped) judgement's tables: what a report depends on. The store
+    computes the same hash for every slice at once (`_slice_facts`)."""
+    return _combine(j, {t: _row_hashes(f) for t, f in _hashed_tables(j)})

@@ -1,0 +1,97 @@
+"""The judged-data store (run/session.py): one Parquet store per judgement, a row group per
+municipality; what a notebook reads from it is exactly the scoped judgement."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pumpurs.core.rules import Judgement
+from pumpurs.core.settings import load_programme
+from pumpurs.demo import write_demo
+from pumpurs.run import session
+
+
+@pytest.fixture(scope="module")
+def judged(tmp_path_factory) -> Judgement:
+    data = tmp_path_factory.mktemp("data")
+    write_demo(data, scale="small", seed=3)
+    return session.load_and_judge(data, load_programme(), dt.date(2021, 6, 30))
+
+
+def _same(a: Judgement, b: Judgement, where: str) -> None:
+    for t in ("ledger", "plans", "findings"):
+        pd.testing.assert_frame_equal(getattr(a, t), getattr(b, t), obj=f"{where} {t}")
+    for t in ("partners", "schools", "support_plans", "expenditures", "outcomes"):
+        pd.testing.assert_frame_equal(
+            getattr(a.dataset, t), getattr(b.dataset, t), obj=f"{where} {t}"
+        )
+    assert (a.as_of, a.dataset.fingerprint, a.dataset.sources) == (
+        b.as_of,
+        b.dataset.fingerprint,
+        b.dataset.sources,
+    )
+
+
+def test_a_stored_slice_is_exactly_the_scoped_judgement(judged: Judgement, tmp_path: Path):
+    store = tmp_path / "key"
+    meta = session.write_judgement(judged, store)
+    _same(judged, session.read_judgement(store), "national")
+    assert meta["reports"][session.NATIONAL]["hash"] == session.content_hash(judged)
+    with_rows = 0
+    for m in judged.programme.municipalities:
+        scoped = judged.scoped(municipality=m.name)
+        _same(scoped, session.load_slice(store, m.name), m.name)
+        facts = meta["reports"][m.name]
+        assert facts["hash"] == session.content_hash(scoped)  # computed without slicing
+        assert (facts["ledger_rows"], facts["findings"]) == (
+            len(scoped.ledger),
+            len(scoped.findings),
+        )
+        with_rows += len(scoped.ledger) > 0
+    assert with_rows >= 2  # the small demo has spending in several municipalities
+
+
+def test_a_store_is_small_and_written_whole(judged: Judgement, tmp_path: Path):
+    store = tmp_path / "cache" / "key"
+    session.write_judgement(judged, store)
+    files = sorted(p.name for p in store.iterdir())
+    assert files == [
+        "expenditures.parquet",
+        "findings.parquet",
+        "ledger.parquet",
+        "meta.pkl",
+        "outcomes.parquet",
+        "partners.parquet",
+        "plans.parquet",
+        "schools.parquet",
+        "support_plans.parquet",
+    ]
+    assert [p.name for p in store.parent.iterdir()] == ["key"]  # no temporary folder left
+    # one copy of the data, not one per municipality: smaller than the ledger as text
+    stored = sum(p.stat().st_size for p in store.iterdir())
+    as_csv = len(judged.ledger.to_csv(index=False).encode())
+    assert stored < as_csv
+
+
+def test_a_failed_write_leaves_no_store(judged: Judgement, tmp_path: Path, monkeypatch):
+    store = tmp_path / "cache" / "key"
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(session.pickle, "dump", full_disk)
+    with pytest.raises(OSError):
+        session.write_judgement(judged, store)
+    assert list((tmp_path / "cache").iterdir()) == []
+
+
+def test_content_hash_changes_with_one_cent(judged: Judgement):
+    from dataclasses import replace
+
+    ledger = judged.ledger.copy()
+    ledger.loc[0, "eligible_cents"] += 1
+    assert session.content_hash(replace(judged, ledger=ledger)) != session.content_hash(judged)
