@@ -57,12 +57,12 @@ def timed(cmd: list[str]) -> float:
 def change_one_amount(folder: Path, run: int) -> None:
     """A correction as a partner would send it: one amount in expenditures.csv changes."""
     path = folder / "expenditures.csv"
-    text = path.read_text(encoding="utf-8-sig")
+    text = path.read_text(encoding="latin-1")  # bytes as they are, whatever the encoding
     dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;")
     rows = list(csv.reader(text.splitlines(), dialect))
     col = rows[0].index("amount_eur")
     rows[1 + run][col] = "1,23" if dialect.delimiter == ";" else "1.23"
-    with open(path, "w", encoding="utf-8", newline="") as f:
+    with open(path, "w", encoding="latin-1", newline="") as f:
         csv.writer(f, dialect, lineterminator="\n").writerows(rows)
 
 

@@ -95,3 +95,10 @@ def test_content_hash_changes_with_one_cent(judged: Judgement):
     ledger = judged.ledger.copy()
     ledger.loc[0, "eligible_cents"] += 1
     assert session.content_hash(replace(judged, ledger=ledger)) != session.content_hash(judged)
+
+
+def test_by_municipality_is_scoped_for_every_municipality(judged: Judgement):
+    views = judged.by_municipality()
+    assert list(views) == [m.name for m in judged.programme.municipalities]
+    for name, view in views.items():
+        _same(judged.scoped(municipality=name), view, name)

@@ -278,6 +278,9 @@ app.command("doctor")(cli_run.doctor)
 
 
 def main() -> None:
+    from pumpurs.run.patches import skip_rfc3987_syntax
+
+    skip_rfc3987_syntax()  # before anything imports jsonschema (through nbformat)
     try:
         app()
     except PumpursError as e:  # pragma: no cover - commands handle their own

@@ -109,6 +109,81 @@ class Judgement:
             programme=self.programme,
         )
 
+    def municipality_rows(self) -> dict[str, dict[str, np.ndarray]]:
+        """Each table's row positions per current municipality (ascending), one pass per
+        table: exactly the rows `scoped(municipality=m)` keeps, for every m at once."""
+        ds, names = self.dataset, [m.name for m in self.programme.municipalities]
+        partners = ds.partners
+        of_partner = pd.Index(names).get_indexer(partners["municipality"])
+        partner_at = pd.Index(partners["partner_id"])
+
+        def by_partner(ids: pd.Series) -> np.ndarray:
+            at = partner_at.get_indexer(ids)
+            return np.where(at >= 0, of_partner[at], -1)
+
+        at_school = pd.Index(ds.schools["school_id"]).get_indexer(ds.support_plans["school_id"])
+        school_partner = np.where(
+            at_school >= 0, ds.schools["partner_id"].to_numpy(dtype=object)[at_school], ""
+        )
+        codes = {
+            "ledger": by_partner(self.ledger["partner_id"]),
+            "plans": by_partner(self.plans["partner_id"]),
+            "findings": by_partner(self.findings["partner_id"]),
+            "partners": of_partner,
+            "expenditures": by_partner(ds.expenditures["partner_id"]),
+            "support_plans": by_partner(pd.Series(school_partner, dtype=object)),
+        }
+        rows: dict[str, dict[str, np.ndarray]] = {}
+        for table, code in codes.items():
+            order = np.argsort(np.where(code < 0, len(names), code), kind="stable")
+            bounds = np.concatenate(
+                [[0], np.cumsum(np.bincount(code[code >= 0], minlength=len(names)))]
+            )
+            rows[table] = {n: order[bounds[i] : bounds[i + 1]] for i, n in enumerate(names)}
+        # a pupil's outcomes go with every municipality that has a plan for the pupil
+        pairs = pd.DataFrame(
+            {"student_id": self.plans["student_id"].to_numpy(), "m": codes["plans"]}
+        )
+        pairs = pairs[pairs["m"] >= 0].drop_duplicates()
+        outcomes = pd.DataFrame(
+            {"student_id": ds.outcomes["student_id"].to_numpy(), "pos": np.arange(len(ds.outcomes))}
+        )
+        hit = outcomes.merge(pairs, on="student_id").sort_values(["m", "pos"], kind="stable")
+        at = hit.groupby("m").indices if len(hit) else {}
+        rows["outcomes"] = {
+            n: hit["pos"].to_numpy()[at[i]] if i in at else np.zeros(0, dtype=np.int64)
+            for i, n in enumerate(names)
+        }
+        return rows
+
+    def by_municipality(self) -> dict[str, Judgement]:
+        """`scoped(municipality=m)` for every current municipality, in one pass."""
+        rows, ds = self.municipality_rows(), self.dataset
+
+        def part(frame: pd.DataFrame, at: np.ndarray, keep_index: bool = False) -> pd.DataFrame:
+            out = frame.iloc[at]
+            return out if keep_index else out.reset_index(drop=True)
+
+        views = {}
+        for name in rows["ledger"]:
+            r = {t: rows[t][name] for t in rows}
+            narrow = replace(
+                ds,
+                partners=part(ds.partners, r["partners"]),
+                support_plans=part(ds.support_plans, r["support_plans"], keep_index=True),
+                expenditures=part(ds.expenditures, r["expenditures"], keep_index=True),
+                outcomes=part(ds.outcomes, r["outcomes"], keep_index=True),
+            )
+            views[name] = Judgement(
+                as_of=self.as_of,
+                ledger=part(self.ledger, r["ledger"]),
+                plans=part(self.plans, r["plans"]),
+                findings=part(self.findings, r["findings"]),
+                dataset=narrow,
+                programme=self.programme,
+            )
+        return views
+
     @property
     def errors(self) -> pd.DataFrame:
         return self.findings[self.findings["severity"] == "error"]

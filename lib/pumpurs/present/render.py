@@ -26,7 +26,6 @@ from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import nbformat
 import numpy as np
 import pandas as pd
 
@@ -44,6 +43,8 @@ from pumpurs.present.fmt import (
 )
 
 if TYPE_CHECKING:
+    import nbformat
+
     from pumpurs.core.settings import Programme
 
 TEMPLATES = Path(str(importlib_resources.files("pumpurs") / "templates"))

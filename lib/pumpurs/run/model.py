@@ -127,15 +127,15 @@ class Shared:
     data_files: list[dict[str, str]]  # {"role", "path", "sha256"}
     programme_sha256: str
     templates_sha256: str
-    _slices: dict[str, Any] = field(default_factory=dict)
+    _slices: dict[str, Any] = field(default_factory=dict)  # municipality name -> Judgement
 
     def slice(self, rid: str) -> Any:
         """A report's Judgement (the national one for the overview), made when first asked."""
         if rid == OVERVIEW:
             return self.national
-        if rid not in self._slices:
-            self._slices[rid] = self.national.scoped(municipality=self.names[rid])
-        return self._slices[rid]
+        if not self._slices:  # every municipality at once: one pass over the tables
+            self._slices.update(self.national.by_municipality())
+        return self._slices[self.names[rid]]
 
 
 @dataclass

@@ -113,26 +113,6 @@ def is_stored(key: str, cache: Path | None = None) -> bool:
     return (store_path(key, cache) / META).is_file()
 
 
-def _municipality_of(j: Judgement) -> dict[str, pd.Series]:
-    """Each row's municipality (its partner's), per table, "" where there is none."""
-    partners = j.dataset.partners
-    by_partner = dict(zip(partners["partner_id"], partners["municipality"], strict=True))
-    ds = j.dataset
-    school_partner = dict(zip(ds.schools["school_id"], ds.schools["partner_id"], strict=True))
-
-    def of(partner_ids: pd.Series) -> pd.Series:
-        return partner_ids.map(by_partner).fillna("").astype(str)
-
-    return {
-        "ledger": of(j.ledger["partner_id"]),
-        "plans": of(j.plans["partner_id"]),
-        "findings": of(j.findings["partner_id"]),
-        "partners": partners["municipality"].astype(str),
-        "expenditures": of(ds.expenditures["partner_id"]),
-        "support_plans": of(ds.support_plans["school_id"].map(school_partner)),
-    }
-
-
 def _frame(j: Judgement, table: str) -> pd.DataFrame:
     return getattr(j, table) if table in LEDGER_TABLES else getattr(j.dataset, table)
 
@@ -168,15 +148,20 @@ def write_judgement(j: Judgement, folder: Path) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp"))
     names = [m.name for m in j.programme.municipalities]
     groups: dict[str, dict[str, list[int]]] = {}
-    rows: dict[str, dict[str, np.ndarray]] = {}  # table -> municipality -> national positions
+    rows = j.municipality_rows()  # table -> municipality -> national positions
     try:
-        for table, where in _municipality_of(j).items():
+        for table, own in rows.items():
+            if table not in (*LEDGER_TABLES, *DATASET_TABLES):
+                continue
             frame = _frame(j, table)
-            labels = pd.Categorical(where.to_numpy(), categories=[*names, ""])
-            order = np.argsort(labels.codes, kind="stable")
-            counts = np.bincount(labels.codes, minlength=len(names) + 1)
+            counts = np.array([len(own[n]) for n in names], dtype=np.int64)
+            placed = np.concatenate([np.zeros(0, np.int64), *own.values()])
+            unplaced = np.ones(len(frame), dtype=bool)
+            unplaced[placed] = False
+            rest = np.flatnonzero(unplaced)  # rows of no municipality
+            order = np.concatenate([placed, rest]).astype(np.int64)
+            counts = np.append(counts, len(rest))
             bounds = np.concatenate([[0], np.cumsum(counts)])
-            rows[table] = {n: order[bounds[i] : bounds[i + 1]] for i, n in enumerate(names)}
             arrow = _to_arrow(frame).take(pa.array(order))
             arrow = arrow.append_column(POS, pa.array(_positions(frame)[order], type=pa.int64()))
             path = tmp / f"{table}.parquet"
@@ -245,11 +230,7 @@ def _slice_facts(
             "findings": len(j.findings),
         }
     }
-    plans = j.plans
-    outcomes = j.dataset.outcomes.reset_index(drop=True)
     for name in names:
-        students = plans["student_id"].to_numpy()[rows["plans"][name]]
-        own_outcomes = np.flatnonzero(outcomes["student_id"].isin(students).to_numpy())
         take = {t: rows[t][name] for t in rows}
         part = {
             "ledger": hashed["ledger"][take["ledger"]],
@@ -257,7 +238,7 @@ def _slice_facts(
             "findings": hashed["findings"][take["findings"]],
             "partners": hashed["partners"][take["partners"]],
             "schools": hashed["schools"],
-            "outcomes": hashed["outcomes"][own_outcomes],
+            "outcomes": hashed["outcomes"][take["outcomes"]],
             "entry_ids": hashed["entry_ids"][take["findings"]],
         }
         facts[name] = {
