@@ -8,6 +8,7 @@ in month M".
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from decimal import Decimal
@@ -276,17 +277,25 @@ _TextDateLoader.yaml_implicit_resolvers = {
 }
 
 
+@functools.lru_cache(maxsize=8)
+def _programme_from(text: str) -> Programme:
+    """Parsed and checked once per content: every notebook of a batch reads the same file
+    (the model is frozen, so sharing it is safe)."""
+    raw = yaml.load(text, Loader=_TextDateLoader)  # noqa: S506
+    return Programme.model_validate(raw)
+
+
 def load_programme(path: str | Path | None = None) -> Programme:
     """Read and check programme.yaml; a wrong key or value names the key."""
     p = Path(path) if path is not None else DEFAULT_PROGRAMME
     try:
-        raw = yaml.load(p.read_text(encoding="utf-8"), Loader=_TextDateLoader)  # noqa: S506
+        text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SettingsError(f"{p}: file not found; the programme settings are needed") from None
+    try:
+        return _programme_from(text)
     except yaml.YAMLError as e:
         raise SettingsError(f"{p}: not valid YAML ({e})") from None
-    try:
-        return Programme.model_validate(raw)
     except ValidationError as e:
         lines = []
         for err in e.errors():

@@ -357,9 +357,18 @@ def findings_by_rule(r: MunicipalityReport, lang: str, programme: Programme) -> 
     return _html(format_table(t, lang, ints=["findings"]))
 
 
+_LAST_ANNEX: list[tuple[MunicipalityReport, str, pd.DataFrame]] = []
+
+
 def annex(r: MunicipalityReport, lang: str) -> pd.DataFrame:
-    """Every finding in words, partner by partner (internal reports only)."""
-    return correction_annex(r.findings, r.programme, lang, r.partner_names, r.school_names)
+    """Every finding in words, partner by partner (internal reports only). The page, the
+    workbook and findings.csv all show it: it is worded once per report and language."""
+    for report, language, frame in _LAST_ANNEX:
+        if report is r and language == lang:
+            return frame.copy()
+    frame = correction_annex(r.findings, r.programme, lang, r.partner_names, r.school_names)
+    _LAST_ANNEX[:] = [(r, lang, frame)]  # the last report only
+    return frame.copy()
 
 
 @_unless_empty

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 
 from pumpurs.core.calendar import Period, month_of
@@ -204,14 +205,15 @@ def absorption_verdict(
 def _new_in_period(findings: pd.DataFrame, ledger: pd.DataFrame, period: Period) -> pd.Series:
     """A finding is new in the period when one of its rows has a service month in it; a
     finding about the report date itself (no rows: allocation, absorption) is current."""
-    months = dict(zip(ledger["entry_id"], ledger["service_month"], strict=False))
-
-    def new(ids: tuple[str, ...]) -> bool:
-        if not ids:
-            return True
-        return any(period.first_month <= months.get(i, "") <= period.last_month for i in ids)
-
-    return findings["entry_ids"].map(new).astype(bool)
+    lengths = findings["entry_ids"].map(len).to_numpy(dtype=np.int64)
+    ids = [i for t in findings["entry_ids"] for i in t]
+    at = pd.Index(ledger["entry_id"]).get_indexer(ids) if ids else np.zeros(0, dtype=np.int64)
+    months = ledger["service_month"].to_numpy(dtype=object)
+    month = np.where(at >= 0, months[at] if len(months) else "", "").astype(str)
+    inside = (month >= period.first_month) & (month <= period.last_month)
+    owner = np.repeat(np.arange(len(findings)), lengths)  # the finding each id belongs to
+    hits = np.bincount(owner[inside], minlength=len(findings)) > 0
+    return pd.Series(hits | (lengths == 0), index=findings.index)
 
 
 def _top_fixes(findings: pd.DataFrame, n: int = 5) -> pd.DataFrame:
