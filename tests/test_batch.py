@@ -260,6 +260,8 @@ def test_changed_data_rerenders_only_that_municipality_and_the_overview(setup):
     assert second.exit_code == 0
     assert sorted(r["id"] for r in second.rendered) == ["aizkraukles-novads", "overview"]
     assert second.up_to_date == 42
+    # the judged data of the first run is gone: one judgement in the cache, not two
+    assert len([d for d in (s["out"] / ".cache").iterdir() if d.is_dir()]) == 1
 
     # A change after the report date (as_of) changes no judgement: nothing to render.
     for row in tables["expenditures"]:

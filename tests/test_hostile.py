@@ -454,12 +454,12 @@ def test_8_an_unrelated_file_with_a_non_utf8_name_is_left_alone(data: Path, tmp_
 
 @pytest.fixture
 def small_disk(tmp_path: Path):
-    """A real 2 MB file system (tmpfs): room for the judged data (0.3 MB) and one report
-    (about 1 MB), not three."""
+    """A real 1 MB file system (tmpfs): room for the judged data (0.3 MB) and one report
+    (about 0.5 MB), not three."""
     mount = tmp_path / "disk"
     mount.mkdir()
     done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True
     )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a small file system here: {done.stderr.decode().strip()}")

@@ -547,7 +547,7 @@ def run_batch(opts: RunOptions, echo: Callable[[str], None] = print) -> Outcome:
         shared = prepare_shared(inputs)
         with batch_lock(inputs.period_dir):
             recover_interrupted(inputs.period_dir)
-            session.prune_cache(inputs.cache_dir, shared.key)
+            session.prune_cache(inputs.cache_dir, shared.key, last=0)
             status = read_status(inputs.period_dir)
             plan = plan_work(inputs, shared, status)
             outcome.up_to_date = len(plan.up_to_date)

@@ -165,15 +165,14 @@ def write_judgement(j: Judgement, folder: Path) -> dict[str, Any]:
             arrow = _to_arrow(frame).take(pa.array(order))
             arrow = arrow.append_column(POS, pa.array(_positions(frame)[order], type=pa.int64()))
             path = tmp / f"{table}.parquet"
-            with pq.ParquetWriter(path, arrow.schema, compression="zstd") as w:
+            with pq.ParquetWriter(path, arrow.schema, **_encodings(arrow.schema)) as w:
                 for i, n in enumerate(counts):
                     if n:  # one municipality's rows: its own row group(s)
                         w.write_table(arrow.slice(bounds[i], int(n)), row_group_size=int(n))
             groups[table] = _row_groups(path, [*names, ""], counts)
         for table in WHOLE_TABLES:
-            pq.write_table(
-                _to_arrow(_frame(j, table)), tmp / f"{table}.parquet", compression="zstd"
-            )
+            whole = _to_arrow(_frame(j, table))
+            pq.write_table(whole, tmp / f"{table}.parquet", **_encodings(whole.schema))
         meta: dict[str, Any] = {
             "format": STORE_FORMAT,
             "as_of": j.as_of,
@@ -193,6 +192,21 @@ def write_judgement(j: Judgement, folder: Path) -> dict[str, Any]:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return meta
+
+
+# Positions run upwards and ids share their prefixes: delta encodings store them in a
+# fraction of a dictionary's bytes; everything else repeats and is dictionary-encoded.
+_DELTA = {POS: "DELTA_BINARY_PACKED", "_row": "DELTA_BINARY_PACKED",
+          "entry_id": "DELTA_BYTE_ARRAY", "document_ref": "DELTA_BYTE_ARRAY"}  # fmt: skip
+
+
+def _encodings(schema: pa.Schema) -> dict[str, Any]:
+    delta = {c: e for c, e in _DELTA.items() if c in schema.names}
+    return {
+        "compression": "zstd",
+        "use_dictionary": [c for c in schema.names if c not in delta],
+        "column_encoding": delta,
+    }
 
 
 def _move_into_place(tmp: Path, folder: Path) -> None:
@@ -351,12 +365,14 @@ def load_slice(path: str | Path, name: str | None = None) -> Judgement:
 
 
 TMP_GRACE_SECONDS = 3600  # a store being written is not a leftover
-CACHE_KEEP = 1  # judgements kept besides the current one (a switch back to the last data)
 
 
-def prune_cache(cache: Path, keep: str, max_age_days: int = 14) -> None:
-    """Keep the current judgement and the last one before it; drop the rest, and anything
-    unused for `max_age_days`, so that the cache does not grow with every data version."""
+def prune_cache(cache: Path, keep: str, max_age_days: int = 14, last: int = 1) -> None:
+    """Keep the current judgement and the `last` ones used before it; drop the rest, and
+    anything unused for `max_age_days`, so that the cache does not grow with every data
+    version. An analyst's own cache keeps one more (switching between two report dates
+    is common there); a batch's `--out` cache keeps the current one only (`last=0`), so
+    that reports and cache stay smaller than the data."""
     if not cache.is_dir():
         return
     now = time.time()
@@ -375,7 +391,7 @@ def prune_cache(cache: Path, keep: str, max_age_days: int = 14) -> None:
                 others.append((d.stat().st_mtime, d))
     others.sort(reverse=True)
     for i, (mtime, d) in enumerate(others):
-        if i >= CACHE_KEEP or mtime < limit:
+        if i >= last or mtime < limit:
             shutil.rmtree(d, ignore_errors=True)
 
 
