@@ -23,12 +23,11 @@ def write_index(inputs: Inputs, shared: Shared, status: dict[str, Any]) -> Path:
     public = not Audience.of(inputs.audience).sees_error_details
     from pumpurs.report.overview import latvian_order
 
+    slices = shared.every_slice()
     # in the Latvian alphabet's order, as a reader looks a name up (programme.yaml is by code)
     for m in sorted(inputs.programme.municipalities, key=lambda m: latvian_order(m.name)):
         rows.append(
-            _index_row(
-                period_dir, m.slug, m.name, m.code, status, shared.slice(m.slug), public, inputs
-            )
+            _index_row(period_dir, m.slug, m.name, m.code, status, slices[m.slug], public, inputs)
         )
     if (period_dir / OVERVIEW).is_dir() or OVERVIEW in status:
         overview = _index_row(

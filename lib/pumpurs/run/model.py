@@ -133,9 +133,17 @@ class Shared:
         """A report's Judgement (the national one for the overview), made when first asked."""
         if rid == OVERVIEW:
             return self.national
-        if not self._slices:  # every municipality at once: one pass over the tables
+        name = self.names[rid]
+        if name not in self._slices:
+            self._slices[name] = self.national.scoped(municipality=name)
+        return self._slices[name]
+
+    def every_slice(self) -> dict[str, Any]:
+        """Every municipality's Judgement (the index shows them all), in one pass."""
+        missing = [n for rid, n in self.names.items() if rid != OVERVIEW and n not in self._slices]
+        if len(missing) > 3:
             self._slices.update(self.national.by_municipality())
-        return self._slices[self.names[rid]]
+        return {rid: self.slice(rid) for rid in self.names}
 
 
 @dataclass
