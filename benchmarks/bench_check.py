@@ -12,7 +12,7 @@ times longer with N times the findings (not N times more breaches per pupil).
 
 Each measurement runs in a fresh subprocess: the time is judge() plus totals() by
 every key; the peak resident memory is that of the whole process (data included).
-Targets: national under 5 s; 10x under 60 s and 8 GB.
+Targets (the speed issue): national judge + totals within 2 s; 10x within 20 s and 3 GB.
 """
 
 from __future__ import annotations
