@@ -158,8 +158,7 @@ class ChromiumPrinter:
             route.abort()
 
     def _print(self, html: str, css: str) -> bytes:
-        if self._page is None:
-            self._start()
+        self._start_once()
         # The footer goes last in <head>, where it overrides report.css's own @page.
         style = f"<style>{css}</style>"
         self._html = (
@@ -174,7 +173,11 @@ class ChromiumPrinter:
 
     def start(self) -> None:
         """Start the browser now (a worker does this while its kernel warms up)."""
-        self._thread.submit(lambda: self._page is None and self._start()).result()
+        self._thread.submit(self._start_once).result()
+
+    def _start_once(self) -> None:
+        if self._page is None:
+            self._start()
 
     def print_pdf(self, html: str, css: str) -> bytes:
         return self._thread.submit(self._print, html, css).result()
