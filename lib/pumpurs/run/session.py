@@ -2,11 +2,13 @@
 
 Validating and judging the national data takes seconds; a report needs only its
 municipality's slice. The batch judges once (`prepare_slices`) into a cache folder it
-names, and hands each notebook the path of its slice (`judgement_path`): the kernel
-loads that file and nothing else. A notebook run alone (an analyst in JupyterLab)
-passes no path; `judgement()` then uses a per-user cache keyed by everything the result
-depends on: the input files' hashes, programme.yaml, the library's source and `as_of`.
-This module alone knows the cache's layout: `<cache>/<key>/<slug or _national>.pkl`.
+names, and hands each notebook the path of the stored judgement (`judgement_path`): the
+kernel reads its municipality's row groups and nothing else. A notebook run alone (an
+analyst in JupyterLab) passes no path; `judgement()` then uses a per-user cache keyed by
+everything the result depends on: the input files' hashes, programme.yaml, the
+library's source, `as_of` and this module's own source. This module alone knows the
+cache's layout: `<cache>/<key>/` holds one Parquet file per table (each sorted by
+municipality, a row group per municipality) and `meta.pkl` (`write_judgement`).
 """
 
 from __future__ import annotations
