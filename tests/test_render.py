@@ -474,3 +474,19 @@ def test_report_opens_in_a_browser_offline(page: str, tmp_path) -> None:
     assert any(
         abs(r - 0x00) < 16 and abs(g - 0x33) < 16 and abs(b - 0x99) < 16 for _, (r, g, b) in colours
     )
+
+
+def test_a_crashed_browser_fails_one_pdf_and_the_next_one_prints(page: str, tmp_path) -> None:
+    from pumpurs.present import pdf
+
+    first = tmp_path / "first.pdf"
+    html_to_pdf(page, first, "Aizkraukles novads", "lv", engine="chromium")
+    printer = pdf.chromium_printer()
+    # the browser goes away behind the printer's back (a crash, an out-of-memory kill)
+    printer._thread.submit(lambda: printer._browser.close()).result()
+    with pytest.raises(Exception):  # noqa: B017 - Playwright's own error type
+        html_to_pdf(page, tmp_path / "lost.pdf", "Aizkraukles novads", "lv", engine="chromium")
+    assert not (tmp_path / "lost.pdf").exists()
+    again = tmp_path / "again.pdf"
+    html_to_pdf(page, again, "Aizkraukles novads", "lv", engine="chromium")
+    assert again.read_bytes() == first.read_bytes()  # a new browser, the same page

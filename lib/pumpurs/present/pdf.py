@@ -166,9 +166,14 @@ class ChromiumPrinter:
         )
         try:
             self._page.goto(REPORT_URL, wait_until="load", timeout=PRINT_TIMEOUT_MS)
+            pdf = self._page.pdf(prefer_css_page_size=True, print_background=True)
+        except Exception:
+            # A browser that crashed or hung fails this report only: the next one
+            # starts a new browser.
+            self._stop()
+            raise
         finally:
             self._html = ""
-        pdf = self._page.pdf(prefer_css_page_size=True, print_background=True)
         return _without_print_time(pdf)
 
     def start(self) -> None:
@@ -182,18 +187,18 @@ class ChromiumPrinter:
     def print_pdf(self, html: str, css: str) -> bytes:
         return self._thread.submit(self._print, html, css).result()
 
-    def close(self) -> None:
-        def stop() -> None:
-            with contextlib.suppress(Exception):
-                if self._browser is not None:
-                    self._browser.close()
-            with contextlib.suppress(Exception):
-                if self._playwright is not None:
-                    self._playwright.stop()
-            self._page = self._browser = self._playwright = None
-
+    def _stop(self) -> None:
         with contextlib.suppress(Exception):
-            self._thread.submit(stop).result(timeout=30)
+            if self._browser is not None:
+                self._browser.close()
+        with contextlib.suppress(Exception):
+            if self._playwright is not None:
+                self._playwright.stop()
+        self._page = self._browser = self._playwright = None
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._thread.submit(self._stop).result(timeout=30)
         self._thread.shutdown(wait=False)
 
 
