@@ -126,30 +126,33 @@ def totals(ledger: pd.DataFrame, partners: pd.DataFrame, by: str) -> TotalsTable
 def _money_by(ledger: pd.DataFrame, key: str) -> pd.DataFrame:
     """Summed money per key value, with each partner's ESF share apportioned over the keys."""
     keys = ledger[key].astype(str).where(ledger[key].notna(), "")
-    frame = pd.DataFrame(
-        {c: ledger[c].astype("int64").to_numpy() for c in _SUMMED}, index=ledger.index
-    )
-    frame["_key"] = keys
-    sums = frame.groupby("_key", sort=True)[list(_SUMMED)].sum().rename(columns=_SUMMED)
-    esf = esf_by(ledger, keys)
+    codes, uniques = pd.factorize(keys, sort=True)  # integer keys: groupby without strings
+    frame = pd.DataFrame({c: ledger[c].astype("int64").to_numpy() for c in _SUMMED})
+    sums = frame.groupby(codes, sort=True)[list(_SUMMED)].sum().rename(columns=_SUMMED)
+    sums.index = pd.Index(np.asarray(uniques, dtype=object)[sums.index], dtype=str)
+    esf = _esf_by_codes(ledger, codes, uniques)
     sums["esf_cents"] = esf.reindex(sums.index, fill_value=0)
     sums["state_cents"] = sums["eligible_cents"] - sums["esf_cents"]
-    sums.index = sums.index.astype(str)
     return sums[list(MONEY_COLUMNS)].astype("int64")
 
 
 def esf_by(ledger: pd.DataFrame, keys: pd.Series) -> pd.Series:
     """The ESF cents of each key: every partner's half-up share, apportioned over its keys
     by the largest remainder (exact integer arithmetic; rates as fractions)."""
-    codes, uniques = pd.factorize(ledger["esf_rate"].astype(str))  # a few rates, many rows
-    rates = [Decimal(r).as_integer_ratio() for r in uniques]
+    codes, uniques = pd.factorize(keys.astype(str), sort=True)
+    return _esf_by_codes(ledger, codes, uniques)
+
+
+def _esf_by_codes(ledger: pd.DataFrame, codes: np.ndarray, uniques: Any) -> pd.Series:
+    """`esf_by` on keys already turned into sorted integer codes (code order = key order)."""
+    rate_codes, rate_values = pd.factorize(ledger["esf_rate"].astype(str))  # a few rates
+    rates = [Decimal(r).as_integer_ratio() for r in rate_values]
     den = math.lcm(*(d for _, d in rates)) if rates else 1
     scale = np.array([n * (den // d) for n, d in rates], dtype=np.int64)  # rate = scale / den
-    weighted = ledger["eligible_cents"].astype("int64").to_numpy() * scale[codes]
+    weighted = ledger["eligible_cents"].astype("int64").to_numpy() * scale[rate_codes]
+    partner = pd.factorize(ledger["partner_id"].astype(str), sort=True)[0]
     parts = (
-        pd.DataFrame(
-            {"p": ledger["partner_id"].astype(str).to_numpy(), "k": keys.to_numpy(), "n": weighted}
-        )
+        pd.DataFrame({"p": partner, "k": np.asarray(codes), "n": weighted})
         .groupby(["p", "k"], sort=True)["n"]
         .sum()
         .reset_index()
@@ -159,11 +162,13 @@ def esf_by(ledger: pd.DataFrame, keys: pd.Series) -> pd.Series:
     per_partner = parts.groupby("p", sort=False)["n"].transform("sum")
     share = (2 * per_partner + den) // (2 * den)  # the partner's share, half-up
     left = share - parts.groupby("p", sort=False)["floor"].transform("sum")
-    # Largest remainder first; ties to the key that sorts first (parts is sorted by key).
+    # Largest remainder first; ties to the key that sorts first (k codes follow key order).
     order = parts.sort_values(["p", "rem", "k"], ascending=[True, False, True], kind="stable")
     rank = order.groupby("p", sort=False).cumcount().reindex(parts.index)
     parts["esf"] = parts["floor"] + (rank < left).astype("int64")
-    return parts.groupby("k", sort=True)["esf"].sum().astype("int64")
+    esf = parts.groupby("k", sort=True)["esf"].sum().astype("int64")
+    esf.index = pd.Index(np.asarray(uniques, dtype=object)[esf.index], dtype=str)
+    return esf
 
 
 def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
