@@ -105,7 +105,7 @@ def main() -> None:
         return
     _national()
     rows = []
-    for scale in (1, args.scale):
+    for scale in (1, args.scale) if args.scale > 1 else (1,):
         out = subprocess.run(
             [sys.executable, __file__, "--child", str(scale)],
             capture_output=True,
