@@ -87,9 +87,9 @@ def to_png(fig: Figure, dpi: int = DPI) -> bytes:
         fig.set_dpi(shown)
     # The octree's bucket for white averages to (254, 254, 254): the page is white, so
     # the near-white entries are set to white (anti-aliased edges move by at most 15/255).
-    palette = image.getpalette() or []
-    image.putpalette([255 if all(v >= 250 for v in palette[i - i % 3 : i - i % 3 + 3]) else v
-                      for i, v in enumerate(palette)])  # fmt: skip
+    palette = np.array(image.getpalette() or [], dtype=np.uint8).reshape(-1, 3)
+    palette[(palette >= 250).all(axis=1)] = 255
+    image.putpalette(palette.ravel().tolist())
     buf = io.BytesIO()
     image.save(buf, format="PNG", compress_level=6)
     return buf.getvalue()

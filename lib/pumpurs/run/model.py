@@ -140,8 +140,7 @@ class Shared:
 
     def every_slice(self) -> dict[str, Any]:
         """Every municipality's Judgement (the index shows them all), in one pass."""
-        missing = [n for rid, n in self.names.items() if rid != OVERVIEW and n not in self._slices]
-        if len(missing) > 3:
+        if any(n not in self._slices for rid, n in self.names.items() if rid != OVERVIEW):
             self._slices.update(self.national.by_municipality())
         return {rid: self.slice(rid) for rid in self.names}
 

@@ -97,7 +97,6 @@ def _as_date(as_of: str | dt.date | None) -> dt.date | None:
     return as_of if isinstance(as_of, dt.date) else parse_date(str(as_of))
 
 
-STORE_FORMAT = "parquet-1"  # the layout below (the key also holds this module's source)
 META = "meta.pkl"
 # The tables of a Judgement, where each lives, and how a municipality's rows are found.
 LEDGER_TABLES = ("ledger", "plans", "findings")
@@ -176,7 +175,6 @@ def write_judgement(j: Judgement, folder: Path) -> dict[str, Any]:
             whole = _to_arrow(_frame(j, table))
             pq.write_table(whole, tmp / f"{table}.parquet", **_encodings(whole.schema))
         meta: dict[str, Any] = {
-            "format": STORE_FORMAT,
             "as_of": j.as_of,
             "programme": j.programme,
             "sources": j.dataset.sources,
@@ -238,10 +236,12 @@ def _slice_facts(
 ) -> dict[str, dict[str, Any]]:
     """Per report: its content hash (`content_hash` of the slice, computed from the national
     row hashes, not by building 43 slices) and its size."""
-    hashed = {t: _row_hashes(f) for t, f in _hashed_tables(j)}
+    tables = _hashed_tables(j)
+    columns = {t: list(f.columns) for t, f in tables}
+    hashed = {t: _row_hashes(f) for t, f in tables}
     facts = {
         NATIONAL: {
-            "hash": _combine(j, hashed),
+            "hash": _combine(columns, hashed, j.as_of),
             "ledger_rows": len(j.ledger),
             "findings": len(j.findings),
         }
@@ -258,7 +258,7 @@ def _slice_facts(
             "entry_ids": hashed["entry_ids"][take["findings"]],
         }
         facts[name] = {
-            "hash": _combine(j, part),
+            "hash": _combine(columns, part, j.as_of),
             "ledger_rows": len(take["ledger"]),
             "findings": len(take["findings"]),
         }
@@ -281,13 +281,13 @@ def _row_hashes(frame: pd.DataFrame) -> np.ndarray:
     return pd.util.hash_pandas_object(frame, index=False).to_numpy()
 
 
-def _combine(j: Judgement, hashes: dict[str, np.ndarray]) -> str:
+def _combine(columns: dict[str, list[str]], hashes: dict[str, np.ndarray], as_of: dt.date) -> str:
     h = hashlib.sha256()
-    for table, frame in _hashed_tables(j):
+    for table, names in columns.items():
         h.update(table.encode())
-        h.update(",".join(map(str, frame.columns)).encode())
+        h.update(",".join(map(str, names)).encode())
         h.update(np.ascontiguousarray(hashes[table]).tobytes())
-    h.update(str(j.as_of).encode())
+    h.update(str(as_of).encode())
     return h.hexdigest()[:20]
 
 
@@ -446,4 +446,7 @@ def judgement(
 def content_hash(j: Judgement) -> str:
     """A stable hash of a (scoped) judgement's tables: what a report depends on. The store
     computes the same hash for every slice at once (`_slice_facts`)."""
-    return _combine(j, {t: _row_hashes(f) for t, f in _hashed_tables(j)})
+    tables = _hashed_tables(j)
+    return _combine(
+        {t: list(f.columns) for t, f in tables}, {t: _row_hashes(f) for t, f in tables}, j.as_of
+    )
