@@ -27,7 +27,12 @@ app = typer.Typer(
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 180)
 
 DataArg = Annotated[
-    Path, typer.Argument(help="The data folder (see docs/data-contract.md).", show_default=False)
+    str,
+    typer.Argument(
+        help="The data folder (docs/data-contract.md), a DuckDB file, or a database URL such "
+        "as postgresql://user@host:5432/db (docs/databases.md).",
+        show_default=False,
+    ),
 ]
 ProgrammeOpt = Annotated[
     Path | None,
@@ -43,17 +48,17 @@ def validate(
         int, typer.Option(help="List at most this many problems (0: all).")
     ] = 200,
 ) -> None:
-    """Check a data folder against the data contract; exit 2 listing every problem.
+    """Check a data folder or database against the data contract; exit 2 listing every problem.
 
     Example: pumpurs validate data/demo-national
     """
     from pumpurs.core.settings import load_programme
     from pumpurs.present.summary import dataset_summary
-    from pumpurs.sources.folder import load_data
+    from pumpurs.sources import load
 
     try:
         prog = load_programme(programme)
-        ds = load_data(data, prog)
+        ds = load(data, prog)
     except PumpursError as e:
         _fail(e, max_problems)
     out.print(dataset_summary(ds), markup=False)
@@ -82,6 +87,47 @@ def demo_data(
     except PumpursError as e:
         _fail(e)
     out.print(summary, markup=False)
+
+
+@app.command("load")
+def load_into(
+    folder: Annotated[
+        Path, typer.Argument(help="The data folder to read (validated first).", show_default=False)
+    ],
+    url: Annotated[
+        str,
+        typer.Argument(
+            help="The database to write: a .duckdb file, duckdb:///file, "
+            "postgresql://user@host:5432/db or another SQLAlchemy URL; ?schema=NAME for "
+            "a schema.",
+            show_default=False,
+        ),
+    ],
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Replace the five tables if they exist.")
+    ] = False,
+    programme: ProgrammeOpt = None,
+) -> None:
+    """Write a data folder into a database with native types (DATE, NUMERIC, INTEGER, TEXT).
+
+    The folder is validated first; a database that already has the tables is left alone
+    unless --replace. Every command that takes DATA then reads the database.
+
+    Example: pumpurs load data/demo-national postgresql://pumpurs@localhost/pumpurs
+    """
+    from pumpurs.core.settings import load_programme
+    from pumpurs.sources import load
+    from pumpurs.sources.database import write_dataset
+
+    try:
+        ds = load(folder, load_programme(programme))
+        written = write_dataset(ds, url, replace=replace)
+    except PumpursError as e:
+        _fail(e)
+    rows = ", ".join(f"{t} {len(ds.table(t)):,}" for t in written)
+    from pumpurs.sources.database import parse_target
+
+    out.print(f"{parse_target(url).label}: wrote {rows} rows", markup=False)
 
 
 AsOfOpt = Annotated[
@@ -121,7 +167,7 @@ def _emit(fmt: str, as_json, as_csv, as_table) -> None:
 
 
 def _judged(
-    data: Path,
+    data: str,
     programme: Path | None,
     as_of: str | None,
     partner: str | None,
@@ -131,13 +177,13 @@ def _judged(
     from pumpurs.core.calendar import parse_date
     from pumpurs.core.rules import judge
     from pumpurs.core.settings import load_programme
-    from pumpurs.sources.folder import load_data
+    from pumpurs.sources import load
 
     if partner and municipality:
         raise UsageError("give either --partner or --municipality, not both")
     prog = load_programme(programme)
     when = parse_date(as_of) if as_of else None
-    ds = load_data(data, prog)
+    ds = load(data, prog)
     if partner and partner not in set(ds.partners["partner_id"]):
         raise UsageError(f'--partner "{partner}" is not a partner_id in the data; see partners')
     name = prog.municipality(municipality).name if municipality else None

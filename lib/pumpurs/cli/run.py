@@ -21,8 +21,12 @@ def _fail(e: Exception) -> None:
 
 def run(
     data: Annotated[
-        Path,
-        typer.Argument(help="The data folder (see docs/data-contract.md).", show_default=False),
+        str,
+        typer.Argument(
+            help="The data folder (docs/data-contract.md), a DuckDB file, or a database URL "
+            "such as postgresql://user@host:5432/db (docs/databases.md).",
+            show_default=False,
+        ),
     ],
     municipality: Annotated[
         list[str] | None,

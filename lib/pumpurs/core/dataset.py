@@ -23,7 +23,9 @@ class Source:
     path: Path
     sheet: str | None
     sha256: str
-    dialect: str  # e.g. "csv ; cp1257", "csv , utf-8", "xlsx", "parquet"
+    dialect: str  # e.g. "csv ; cp1257", "csv , utf-8", "xlsx", "parquet", "postgresql"
+    header_row: int | None = 1  # where column names live: row 1 of a file, none in a database
+    columns_in: str = "the header row"  # how a message says where to add a column
 
     @property
     def label(self) -> str:
@@ -49,7 +51,7 @@ class Dataset:
     expenditures: pd.DataFrame
     outcomes: pd.DataFrame
     sources: dict[str, Source]
-    folder: Path
+    folder: Path | str  # the data folder, or the database's URL (never with a password)
 
     def table(self, name: str) -> pd.DataFrame:
         return getattr(self, name)

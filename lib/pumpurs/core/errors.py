@@ -18,11 +18,14 @@ class Problem:
     column: str | None
     value: str | None
     message: str
+    key: str | None = None  # the row's key where rows have no visible number (a database)
 
     def __str__(self) -> str:
         where = self.file
         if self.row is not None:
             where += f" row {self.row}"
+            if self.key:
+                where += f" ({self.key})"
         if self.column:
             where += f", column {self.column}" if self.row is not None else f" column {self.column}"
         if self.value is None:
@@ -47,6 +50,11 @@ class PumpursError(Exception):
 
 class UsageError(PumpursError):
     """The command was called wrongly (unknown municipality, bad date, ...)."""
+
+
+class SourceError(PumpursError):
+    """The data source cannot be reached or read: a database that refuses the connection,
+    a driver that is not installed, a URL that names no database."""
 
 
 class SettingsError(PumpursError):

@@ -36,10 +36,13 @@ def repository() -> Path | None:
     return here if (here / "lib" / "pumpurs").is_dir() and (here / "params").is_dir() else None
 
 
-def resolve_data(data: str | Path) -> Path:
+def resolve_data(data: str | Path) -> str | Path:
     """A data folder as a user means it: as given (absolute, or from the current
     folder); failing that, from the repository root, so that a notebook run from
-    `notebooks/` finds `data/demo-national` that `make reports` wrote."""
+    `notebooks/` finds `data/demo-national` that `make reports` wrote. A database URL is
+    returned as it is."""
+    if isinstance(data, str) and "://" in data:
+        return data
     p = Path(data).expanduser()
     if p.is_absolute() or p.exists():
         return p

@@ -249,11 +249,17 @@ def _typed_table(name: str, raw: RawTable) -> tuple[pd.DataFrame | None, _Collec
     contract = {c.name for c in TABLES[name]}
     dupes = sorted({c for c in frame.columns if c in contract and list(frame.columns).count(c) > 1})
     for c in dupes:
-        out.problems.append(Problem(out.file, 1, c, None, "this column appears twice; keep one"))
+        out.problems.append(
+            Problem(out.file, raw.source.header_row, c, None, "this column appears twice; keep one")
+        )
     for c in missing:
         out.problems.append(
             Problem(
-                out.file, 1, c, None, f"column is missing; add a column named {c} to the header row"
+                out.file,
+                raw.source.header_row,
+                c,
+                None,
+                f"column is missing; add a column named {c} to {raw.source.columns_in}",
             )
         )
     if missing or dupes:
@@ -476,7 +482,10 @@ def _municipalities(typed: pd.DataFrame, programme: Programme, out: _Collector) 
 
 # ---------------------------------------------------------------------------
 def validate_tables(
-    raws: dict[str, RawTable], programme: Programme, folder: Path, problems: list[Problem]
+    raws: dict[str, RawTable],
+    programme: Programme,
+    folder: Path | str,
+    problems: list[Problem],
 ) -> Dataset:
     problems = list(problems)
     typed: dict[str, pd.DataFrame | None] = {}

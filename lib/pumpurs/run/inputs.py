@@ -31,6 +31,8 @@ from pumpurs.run.model import (
     ReportSpec,
     RunOptions,
 )
+from pumpurs.sources import is_url, open_source
+from pumpurs.sources.folder import FolderSource
 
 
 def templates_hash() -> str:
@@ -204,16 +206,22 @@ def validate_inputs(opts: RunOptions) -> Inputs:
         raise UsageError('say which reports: --municipality "Aizkraukles novads" or --all')
     if opts.workers is not None and opts.workers < 1:
         raise UsageError(f"--workers {opts.workers}: give 1 or more")
+    url = is_url(str(opts.data))
     for option, given in (
-        ("DATA", opts.data),
+        ("DATA", None if url else opts.data),
         ("--out", opts.out),
         ("--programme", opts.programme),
         ("--params", opts.params),
         ("--notebooks", opts.notebooks),
     ):
         _text_path(option, given)
-    data = Path(opts.data).resolve()
-    if not data.is_dir():
+    # A folder or a DuckDB file by its absolute path (the kernels run elsewhere), or a URL.
+    source = open_source(str(opts.data) if url else str(Path(opts.data).resolve()))
+    data = source.spec
+    folder = None if url else Path(data)
+    if folder is not None and not folder.exists():
+        raise UsageError(f"{opts.data}: no such data folder (or DuckDB file)")
+    if isinstance(source, FolderSource) and not Path(data).is_dir():
         raise UsageError(f"{opts.data}: no such data folder")
     programme_path = Path(opts.programme or DEFAULT_PROGRAMME).resolve()
     programme = load_programme(programme_path)
@@ -222,7 +230,7 @@ def validate_inputs(opts: RunOptions) -> Inputs:
     notebook_dir = Path(opts.notebooks or DEFAULT_NOTEBOOKS).resolve()
     params_dir = Path(opts.params).resolve() if opts.params else programme_path.parent
     out = Path(opts.out).resolve()
-    if out == data or data in out.parents:
+    if folder is not None and (out == folder or folder in out.parents):
         raise UsageError(f"--out {opts.out} is inside the data folder; write reports elsewhere")
     # A period folder keeps one audience: a public folder never receives an internal
     # report (and --retry-failed renders in the audience and language of the batch).
@@ -265,7 +273,7 @@ def validate_inputs(opts: RunOptions) -> Inputs:
 
     def params_for(book: str, extra: dict[str, Any]) -> dict[str, Any]:
         values: dict[str, Any] = {
-            "data": str(data),
+            "data": data,
             "period": period.label,
             "as_of": as_of.isoformat(),
             "audience": audience,

@@ -47,7 +47,7 @@ UNHASHED_PARAMETERS = frozenset({"data", "output_dir", "programme_path", "judgem
 class RunOptions:
     """The `pumpurs run` command line, as values (None = the documented default)."""
 
-    data: Path
+    data: str | Path  # a data folder, a DuckDB file or a database URL
     municipalities: list[str] = field(default_factory=list)
     all: bool = False
     period: str | None = None
@@ -88,7 +88,7 @@ class Inputs:
     """Everything checked before any kernel starts."""
 
     options: RunOptions
-    data: Path
+    data: str | Path  # a data folder, a DuckDB file or a database URL
     out: Path
     period: Period
     as_of: dt.date

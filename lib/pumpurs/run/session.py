@@ -397,7 +397,7 @@ def prune_cache(cache: Path, keep: str, max_age_days: int = 14, last: int = 1) -
             shutil.rmtree(d, ignore_errors=True)
 
 
-def load_and_judge(data: Path, programme: Programme, as_of: dt.date | None) -> Judgement:
+def load_and_judge(data: str | Path, programme: Programme, as_of: dt.date | None) -> Judgement:
     ds: Dataset = load(data, programme)
     return judge(ds, programme, as_of)
 
@@ -410,7 +410,7 @@ def prepare_slices(
     cache: Path | None = None,
 ) -> tuple[str, Judgement]:
     """Judge once and store the judgement (every municipality's rows findable) in `cache`."""
-    data, prog_path = Path(data), Path(programme_path or DEFAULT_PROGRAMME)
+    prog_path = Path(programme_path or DEFAULT_PROGRAMME)
     when = _as_date(as_of)
     key = inputs_key(data, prog_path, when)
     programme = load_programme(prog_path)

@@ -2,10 +2,11 @@
 
 A source hands over the five tables as text (`RawTable`s, with the problems found while
 reading), a content fingerprint (what a cache and a manifest are keyed by) and a list of
-what it read (for manifests). The registry maps a scheme to a source's factory, as
+what it read (for manifests). The registry maps a URL's scheme to a source's factory, as
 papermill's I/O registry does: a plain path is a data folder (every file dialect, see
-sources/folder.py); `open_source` never makes its caller branch on the kind. A new
-source (a database) is one class and one `register` call.
+sources/folder.py) or a DuckDB file; `duckdb://`, `postgresql://` and any other
+SQLAlchemy URL is a database (sources/database.py). `open_source` never makes its caller
+branch on the kind. A new source is one class and one `register` call.
 """
 
 from __future__ import annotations
@@ -18,14 +19,19 @@ from typing import Protocol
 import pandas as pd
 
 from pumpurs.core.dataset import Dataset, RawTable
-from pumpurs.core.errors import Problem, UsageError
+from pumpurs.core.errors import InputError, Problem, UsageError
 from pumpurs.core.settings import Programme, load_programme
 
 
 class DataSource(Protocol):
     """The one interface every source implements."""
 
-    label: str  # how messages name it, e.g. the folder
+    label: str  # how messages name it: the folder, or the URL without its password
+    spec: str  # what a notebook is handed to open the same source again
+
+    def locate(self, problem: Problem) -> Problem:
+        """The problem as the user finds the row (a database row by its key)."""
+        ...
 
     def read(self) -> tuple[dict[str, RawTable], list[Problem]]:
         """The tables as text, and every problem met while reading them."""
@@ -41,6 +47,7 @@ class DataSource(Protocol):
 
 
 Factory = Callable[[str], DataSource]
+ANY = "*"  # the factory for a scheme nobody registered (any SQLAlchemy URL)
 _REGISTRY: dict[str, Factory] = {}
 
 
@@ -50,22 +57,31 @@ def register(scheme: str, factory: Factory) -> None:
 
 
 def schemes() -> list[str]:
-    return sorted(s for s in _REGISTRY if s)
+    return sorted(s for s in _REGISTRY if s and s != ANY)
+
+
+def is_url(spec: str | Path) -> bool:
+    return isinstance(spec, str) and "://" in spec
 
 
 def open_source(spec: str | Path | DataSource) -> DataSource:
-    """The source a user named on the command line or in a notebook."""
+    """The source a user named on the command line or in a notebook.
+
+    A scheme is looked up as written (`postgresql+psycopg`), then without its driver
+    (`postgresql`), then as any SQLAlchemy URL.
+    """
     if not isinstance(spec, str | Path):
         return spec
     text = str(spec)
-    scheme = text.split("://", 1)[0].lower() if "://" in text else ""
-    if scheme not in _REGISTRY:
-        known = ", ".join(f"{s}://" for s in schemes()) or "none yet"
-        raise UsageError(
-            f'{text}: no data source is known for "{scheme}://"; give a data folder '
-            f"(other sources: {known})"
-        )
-    return _REGISTRY[scheme](text)
+    scheme = text.split("://", 1)[0].lower() if is_url(text) else ""
+    for name in (scheme, scheme.split("+", 1)[0], ANY if scheme else ""):
+        if name in _REGISTRY:
+            return _REGISTRY[name](text)
+    known = ", ".join(f"{s}://" for s in schemes()) or "none yet"
+    raise UsageError(
+        f'{text}: no data source is known for "{scheme}://"; give a data folder '
+        f"(other sources: {known})"
+    )
 
 
 def load(spec: str | Path | DataSource, programme: Programme | None = None) -> Dataset:
@@ -75,7 +91,11 @@ def load(spec: str | Path | DataSource, programme: Programme | None = None) -> D
     source = open_source(spec)
     programme = programme or load_programme()
     raws, problems = source.read()
-    return validate_tables(raws, programme, Path(source.label), problems)
+    folder: Path | str = source.label if is_url(source.spec) else Path(source.label)
+    try:
+        return validate_tables(raws, programme, folder, problems)
+    except InputError as e:
+        raise InputError([source.locate(p) for p in e.problems]) from None
 
 
 class FramesSource:
@@ -83,7 +103,10 @@ class FramesSource:
 
     def __init__(self, tables: Mapping[str, pd.DataFrame], label: str = "(memory)") -> None:
         self.tables = dict(tables)
-        self.label = label
+        self.label = self.spec = label
+
+    def locate(self, problem: Problem) -> Problem:
+        return problem
 
     def read(self) -> tuple[dict[str, RawTable], list[Problem]]:
         from pumpurs.sources.folder import frames_as_raw
@@ -107,10 +130,23 @@ class FramesSource:
         ]
 
 
-def _folder(text: str) -> DataSource:
+def _path(text: str) -> DataSource:
+    """A plain path: a DuckDB file by its suffix, else a data folder."""
+    if Path(text).suffix.lower() in (".duckdb", ".ddb"):
+        from pumpurs.sources.database import DatabaseSource
+
+        return DatabaseSource(text)
     from pumpurs.sources.folder import FolderSource
 
     return FolderSource(Path(text))
 
 
-register("", _folder)
+def _database(text: str) -> DataSource:
+    from pumpurs.sources.database import DatabaseSource
+
+    return DatabaseSource(text)
+
+
+register("", _path)
+for _scheme in ("duckdb", "postgresql", "postgres", "sqlite", ANY):
+    register(_scheme, _database)

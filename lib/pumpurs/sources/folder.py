@@ -577,6 +577,10 @@ class FolderSource:
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
         self.label = str(folder)
+        self.spec = str(self.folder)
+
+    def locate(self, problem: Problem) -> Problem:
+        return problem  # a file's rows are numbered as the user sees them
 
     def read(self) -> tuple[dict[str, RawTable], list[Problem]]:
         return read_folder(self.folder)
