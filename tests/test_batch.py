@@ -272,6 +272,34 @@ def test_changed_data_rerenders_only_that_municipality_and_the_overview(setup):
     assert third.exit_code == 0 and not third.rendered and third.up_to_date == 44
 
 
+def test_a_batch_from_postgresql_rerenders_only_the_municipality_whose_rows_changed(
+    setup, postgres_url
+):
+    from pumpurs.sources import load
+    from pumpurs.sources.database import write_dataset
+    from test_database import execute
+
+    write_dataset(load(setup["data"]), postgres_url)
+    first = run(setup, data=postgres_url)
+    assert first.exit_code == 0 and len(first.rendered) == 3
+    manifest = json.loads(
+        (setup["out"] / PERIOD / "aizkraukles-novads" / "manifest.json").read_text("utf-8")
+    )
+    assert manifest["parameters"]["data"] == postgres_url
+    assert [i["path"] for i in manifest["inputs"] if i["role"] == "data"] == [
+        f"{postgres_url}#{t}"
+        for t in ("expenditures", "outcomes", "partners", "schools", "support_plans")
+    ]
+    # one consultation of Kokneses novads (Aizkraukles novads), paid in the period
+    execute(
+        postgres_url, "UPDATE expenditures SET amount_eur = amount_eur - 5 WHERE entry_id = 'E4'"
+    )
+    second = run(setup, data=postgres_url)
+    assert second.exit_code == 0
+    assert [r["id"] for r in second.rendered] == ["aizkraukles-novads"]
+    assert second.up_to_date == 2
+
+
 # ---------------------------------------------------------------------------
 # Parallel = sequential
 # ---------------------------------------------------------------------------

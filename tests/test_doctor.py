@@ -97,9 +97,9 @@ def test_report_and_exit_status(monkeypatch, capsys):
     app = typer.Typer()
     app.command("run")(cli_run.run)
     app.command("doctor")(cli_run.doctor)
-    monkeypatch.setattr(doctor, "run_checks", lambda out: [Check("x", FAIL, "no")])
+    monkeypatch.setattr(doctor, "run_checks", lambda out, data: [Check("x", FAIL, "no")])
     assert CliRunner().invoke(app, ["doctor"]).exit_code == 1
-    monkeypatch.setattr(doctor, "run_checks", lambda out: [Check("x", OK, "yes")])
+    monkeypatch.setattr(doctor, "run_checks", lambda out, data: [Check("x", OK, "yes")])
     assert CliRunner().invoke(app, ["doctor", "--out", str(Path("reports"))]).exit_code == 0
 
 
@@ -114,3 +114,26 @@ def test_every_check_runs_even_when_one_crashes(monkeypatch, tmp_path):
     assert names[0] == "python" and "chromium" in names and len(checks) == 7
     crashed = [c for c in checks if "unexpected" in c.detail]
     assert crashed and crashed[0].status == FAIL
+
+
+def test_the_data_check_reaches_a_database_and_names_what_is_missing(tmp_path):
+    from conftest import write_folder
+    from pumpurs.sources import load
+    from pumpurs.sources.database import write_dataset
+
+    url = str(tmp_path / "x.duckdb")
+    write_dataset(load(write_folder(tmp_path / "folder")), url)
+    c = doctor.check_data(url)
+    assert c.status == OK and c.detail.startswith(f"{url}: reached in ")
+    assert c.detail.endswith("tables expenditures, outcomes, partners, schools, support_plans")
+    import duckdb
+
+    with duckdb.connect(url) as con:
+        con.execute("DROP TABLE schools")
+    c = doctor.check_data(url)
+    assert (c.status, c.detail) == (FAIL, f"{url}: reached, but the table(s) schools are missing")
+    c = doctor.check_data(str(tmp_path / "none.duckdb"))
+    assert (c.status, c.detail) == (
+        FAIL,
+        f"{tmp_path / 'none.duckdb'}: no such DuckDB file; give the file's path",
+    )

@@ -149,16 +149,25 @@ def doctor(
     out: Annotated[
         Path, typer.Option(help="The reports folder a batch will write to (checked writable).")
     ] = Path("reports"),
+    data: Annotated[
+        str | None,
+        typer.Option(
+            "--data",
+            help="The data a batch will read: a folder, a DuckDB file or a database URL "
+            "(its connection and tables are checked).",
+        ),
+    ] = None,
 ) -> None:
     """Check the report toolchain before a scheduled batch; exit 1 if anything fails.
 
-    Checks: a Jupyter kernel starts and runs 1+1; WeasyPrint makes a PDF whose Latvian
-    text extracts back; the DejaVu fonts are installed; the notebooks and
-    their parameters are readable; OUT is writable; chromium (optional) is present.
+    Checks: the data source answers and has its tables (with --data); a Jupyter kernel
+    starts and runs 1+1; the PDF engine makes a PDF whose Latvian text extracts back; the
+    DejaVu fonts are installed; the notebooks and their parameters are readable; OUT is
+    writable; chromium (optional) is present.
 
-    Example: pumpurs doctor --out /srv/pumpurs/reports
+    Example: pumpurs doctor --out /srv/pumpurs/reports --data postgresql://pumpurs@db/pumpurs
     """
     from pumpurs.run.doctor import print_report, run_checks
 
-    checks = run_checks(out)
+    checks = run_checks(out, data)
     raise typer.Exit(print_report(checks))

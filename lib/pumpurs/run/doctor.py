@@ -189,9 +189,44 @@ def check_chromium() -> Check:
     )
 
 
-def run_checks(out: Path = Path("reports")) -> list[Check]:
+def check_data(data: str) -> Check:
+    """The data source answers and has the contract's tables (for a database: a
+    connection, read-only, and the fingerprint computed in SQL; no rows are fetched)."""
+    import time
+
+    from pumpurs.core.contract import OPTIONAL_TABLES, TABLES
+    from pumpurs.core.errors import PumpursError
+    from pumpurs.sources import open_source
+    from pumpurs.sources.folder import FolderSource
+
+    started = time.perf_counter()
+    try:
+        source = open_source(data)
+        found = source.describe()
+    except PumpursError as e:
+        return Check("data", FAIL, str(e))
+    if isinstance(source, FolderSource):  # its files are read and checked by `validate`
+        return Check("data", OK if found else FAIL, f"{source.label}: {len(found)} table files")
+    tables = {d["path"].rsplit("#", 1)[-1] for d in found}
+    missing = [t for t in TABLES if t not in tables and t not in OPTIONAL_TABLES]
+    seconds = time.perf_counter() - started
+    if missing:
+        return Check(
+            "data",
+            FAIL,
+            f"{source.label}: reached, but the table(s) {', '.join(missing)} are missing",
+        )
+    return Check(
+        "data",
+        OK,
+        f"{source.label}: reached in {seconds:.1f} s; tables {', '.join(sorted(tables))}",
+    )
+
+
+def run_checks(out: Path = Path("reports"), data: str | None = None) -> list[Check]:
     """Every check, in the order a batch would hit the problem; each catches its own errors."""
     checks: list[Callable[[], Check]] = [
+        *([lambda: check_data(data)] if data else []),
         lambda: Check(
             "python", OK, f"Python {sys.version.split()[0]}, pumpurs {_version()} ({sys.prefix})"
         ),

@@ -1,0 +1,367 @@
+"""Databases as sources (lib/pumpurs/sources/database.py): DuckDB, SQLite and a real
+PostgreSQL server give the same tables, the same results and the same problems as the
+data folder they were loaded from."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from conftest import valid_tables, write_folder
+from pumpurs.cli import app
+from pumpurs.core.errors import InputError, SourceError, UsageError
+from pumpurs.sources import load, open_source
+from pumpurs.sources.database import DatabaseSource, parse_target, type_family, write_dataset
+
+BACKENDS = ("duckdb", "sqlite", "postgresql")
+
+
+def call(*args: str):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture
+def database(tmp_path: Path, request: pytest.FixtureRequest) -> Callable[[str], str]:
+    """`database(backend)` -> the URL of a new, empty database of that kind."""
+
+    def make(backend: str) -> str:
+        if backend == "duckdb":
+            return str(tmp_path / "pumpurs.duckdb")
+        if backend == "sqlite":
+            return f"sqlite:///{tmp_path / 'pumpurs.db'}"
+        return request.getfixturevalue("postgres_url")
+
+    return make
+
+
+def execute(url: str, *statements: str) -> None:
+    """Run SQL in the database behind `url` (how a user edits their data)."""
+    target = parse_target(url)
+    if target.backend == "duckdb":
+        import duckdb
+
+        with duckdb.connect(target.connect) as con:
+            for s in statements:
+                con.execute(s)
+    elif target.backend == "postgresql":
+        import adbc_driver_postgresql.dbapi as pg
+
+        with pg.connect(target.connect, autocommit=True) as con, con.cursor() as cur:
+            for s in statements:
+                cur.execute(s)
+    else:
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(target.connect)
+        with engine.begin() as con:
+            for s in statements:
+                con.execute(sa.text(s))
+        engine.dispose()
+
+
+def loaded(url: str, tmp_path: Path, tables=None) -> str:
+    """The tiny data set, validated from a folder and written into `url`."""
+    folder = write_folder(tmp_path / "folder", tables)
+    write_dataset(load(folder), url)
+    return url
+
+
+def by_key(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    return frame.drop(columns="_row").sort_values(key, ignore_index=True)
+
+
+# ---------------------------------------------------------------------------
+# Same tables, same results
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_backend_gives_the_folders_typed_tables(backend, database, tmp_path):
+    folder = write_folder(tmp_path / "folder")
+    url = loaded(database(backend), tmp_path)
+    want, got = load(folder), load(url)
+    keys = {"partners": "partner_id", "schools": "school_id", "support_plans": "plan_id"}
+    for name, key in {**keys, "expenditures": "entry_id"}.items():
+        pd.testing.assert_frame_equal(
+            by_key(got.table(name), key), by_key(want.table(name), key), check_exact=True
+        )
+    assert str(got.folder) == parse_target(url).label
+    assert got.sources["expenditures"].dialect == parse_target(url).backend
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_demo_gives_byte_identical_json_and_csv(backend, database, tmp_path):
+    from pumpurs.demo import write_demo
+
+    folder = tmp_path / "demo"
+    write_demo(folder, scale="small", seed=3)
+    url = database(backend)
+    assert call("load", folder, url).exit_code == 0
+    for args in (
+        ("check", "--format", "json"),
+        ("check", "--format", "csv", "--lang", "en"),
+        ("totals", "--by", "partner", "--format", "json"),
+        ("totals", "--by", "category", "--format", "csv"),
+        ("indicators", "--format", "json"),
+        ("check", "--municipality", "Rīga", "--format", "json"),
+    ):
+        a, b = call(args[0], folder, *args[1:]), call(args[0], url, *args[1:])
+        assert a.stdout == b.stdout and a.exit_code == b.exit_code, args
+        assert len(a.stdout) > 200
+
+
+def test_text_columns_in_the_latvian_csv_dialect_read_like_the_file(tmp_path):
+    """A database whose columns are all TEXT, holding what a Latvian Excel CSV holds."""
+    import duckdb
+
+    from conftest import _columns, csv_text
+
+    folder = write_folder(tmp_path / "folder")
+    url = str(tmp_path / "text.duckdb")
+    with duckdb.connect(url) as con:
+        for name, rows in valid_tables().items():
+            frame = pd.read_csv(
+                io.StringIO(csv_text(rows, _columns(rows, None), ";", True, True)),
+                sep=";",
+                dtype=str,
+            ).fillna("")
+            con.register("f", frame)
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM f")
+            con.unregister("f")
+    with duckdb.connect(url, read_only=True) as con:
+        (amount,) = con.execute("SELECT amount_eur FROM expenditures LIMIT 1").fetchall()[0]
+    assert "," in amount  # the decimal comma, as the file has it
+    want, got = load(folder), load(url)
+    pd.testing.assert_frame_equal(
+        by_key(got.expenditures, "entry_id"), by_key(want.expenditures, "entry_id")
+    )
+
+
+# ---------------------------------------------------------------------------
+# Same problems, named by table, row key, column and value
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_bad_rows_are_named_by_key_column_and_value(backend, database, tmp_path):
+    url = loaded(database(backend), tmp_path)
+    execute(
+        url,
+        "UPDATE expenditures SET amount_eur = '-12.50' WHERE entry_id = 'E2'",
+        "UPDATE expenditures SET partner_id = 'P999' WHERE entry_id = 'E3'",
+        "UPDATE expenditures SET paid_on = NULL WHERE entry_id = 'E5'",
+        "INSERT INTO expenditures SELECT * FROM expenditures WHERE entry_id = 'E1'",
+    )
+    with pytest.raises(InputError) as e:
+        load(url)
+    assert [str(p) for p in e.value.problems] == [
+        'expenditures row 2 (entry_id E1), column entry_id: "E1" appears more than once '
+        "(first in row 1); each entry_id must be unique",
+        'expenditures row 3 (entry_id E2), column amount_eur: "-12.50" must be more than 0; '
+        "corrections are made by fixing the source rows, not by negative rows",
+        'expenditures row 4 (entry_id E3), column partner_id: "P999" is not a partner listed '
+        "in partners",
+        "expenditures row 6 (entry_id E5), column paid_on: missing; every row needs a value here",
+    ]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_missing_table_and_a_missing_column_are_named(backend, database, tmp_path):
+    url = loaded(database(backend), tmp_path)
+    execute(url, "DROP TABLE schools", "ALTER TABLE partners DROP COLUMN agreement_date")
+    with pytest.raises(InputError) as e:
+        load(url)
+    label = parse_target(url).label
+    assert sorted(str(p) for p in e.value.problems) == sorted(
+        [
+            "partners column agreement_date: column is missing; add a column named "
+            "agreement_date to the table",
+            f"{label}: table schools is missing; create it with the columns of "
+            "docs/data-contract.md (`pumpurs load FOLDER URL` writes a data folder into it)",
+        ]
+    )
+
+
+@pytest.mark.parametrize("backend", ("duckdb", "postgresql"))
+def test_money_as_a_binary_fraction_and_a_date_month_are_refused(backend, database, tmp_path):
+    url = loaded(database(backend), tmp_path)
+    double = "DOUBLE" if backend == "duckdb" else "DOUBLE PRECISION"
+    execute(
+        url,
+        f"ALTER TABLE expenditures ALTER COLUMN amount_eur TYPE {double}",
+        "ALTER TABLE expenditures ALTER COLUMN service_month TYPE DATE "
+        "USING CAST(service_month || '-01' AS DATE)",
+    )
+    with pytest.raises(InputError) as e:
+        load(url)
+    double, date = {"duckdb": ("DOUBLE", "DATE"), "postgresql": ("double precision", "date")}[
+        backend
+    ]
+    assert [str(p) for p in e.value.problems] == [
+        f"expenditures column amount_eur: is of type {double}; this column holds NUMERIC(14,2), "
+        "an integer or text (never a binary fraction: 0.1 is not exact); change its type",
+        f"expenditures column service_month: is of type {date}; this column holds text "
+        "YYYY-MM; change its type",
+    ]
+
+
+def test_a_negative_amount_in_postgresql_makes_validate_exit_2(postgres_url, tmp_path):
+    url = loaded(postgres_url, tmp_path)
+    assert call("validate", url).exit_code == 0
+    execute(url, "UPDATE expenditures SET amount_eur = -7.00 WHERE entry_id = 'E4'")
+    result = call("validate", url)
+    assert result.exit_code == 2
+    assert (
+        'expenditures row 4 (entry_id E4), column amount_eur: "-7.00" must be more than 0'
+        in result.output
+    )
+
+
+# ---------------------------------------------------------------------------
+# URLs, credentials, connections
+# ---------------------------------------------------------------------------
+def test_a_password_in_the_url_is_refused_and_never_shown():
+    with pytest.raises(UsageError) as e:
+        open_source("postgresql://anna:s3cret@db.example.lv:5432/pumpurs")
+    assert str(e.value) == (
+        "postgresql://anna:***@db.example.lv:5432/pumpurs: a password in the URL would show in "
+        "the process list, the shell's history and the reports' notebooks; remove it and put "
+        "it in PGPASSWORD or ~/.pgpass (PostgreSQL), or in the database driver's own "
+        "configuration"
+    )
+
+
+def test_urls_choose_their_backend_and_keep_the_schema_apart():
+    assert parse_target("postgresql+psycopg://anna@db:5432/p?schema=pumpurs") == (
+        parse_target("postgresql+psycopg://anna@db:5432/p?schema=pumpurs")
+    )
+    t = parse_target("postgresql+psycopg://anna@db:5432/p?schema=pumpurs")
+    assert (t.backend, t.connect, t.schema) == (
+        "postgresql",
+        "postgresql://anna@db:5432/p",
+        "pumpurs",
+    )
+    assert t.label == "postgresql+psycopg://anna@db:5432/p?schema=pumpurs"
+    assert parse_target("duckdb:////srv/x.duckdb").connect == "/srv/x.duckdb"
+    assert parse_target("data/x.duckdb").backend == "duckdb"
+    assert parse_target("sqlite:///x.db").backend == "sqlalchemy"
+    assert isinstance(open_source("mysql://anna@db/p"), DatabaseSource)
+
+
+def test_a_refused_connection_is_one_clear_line_and_exit_2():
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"postgresql://pumpurs@127.0.0.1:{port}/pumpurs"
+    with pytest.raises(SourceError) as e:
+        load(url)
+    assert str(e.value) == (
+        f'{url}: cannot connect (connection to server at "127.0.0.1", port {port} failed: '
+        "Connection refused); check the host, port, database and user, and that the server "
+        "runs; a password is read from PGPASSWORD or ~/.pgpass"
+    )
+    result = call("check", url)
+    assert result.exit_code == 2 and result.output.count("\n") == 1
+
+
+def test_a_missing_duckdb_file_and_an_unknown_driver(tmp_path):
+    with pytest.raises(
+        SourceError, match=r"nope.duckdb: no such DuckDB file; give the file's path"
+    ):
+        load(tmp_path / "nope.duckdb")
+    with pytest.raises(SourceError, match=r"^nosuchdb://x/y: no driver for this database"):
+        load("nosuchdb://x/y")
+
+
+@pytest.mark.parametrize(
+    ("name", "family"),
+    [
+        ("NUMERIC(14,2)", "decimal"),
+        ("numeric", "decimal"),
+        ("DECIMAL(18,3)", "decimal"),
+        ("double precision", "float"),
+        ("REAL", "float"),
+        ("character varying", "text"),
+        ("VARCHAR", "text"),
+        ("date", "date"),
+        ("timestamp without time zone", "timestamp"),
+        ("DATETIME", "timestamp"),
+        ("BIGINT", "int"),
+        ("integer", "int"),
+        ("boolean", "bool"),
+        ("BLOB", "other"),
+    ],
+)
+def test_type_names_fall_into_families(name, family):
+    assert type_family(name) == family
+
+
+# ---------------------------------------------------------------------------
+# Fingerprints: computed in the database, what the incremental batch is keyed by
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_fingerprint_follows_the_content_not_the_row_order(backend, database, tmp_path):
+    url = loaded(database(backend), tmp_path)
+    source = open_source(url)
+    first = source.fingerprint()
+    assert source.fingerprint() == first
+    execute(
+        url,
+        "CREATE TABLE e2 AS SELECT * FROM expenditures ORDER BY entry_id DESC",
+        "DELETE FROM expenditures",
+        "INSERT INTO expenditures SELECT * FROM e2",
+        "DROP TABLE e2",
+    )
+    assert source.fingerprint() == first
+    execute(url, "UPDATE expenditures SET amount_eur = amount_eur + 0.01 WHERE entry_id = 'E1'")
+    changed = source.fingerprint()
+    assert changed != first
+    execute(url, "UPDATE expenditures SET amount_eur = '70.00' WHERE entry_id = 'E1'")  # as before
+    assert source.fingerprint() == first
+    label = parse_target(url).label
+    described = source.describe()
+    assert [d["path"] for d in described] == [
+        f"{label}#{t}" for t in ("expenditures", "outcomes", "partners", "schools", "support_plans")
+    ]
+    assert all(len(d["sha256"]) == 64 for d in described)
+
+
+def test_load_leaves_existing_tables_alone_unless_replace(tmp_path):
+    url = str(tmp_path / "x.duckdb")
+    folder = write_folder(tmp_path / "folder")
+    assert call("load", folder, url).exit_code == 0
+    again = call("load", folder, url)
+    assert again.exit_code == 2
+    assert again.output == (
+        f"{url}: already has the tables expenditures, outcomes, partners, schools, "
+        "support_plans; give --replace to replace them, or another database\n"
+    )
+    replaced = call("load", folder, url, "--replace")
+    assert replaced.exit_code == 0
+    assert replaced.output == (
+        f"{url}: wrote partners 3, schools 3, support_plans 3, expenditures 7, outcomes 2 rows\n"
+    )
+
+
+def test_load_writes_native_types(postgres_url, tmp_path):
+    url = loaded(postgres_url, tmp_path)
+    import adbc_driver_postgresql.dbapi as pg
+
+    with pg.connect(url) as con, con.cursor() as cur:
+        cur.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_name = 'expenditures' ORDER BY ordinal_position"
+        )
+        types = dict(cur.fetchall())
+        cur.execute("SELECT amount_eur, paid_on FROM expenditures WHERE entry_id = 'E1'")
+        amount, paid = cur.fetchone()
+    assert types["amount_eur"] == "numeric" and types["paid_on"] == "date"
+    assert types["entry_id"] == "text" and types["hours"] == "numeric"
+    assert Decimal(amount) == valid_tables()["expenditures"][0]["amount_eur"]
+    assert paid == valid_tables()["expenditures"][0]["paid_on"]
+    assert isinstance(paid, dt.date)
