@@ -148,3 +148,43 @@ def test_explore_runs_from_the_notebooks_folder_with_its_default_data_path(small
         shutil.rmtree(target, ignore_errors=True)
     cells = nbformat.read(out, as_version=4).cells
     assert not [o for c in cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+
+
+def test_explore_reads_a_duckdb_file_as_it_reads_a_folder(small, tmp_path, monkeypatch):
+    """An analyst points `data` at a database: the same notebook, the same tables."""
+    from pumpurs.sources import load
+    from pumpurs.sources.database import write_dataset
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    db = tmp_path / "pumpurs.duckdb"
+    write_dataset(load(small), str(db))
+    texts = []
+    for data in (str(small), str(db)):
+        out = tmp_path / "explore.ipynb"
+        pm.execute_notebook(
+            str(ROOT / "notebooks" / "explore.ipynb"),
+            str(out),
+            parameters={"data": data},
+            kernel_name="python3",
+            progress_bar=False,
+        )
+        cells = nbformat.read(out, as_version=4).cells
+        assert not [
+            o for c in cells for o in c.get("outputs", []) if o.get("output_type") == "error"
+        ]
+        texts.append(
+            [
+                o.get("text") or o.get("data", {}).get("text/plain")
+                for c in cells[2:]
+                for o in c.get("outputs", [])
+            ]
+        )
+    folder_view, database_view = texts
+    assert len(folder_view) >= 5
+    assert "expenditures (duckdb)" in str(database_view[0])  # where each table came from
+    # Everything computed from them is the same; the raw preview differs in `_row` only
+    # (a file's row numbers, a database's positions in key order).
+    raw = [i for i, t in enumerate(folder_view) if "_row" in str(t)]
+    assert len(raw) == 1
+    same = [i for i in range(1, len(folder_view)) if i not in raw]
+    assert [folder_view[i] for i in same] == [database_view[i] for i in same]
