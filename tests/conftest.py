@@ -18,7 +18,6 @@ A ``str`` value is always written verbatim: that is how tests inject broken cell
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import csv
 import datetime as dt
@@ -389,91 +388,29 @@ def make_folder(tmp_path: Path) -> Callable[..., Path]:
 # ---------------------------------------------------------------------------
 # A real PostgreSQL server, started by the tests themselves (not a mock)
 # ---------------------------------------------------------------------------
-def _postgres_bin() -> Path | None:
-    """The folder with initdb and pg_ctl: on PATH, or Debian's /usr/lib/postgresql/N/bin."""
-    import glob
-    import shutil
-
-    found = shutil.which("initdb")
-    if found:
-        return Path(found).parent
-    versions = sorted(
-        glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4])
-    )
-    return Path(versions[-1]).parent if versions else None
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def pg_server() -> Any:
-    """initdb into a temporary folder, pg_ctl start on a free port, stop at the end (also
-    after a failure). As root, the server runs as `nobody` (PostgreSQL refuses root).
-    Skipped only where no PostgreSQL is installed, and never when PUMPURS_REQUIRE_POSTGRES
-    is set (CI sets it: a skipped database test there is a failure)."""
-    import shutil
-    import subprocess
-    import tempfile
+    """A server of tools/pgtemp.py for this test session, stopped at the end (also after a
+    failure). Skipped only where no PostgreSQL is installed, and never when
+    PUMPURS_REQUIRE_POSTGRES is set (CI sets it: a skipped database test there fails)."""
+    import sys
 
-    bindir = _postgres_bin()
-    if bindir is None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    from pgtemp import ServerError, postgres_bin, temporary_postgres
+
+    if postgres_bin() is None:
         if os.environ.get("PUMPURS_REQUIRE_POSTGRES"):
             pytest.fail("PostgreSQL is required here (PUMPURS_REQUIRE_POSTGRES) but not installed")
         pytest.skip("no PostgreSQL binaries (initdb, pg_ctl): apt-get install postgresql")
-    root = Path(tempfile.mkdtemp(prefix="pumpurs-pg-"))
-    preexec = None
-    if os.geteuid() == 0:
-        import pwd
-
-        nobody = pwd.getpwnam("nobody")
-        os.chown(root, nobody.pw_uid, nobody.pw_gid)
-
-        def preexec() -> None:
-            os.setgid(nobody.pw_gid)
-            os.setuid(nobody.pw_uid)
-
-    def as_server(*args: str) -> None:
-        subprocess.run(
-            args,
-            check=True,
-            capture_output=True,
-            preexec_fn=preexec,
-            cwd=root,
-            env={"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8"},
-        )
-
-    port = _free_port()
-    data = root / "data"
     try:
-        as_server(
-            str(bindir / "initdb"), "-D", str(data), "-U", "pumpurs", "--auth=trust", "-E", "UTF8"
-        )
-        as_server(
-            str(bindir / "pg_ctl"),
-            "-D",
-            str(data),
-            "-w",
-            "-l",
-            str(root / "log"),
-            "-o",
-            f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off",
-            "start",
-        )
-    except subprocess.CalledProcessError as e:
-        shutil.rmtree(root, ignore_errors=True)
-        pytest.fail(f"PostgreSQL did not start: {e.stderr.decode(errors='replace')}")
+        server = temporary_postgres()
+        url = server.__enter__()
+    except ServerError as e:
+        pytest.fail(str(e))
     try:
-        yield f"postgresql://pumpurs@127.0.0.1:{port}"
+        yield url
     finally:
-        with contextlib.suppress(subprocess.CalledProcessError):
-            as_server(str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
-        shutil.rmtree(root, ignore_errors=True)
+        server.__exit__(None, None, None)
 
 
 @pytest.fixture
@@ -481,9 +418,6 @@ def postgres_url(pg_server: str) -> str:
     """A new, empty database on the test server: its URL (no password)."""
     import uuid
 
-    import adbc_driver_postgresql.dbapi as pg
+    from pgtemp import create_database
 
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with pg.connect(f"{pg_server}/postgres", autocommit=True) as con, con.cursor() as cur:
-        cur.execute(f"CREATE DATABASE {name}")
-    return f"{pg_server}/{name}"
+    return create_database(pg_server, f"t_{uuid.uuid4().hex[:12]}")

@@ -248,7 +248,7 @@ def test_urls_choose_their_backend_and_keep_the_schema_apart():
     assert parse_target("duckdb:////srv/x.duckdb").connect == "/srv/x.duckdb"
     assert parse_target("data/x.duckdb").backend == "duckdb"
     assert parse_target("sqlite:///x.db").backend == "sqlalchemy"
-    assert isinstance(open_source("mysql://anna@db/p"), DatabaseSource)
+    assert isinstance(open_source("mysql+pymysql://anna@db/p"), DatabaseSource)
 
 
 def test_a_refused_connection_is_one_clear_line_and_exit_2():
@@ -274,8 +274,19 @@ def test_a_missing_duckdb_file_and_an_unknown_driver(tmp_path):
         SourceError, match=r"nope.duckdb: no such DuckDB file; give the file's path"
     ):
         load(tmp_path / "nope.duckdb")
-    with pytest.raises(SourceError, match=r"^nosuchdb://x/y: no driver for this database"):
+    with pytest.raises(SourceError) as e:
+        load("mysql://anna@localhost/pumpurs")  # SQLAlchemy knows MySQL; its driver is absent
+    assert str(e.value) == (
+        "mysql://anna@localhost/pumpurs: no driver for this database is installed (No module "
+        "named 'MySQLdb'); install it with pip, or use postgresql:// or duckdb://"
+    )
+    with pytest.raises(UsageError) as e:
         load("nosuchdb://x/y")
+    assert str(e.value) == (
+        'nosuchdb://x/y: no data source is known for "nosuchdb://"; give a data folder, a '
+        "DuckDB file, or a database URL (postgresql://, duckdb://, sqlite://, or another "
+        "SQLAlchemy dialect)"
+    )
 
 
 @pytest.mark.parametrize(

@@ -36,11 +36,11 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from pumpurs.core.contract import KEYS, OPTIONAL_TABLES, TABLES, Col
 from pumpurs.core.dataset import Dataset, RawTable, Source
 from pumpurs.core.errors import Problem, SourceError, UsageError
+from pumpurs.sources.folder import as_text
 
 DRIVERS = "pip install 'pumpurs[db]'"
 ORDER = {**KEYS, "outcomes": "student_id"}
@@ -97,6 +97,16 @@ def parse_target(spec: str) -> Target:
     if base in ("postgresql", "postgres"):
         libpq = url.set(drivername="postgresql").render_as_string(hide_password=False)
         return Target("postgresql", libpq, label, schema)
+    from sqlalchemy.exc import NoSuchModuleError
+
+    try:
+        url.get_dialect()  # a dialect SQLAlchemy knows (its driver is imported on connect)
+    except NoSuchModuleError:
+        raise UsageError(
+            f'{label}: no data source is known for "{url.drivername}://"; give a data folder, '
+            "a DuckDB file, or a database URL (postgresql://, duckdb://, sqlite://, or "
+            "another SQLAlchemy dialect)"
+        ) from None
     return Target("sqlalchemy", url.render_as_string(hide_password=False), label, schema)
 
 
@@ -249,10 +259,10 @@ class PostgresBackend:
         return self.cur.fetch_arrow_table()
 
     def checksum(self, table: str, columns: Sequence[str]) -> str:
-        row = f"ROW({', '.join(map(_quote, columns))})::text"
+        row = f"ROW({', '.join(map(_quote, columns))})::text"  # 64-bit hash: PostgreSQL 11+
         (count, total), *_ = self._rows(
-            f"SELECT count(*), coalesce(sum(('x' || left(md5({row}), 16))::bit(64)::bigint"
-            f"::numeric), 0) FROM {self._from(table)}"
+            f"SELECT count(*), coalesce(sum(hashtextextended({row}, 0)::numeric), 0) "
+            f"FROM {self._from(table)}"
         )
         return f"{count}:{total}"
 
@@ -408,21 +418,6 @@ def _type_problem(label: str, col: Col, column: Column) -> Problem | None:
         None,
         f"is of type {column.type}; this column holds {EXPECTED[col.kind]}; change its type",
     )
-
-
-def as_text(array: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
-    """An Arrow column as the text the validators read (dates ISO, decimals exact, NULL "")."""
-    chunks, kind = (
-        (array.chunks, array.type) if isinstance(array, pa.ChunkedArray) else ([array], array.type)
-    )
-    if isinstance(kind, pa.ExtensionType):  # PostgreSQL's NUMERIC: its exact text inside
-        chunks, kind = [c.storage for c in chunks], kind.storage_type
-    column = pa.chunked_array(chunks, type=kind)
-    if pa.types.is_timestamp(kind):
-        column = pc.strftime(column, "%Y-%m-%d")
-    elif not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
-        column = pc.cast(column, pa.string())
-    return pc.fill_null(column, "")
 
 
 # ---------------------------------------------------------------------------

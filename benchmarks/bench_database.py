@@ -1,0 +1,109 @@
+"""Benchmark reading the national demo from a database against reading it from Parquet.
+
+Usage (from the repository root; a minute or two, not for CI):
+
+    .venv/bin/python benchmarks/bench_database.py [--url postgresql://user@host/db]
+
+The national demo is validated once and written, with native types, as one Parquet file
+per table, into a DuckDB file, and into PostgreSQL (the server given by --url, else a
+throwaway one from tools/pgtemp.py). Then, best of N in this process:
+
+- `load()`: read and validate (what every command does first), per source;
+- `fingerprint()`: what an incremental batch asks before deciding what to render.
+
+Target (issue: databases): the national demo from PostgreSQL within 2x of Parquet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+sys.path.insert(0, str(HERE.parent / "tools"))
+TARGET = 2.0
+
+
+def national() -> Path:
+    data = OUT / "national"
+    if not (data / "expected_findings.csv").is_file():
+        from pumpurs.demo import write_demo
+
+        write_demo(data, scale="national", seed=1)
+    return data
+
+
+def best(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+@contextlib.contextmanager
+def postgres(url: str | None) -> Iterator[str]:
+    if url:
+        yield url
+        return
+    from pgtemp import create_database, temporary_postgres
+
+    with temporary_postgres() as server:
+        yield create_database(server, "bench")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", help="a PostgreSQL database to write into (its tables replaced)")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    from pumpurs.core.settings import load_programme
+    from pumpurs.sources import load, open_source
+    from pumpurs.sources.database import dataset_tables, write_dataset
+
+    programme = load_programme()
+    ds = load(national(), programme)
+    parquet = OUT / "national-parquet"
+    shutil.rmtree(parquet, ignore_errors=True)
+    parquet.mkdir(parents=True)
+    for name, table in dataset_tables(ds).items():
+        pq.write_table(table, parquet / f"{name}.parquet")
+    duck = OUT / "national.duckdb"
+    duck.unlink(missing_ok=True)
+    write_dataset(ds, str(duck))
+    rows = len(ds.expenditures)
+
+    with postgres(args.url) as url:
+        started = time.perf_counter()
+        write_dataset(ds, url, replace=True)
+        written = time.perf_counter() - started
+        sources = {"parquet folder": str(parquet), "duckdb file": str(duck), "postgresql": url}
+        print(f"## Reading the national demo ({rows:,} ledger rows), best of {args.repeat}\n")
+        print(f"`pumpurs load` into PostgreSQL: {written:.1f} s\n")
+        print("| source | load() (read + validate) | vs Parquet | fingerprint() |")
+        print("|---|---:|---:|---:|")
+        results = {}
+        for label, spec in sources.items():
+            loaded = best(lambda spec=spec: load(spec, programme), args.repeat)
+            printed = best(lambda spec=spec: open_source(spec).fingerprint(), args.repeat)
+            results[label] = loaded
+            ratio = loaded / results["parquet folder"]
+            print(f"| {label} | {loaded:.2f} s | {ratio:.2f}x | {printed:.2f} s |")
+    ratio = results["postgresql"] / results["parquet folder"]
+    verdict = "met" if ratio <= TARGET else "NOT met"
+    print(f"\nPostgreSQL / Parquet: {ratio:.2f}x (target <= {TARGET:.0f}x: {verdict})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,108 @@
+"""A throwaway PostgreSQL server in a temporary folder: for the tests, the benchmarks and
+trying the demo on a real server without setting one up.
+
+Usage: python tools/pgtemp.py   (starts a server, prints its URL, stops it on Ctrl+C)
+
+`initdb` into a new temporary folder, `pg_ctl start` on a free local port (TCP on
+127.0.0.1 only, no password: `trust` for local connections), `pg_ctl stop` and the folder
+removed when the `with` block ends, also after an error. PostgreSQL refuses to run as
+root, so as root the server runs as `nobody`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+
+def postgres_bin() -> Path | None:
+    """The folder with initdb and pg_ctl: on PATH, or Debian's /usr/lib/postgresql/N/bin."""
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).parent
+    versions = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4])
+    )
+    return Path(versions[-1]).parent if versions else None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ServerError(RuntimeError):
+    pass
+
+
+@contextlib.contextmanager
+def temporary_postgres(user: str = "pumpurs") -> Iterator[str]:
+    """Yields the server's base URL, `postgresql://pumpurs@127.0.0.1:PORT` (add /dbname)."""
+    bindir = postgres_bin()
+    if bindir is None:
+        raise ServerError("no PostgreSQL binaries (initdb, pg_ctl): apt-get install postgresql")
+    root = Path(tempfile.mkdtemp(prefix="pumpurs-pg-"))
+    preexec: Callable[[], None] | None = None
+    if os.geteuid() == 0:
+        import pwd
+
+        nobody = pwd.getpwnam("nobody")
+        os.chown(root, nobody.pw_uid, nobody.pw_gid)
+
+        def preexec() -> None:
+            os.setgid(nobody.pw_gid)
+            os.setuid(nobody.pw_uid)
+
+    def as_server(*args: str) -> None:
+        env = {"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8"}
+        subprocess.run(args, check=True, capture_output=True, preexec_fn=preexec, cwd=root, env=env)
+
+    port, data = free_port(), root / "data"
+    try:
+        as_server(str(bindir / "initdb"), "-D", str(data), "-U", user, "--auth=trust", "-E", "UTF8")
+        as_server(
+            str(bindir / "pg_ctl"),
+            *("-D", str(data), "-w", "-l", str(root / "log"), "-o"),
+            f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        )
+    except subprocess.CalledProcessError as e:
+        shutil.rmtree(root, ignore_errors=True)
+        raise ServerError(
+            f"PostgreSQL did not start: {e.stderr.decode(errors='replace')}"
+        ) from None
+    try:
+        yield f"postgresql://{user}@127.0.0.1:{port}"
+    finally:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            as_server(str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def create_database(server: str, name: str) -> str:
+    """A new empty database on `server`: its URL."""
+    import adbc_driver_postgresql.dbapi as pg
+
+    with pg.connect(f"{server}/postgres", autocommit=True) as con, con.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    return f"{server}/{name}"
+
+
+if __name__ == "__main__":
+    import time
+
+    with temporary_postgres() as server:
+        url = create_database(server, "pumpurs")
+        print(f"PostgreSQL is running: {url}\nTry: pumpurs load data/demo-national {url}")
+        print("Ctrl+C stops it and removes its data.")
+        with contextlib.suppress(KeyboardInterrupt):
+            while True:
+                time.sleep(3600)
