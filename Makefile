@@ -53,6 +53,7 @@ bench: $(STAMP) ## run the benchmarks, a few minutes (numbers go in README.md)
 	$(PY) benchmarks/bench_batch.py --period 2021-H1
 	$(PY) benchmarks/bench_cache.py
 	$(PY) benchmarks/bench_hostile.py
+	$(PY) benchmarks/bench_database.py
 
 clean: ## remove generated data and reports (keeps .venv)
 	rm -rf data reports/*/
