@@ -388,6 +388,9 @@ def make_folder(tmp_path: Path) -> Callable[..., Path]:
 # ---------------------------------------------------------------------------
 # A real PostgreSQL server, started by the tests themselves (not a mock)
 # ---------------------------------------------------------------------------
+PG_PASSWORD = "pumpurs-test-ä"
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Any:
     """A server of tools/pgtemp.py for this test session, stopped at the end (also after a
@@ -402,8 +405,12 @@ def pg_server() -> Any:
         if os.environ.get("PUMPURS_REQUIRE_POSTGRES"):
             pytest.fail("PostgreSQL is required here (PUMPURS_REQUIRE_POSTGRES) but not installed")
         pytest.skip("no PostgreSQL binaries (initdb, pg_ctl): apt-get install postgresql")
+    # A password, as a real server asks for one: every database test then also shows that
+    # it reaches the server from PGPASSWORD, with no password in any URL.
+    before = os.environ.get("PGPASSWORD")
+    os.environ["PGPASSWORD"] = PG_PASSWORD
     try:
-        server = temporary_postgres()
+        server = temporary_postgres(password=PG_PASSWORD)
         url = server.__enter__()
     except ServerError as e:
         pytest.fail(str(e))
@@ -411,6 +418,10 @@ def pg_server() -> Any:
         yield url
     finally:
         server.__exit__(None, None, None)
+        if before is None:
+            os.environ.pop("PGPASSWORD", None)
+        else:
+            os.environ["PGPASSWORD"] = before
 
 
 @pytest.fixture

@@ -376,3 +376,26 @@ def test_load_writes_native_types(postgres_url, tmp_path):
     assert Decimal(amount) == valid_tables()["expenditures"][0]["amount_eur"]
     assert paid == valid_tables()["expenditures"][0]["paid_on"]
     assert isinstance(paid, dt.date)
+
+
+def test_the_password_comes_from_pgpass_or_pgpassword_never_the_url(
+    postgres_url, tmp_path, monkeypatch
+):
+    from conftest import PG_PASSWORD
+
+    url = loaded(postgres_url, tmp_path)
+    monkeypatch.delenv("PGPASSWORD")
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.pgpass of the machine's user
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "none"))
+    with pytest.raises(SourceError) as e:
+        load(url)
+    assert str(e.value).startswith(f"{url}: cannot connect (")
+    assert "password" in str(e.value) and PG_PASSWORD not in str(e.value)
+    target = parse_target(url)
+    host, port = "127.0.0.1", url.split(":")[2].split("/")[0]
+    pgpass = tmp_path / ".pgpass"
+    pgpass.write_text(f"{host}:{port}:*:pumpurs:{PG_PASSWORD}\n", encoding="utf-8")
+    pgpass.chmod(0o600)
+    monkeypatch.setenv("PGPASSFILE", str(pgpass))
+    assert len(load(url).expenditures) == 7
+    assert target.connect == url  # nothing added to the URL

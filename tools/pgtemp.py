@@ -44,8 +44,11 @@ class ServerError(RuntimeError):
 
 
 @contextlib.contextmanager
-def temporary_postgres(user: str = "pumpurs") -> Iterator[str]:
-    """Yields the server's base URL, `postgresql://pumpurs@127.0.0.1:PORT` (add /dbname)."""
+def temporary_postgres(user: str = "pumpurs", password: str | None = None) -> Iterator[str]:
+    """Yields the server's base URL, `postgresql://pumpurs@127.0.0.1:PORT` (add /dbname).
+
+    With `password`, connections over TCP must give it (scram-sha-256), as on a real
+    server: the client finds it in PGPASSWORD or a .pgpass file, never in the URL."""
     bindir = postgres_bin()
     if bindir is None:
         raise ServerError("no PostgreSQL binaries (initdb, pg_ctl): apt-get install postgresql")
@@ -66,8 +69,14 @@ def temporary_postgres(user: str = "pumpurs") -> Iterator[str]:
         subprocess.run(args, check=True, capture_output=True, preexec_fn=preexec, cwd=root, env=env)
 
     port, data = free_port(), root / "data"
+    auth = ["--auth=trust"]
+    if password is not None:
+        (root / "pwfile").write_text(password + "\n", encoding="utf-8")
+        if preexec is not None:
+            os.chown(root / "pwfile", nobody.pw_uid, nobody.pw_gid)
+        auth = ["--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={root / 'pwfile'}"]
     try:
-        as_server(str(bindir / "initdb"), "-D", str(data), "-U", user, "--auth=trust", "-E", "UTF8")
+        as_server(str(bindir / "initdb"), "-D", str(data), "-U", user, *auth, "-E", "UTF8")
         as_server(
             str(bindir / "pg_ctl"),
             *("-D", str(data), "-w", "-l", str(root / "log"), "-o"),
@@ -88,7 +97,7 @@ def temporary_postgres(user: str = "pumpurs") -> Iterator[str]:
 
 
 def create_database(server: str, name: str) -> str:
-    """A new empty database on `server`: its URL."""
+    """A new empty database on `server`: its URL (a password from PGPASSWORD)."""
     import adbc_driver_postgresql.dbapi as pg
 
     with pg.connect(f"{server}/postgres", autocommit=True) as con, con.cursor() as cur:
