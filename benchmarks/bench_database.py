@@ -25,20 +25,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyarrow.parquet as pq
+from bench_cache import OUT, national_data
 
 HERE = Path(__file__).resolve().parent
-OUT = HERE / "out"
 sys.path.insert(0, str(HERE.parent / "tools"))
 TARGET = 2.0
-
-
-def national() -> Path:
-    data = OUT / "national"
-    if not (data / "expected_findings.csv").is_file():
-        from pumpurs.demo import write_demo
-
-        write_demo(data, scale="national", seed=1)
-    return data
 
 
 def best(fn: Callable[[], object], repeat: int) -> float:
@@ -72,7 +63,7 @@ def main() -> int:
     from pumpurs.sources.database import dataset_tables, write_dataset
 
     programme = load_programme()
-    ds = load(national(), programme)
+    ds = load(national_data(), programme)
     parquet = OUT / "national-parquet"
     shutil.rmtree(parquet, ignore_errors=True)
     parquet.mkdir(parents=True)

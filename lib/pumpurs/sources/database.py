@@ -161,24 +161,13 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
 
-class DuckDBBackend:
-    def __init__(self, target: Target) -> None:
-        duckdb = _driver("duckdb", "DuckDB")
-        path = Path(target.connect).expanduser()
-        if not path.is_file():
-            raise SourceError(f"{target.label}: no such DuckDB file; give the file's path")
-        try:
-            self.con = duckdb.connect(str(path), read_only=True)
-        except duckdb.Error as e:
-            raise SourceError(
-                f"{target.label}: cannot be opened as a DuckDB database ({_reason(e)}); "
-                "give a DuckDB file that no other program is writing to"
-            ) from None
-        self.schema = target.schema or "main"
-        self.con.execute("BEGIN TRANSACTION")  # one snapshot for every table
+class InformationSchema:
+    """What DuckDB and PostgreSQL share: the standard catalogue, and one schema."""
+
+    schema: str
 
     def _rows(self, sql: str) -> list[tuple]:
-        return self.con.execute(sql).fetchall()
+        raise NotImplementedError
 
     def tables(self) -> dict[str, str]:
         rows = self._rows(
@@ -198,6 +187,26 @@ class DuckDBBackend:
     def _from(self, table: str) -> str:
         return f"{_quote(self.schema)}.{_quote(table)}"
 
+
+class DuckDBBackend(InformationSchema):
+    def __init__(self, target: Target) -> None:
+        duckdb = _driver("duckdb", "DuckDB")
+        path = Path(target.connect).expanduser()
+        if not path.is_file():
+            raise SourceError(f"{target.label}: no such DuckDB file; give the file's path")
+        try:
+            self.con = duckdb.connect(str(path), read_only=True)
+        except duckdb.Error as e:
+            raise SourceError(
+                f"{target.label}: cannot be opened as a DuckDB database ({_reason(e)}); "
+                "give a DuckDB file that no other program is writing to"
+            ) from None
+        self.schema = target.schema or "main"
+        self.con.execute("BEGIN TRANSACTION")  # one snapshot for every table
+
+    def _rows(self, sql: str) -> list[tuple]:
+        return self.con.execute(sql).fetchall()
+
     def fetch(self, table: str, columns: Sequence[str]) -> pa.Table:
         sql = f"SELECT {', '.join(map(_quote, columns))} FROM {self._from(table)}"
         relation = self.con.sql(sql)
@@ -215,7 +224,7 @@ class DuckDBBackend:
         self.con.close()
 
 
-class PostgresBackend:
+class PostgresBackend(InformationSchema):
     """PostgreSQL through ADBC (libpq underneath): Arrow out of binary COPY."""
 
     def __init__(self, target: Target) -> None:
@@ -235,24 +244,6 @@ class PostgresBackend:
     def _rows(self, sql: str) -> list[tuple]:
         self.cur.execute(sql)
         return list(self.cur.fetchall())
-
-    def tables(self) -> dict[str, str]:
-        rows = self._rows(
-            "SELECT table_name FROM information_schema.tables "
-            f"WHERE table_schema = {_literal(self.schema)}"
-        )
-        return {str(r[0]).lower(): str(r[0]) for r in rows}
-
-    def columns(self, table: str) -> list[Column]:
-        rows = self._rows(
-            "SELECT column_name, data_type FROM information_schema.columns "
-            f"WHERE table_schema = {_literal(self.schema)} AND table_name = {_literal(table)} "
-            "ORDER BY ordinal_position"
-        )
-        return [Column(str(n), str(t)) for n, t in rows]
-
-    def _from(self, table: str) -> str:
-        return f"{_quote(self.schema)}.{_quote(table)}"
 
     def fetch(self, table: str, columns: Sequence[str]) -> pa.Table:
         self.cur.execute(f"SELECT {', '.join(map(_quote, columns))} FROM {self._from(table)}")
