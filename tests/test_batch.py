@@ -272,6 +272,26 @@ def test_changed_data_rerenders_only_that_municipality_and_the_overview(setup):
     assert third.exit_code == 0 and not third.rendered and third.up_to_date == 44
 
 
+def test_a_rerun_with_nothing_new_reads_no_judgement_and_keeps_the_same_index(
+    setup, monkeypatch
+):
+    first = run(setup, municipalities=[], all=True)
+    assert first.exit_code == 0 and len(first.rendered) == 44
+    index = setup["out"] / PERIOD / "index.html"
+    page = index.read_bytes()
+    index.unlink()
+
+    from pumpurs.run import session
+
+    def no_reading(*_a: Any, **_k: Any) -> None:
+        raise AssertionError("the stored judgement was read")
+
+    monkeypatch.setattr(session, "read_judgement", no_reading)
+    second = run(setup, municipalities=[], all=True)
+    assert second.exit_code == 0 and not second.rendered and second.up_to_date == 44
+    assert index.read_bytes() == page  # the same figures, kept beside the judgement
+
+
 def test_a_batch_from_postgresql_rerenders_only_the_municipality_whose_rows_changed(
     setup, postgres_url
 ):

@@ -105,9 +105,8 @@ def prepare_shared(inputs: Inputs) -> Shared:
     cache = inputs.cache_dir
     key = session.inputs_key(inputs.data, inputs.programme_path, inputs.as_of)
     store = session.store_path(key, cache)
-    if session.is_stored(key, cache):
-        national = session.read_judgement(store)
-    else:
+    national = None  # read from the store only if a step needs it
+    if not session.is_stored(key, cache):
         key, national = session.prepare_slices(
             inputs.data, inputs.as_of, inputs.programme_path, cache=cache
         )
@@ -125,7 +124,7 @@ def prepare_shared(inputs: Inputs) -> Shared:
         )
     return Shared(
         key=key,
-        national=national,
+        judged=national,
         store=store,
         names=ids,
         slice_hashes={rid: facts[name]["hash"] for rid, name in ids.items()},

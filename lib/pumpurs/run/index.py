@@ -3,6 +3,8 @@ key figures and the links the outputs registry lists."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,7 @@ from pumpurs.run.model import INDEX_FILE, MANIFEST_FILE, OVERVIEW, Inputs, Share
 
 def write_index(inputs: Inputs, shared: Shared, status: dict[str, Any]) -> Path:
     """index.html for the period: every current municipality, its status and key figures."""
-    from pumpurs.present.index_page import IndexRow, index_html, key_figures
+    from pumpurs.present.index_page import IndexRow, index_html
     from pumpurs.present.render import write_atomic
 
     rows: list[IndexRow] = []
@@ -23,12 +25,10 @@ def write_index(inputs: Inputs, shared: Shared, status: dict[str, Any]) -> Path:
     public = not Audience.of(inputs.audience).sees_error_details
     from pumpurs.report.overview import latvian_order
 
-    slices = shared.every_slice()
+    figures = index_figures(inputs, shared)
     # in the Latvian alphabet's order, as a reader looks a name up (programme.yaml is by code)
     for m in sorted(inputs.programme.municipalities, key=lambda m: latvian_order(m.name)):
-        rows.append(
-            _index_row(period_dir, m.slug, m.name, m.code, status, slices[m.slug], public, inputs)
-        )
+        rows.append(_index_row(period_dir, m.slug, m.name, m.code, status, figures[m.slug], public))
     if (period_dir / OVERVIEW).is_dir() or OVERVIEW in status:
         overview = _index_row(
             period_dir,
@@ -36,9 +36,8 @@ def write_index(inputs: Inputs, shared: Shared, status: dict[str, Any]) -> Path:
             _overview_name(inputs.lang),
             "LV",
             status,
-            shared.national,
+            figures[OVERVIEW],
             public,
-            inputs,
         )
     else:
         overview = IndexRow(
@@ -46,7 +45,7 @@ def write_index(inputs: Inputs, shared: Shared, status: dict[str, Any]) -> Path:
             name=_overview_name(inputs.lang),
             code="LV",
             status="missing",
-            figures=key_figures(shared.national, inputs.period, inputs.programme),
+            figures=figures[OVERVIEW],
         )
     page = index_html(
         rows, overview, inputs.period.label, inputs.as_of, inputs.lang, inputs.audience
@@ -56,19 +55,39 @@ def write_index(inputs: Inputs, shared: Shared, status: dict[str, Any]) -> Path:
     return path
 
 
+def index_figures(inputs: Inputs, shared: Shared) -> dict[str, Any]:
+    """Every line's key figures (report id -> Figures): computed from the judgement once
+    per judgement and period, then kept beside the stored judgement, so that a rerun with
+    nothing new reads no judgement at all."""
+    from dataclasses import asdict
+
+    from pumpurs.present.index_page import Figures, key_figures
+    from pumpurs.present.render import write_atomic
+    from pumpurs.run.session import derived_path
+
+    path = derived_path(shared.store, f"index-figures-{inputs.period.label}")
+    kept = _read_json(path)
+    if isinstance(kept, dict) and set(kept) == set(shared.names):
+        return {rid: Figures(**values) for rid, values in kept.items()}
+    slices = shared.every_slice()
+    figures = {rid: key_figures(slices[rid], inputs.period, inputs.programme) for rid in slices}
+    with contextlib.suppress(OSError):  # a cache that cannot be written costs time only
+        write_atomic(path, json.dumps({rid: asdict(f) for rid, f in figures.items()}))
+    return figures
+
+
 def _index_row(
     period_dir: Path,
     rid: str,
     name: str,
     code: str,
     status: dict[str, Any],
-    judgement: Any,
+    figures: Any,
     public: bool,
-    inputs: Inputs,
 ) -> Any:
     """One line of the index; a public index names only the kind of error (a message may
     quote a value from the data)."""
-    from pumpurs.present.index_page import IndexRow, key_figures
+    from pumpurs.present.index_page import IndexRow
 
     entry = status.get(rid, {})
     error = entry.get("error", "")
@@ -89,5 +108,5 @@ def _index_row(
         failed_notebook=entry.get("failed_notebook", "") if state == "failed" else "",
         links=links,
         rendered=(manifest or {}).get("created", "") if has_report else "",
-        figures=key_figures(judgement, inputs.period, inputs.programme),
+        figures=figures,
     )

@@ -119,7 +119,6 @@ class Shared:
     """The judged data and what is derived from it once for all reports."""
 
     key: str
-    national: Any  # Judgement
     store: Path  # the stored judgement every notebook reads its slice from (judgement_path)
     names: dict[str, str]  # report id -> municipality name, or session.NATIONAL
     slice_hashes: dict[str, str]
@@ -127,7 +126,18 @@ class Shared:
     data_files: list[dict[str, str]]  # {"role", "path", "sha256"}
     programme_sha256: str
     templates_sha256: str
+    judged: Any = None  # the national Judgement when this batch judged it, else read lazily
     _slices: dict[str, Any] = field(default_factory=dict)  # municipality name -> Judgement
+
+    @property
+    def national(self) -> Any:
+        """The national Judgement, read from the store only when something needs it (a
+        rerun with nothing to render and an index from cached figures needs nothing)."""
+        if self.judged is None:
+            from pumpurs.run.session import read_judgement
+
+            self.judged = read_judgement(self.store)
+        return self.judged
 
     def slice(self, rid: str) -> Any:
         """A report's Judgement (the national one for the overview), made when first asked."""

@@ -110,6 +110,12 @@ def store_path(key: str, cache: Path | None = None) -> Path:
     return (cache or cache_dir()) / key
 
 
+def derived_path(store: Path, name: str) -> Path:
+    """A file of facts derived from a stored judgement (the index's key figures for a
+    period): kept beside it, and pruned with it."""
+    return Path(store) / f"{name}.json"
+
+
 def is_stored(key: str, cache: Path | None = None) -> bool:
     return (store_path(key, cache) / META).is_file()
 
