@@ -109,9 +109,10 @@ class Judgement:
             programme=self.programme,
         )
 
-    def municipality_rows(self) -> dict[str, dict[str, np.ndarray]]:
-        """Each table's row positions per current municipality (ascending), one pass per
-        table: exactly the rows `scoped(municipality=m)` keeps, for every m at once."""
+    def _municipality_order(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Per table: its row positions ordered by current municipality (stable, so each
+        municipality's rows keep the national order), and where each municipality's rows
+        begin and end in that order (`bounds[i]:bounds[i + 1]`), in one pass per table."""
         ds, names = self.dataset, [m.name for m in self.programme.municipalities]
         partners = ds.partners
         of_partner = pd.Index(names).get_indexer(partners["municipality"])
@@ -120,6 +121,10 @@ class Judgement:
         def by_partner(ids: pd.Series) -> np.ndarray:
             at = partner_at.get_indexer(ids)
             return np.where(at >= 0, of_partner[at], -1)
+
+        def bounds(code: np.ndarray) -> np.ndarray:
+            counts = np.bincount(code[code >= 0], minlength=len(names))
+            return np.concatenate([[0], np.cumsum(counts)])
 
         at_school = pd.Index(ds.schools["school_id"]).get_indexer(ds.support_plans["school_id"])
         school_partner = np.where(
@@ -133,13 +138,10 @@ class Judgement:
             "expenditures": by_partner(ds.expenditures["partner_id"]),
             "support_plans": by_partner(pd.Series(school_partner, dtype=object)),
         }
-        rows: dict[str, dict[str, np.ndarray]] = {}
+        out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for table, code in codes.items():
             order = np.argsort(np.where(code < 0, len(names), code), kind="stable")
-            bounds = np.concatenate(
-                [[0], np.cumsum(np.bincount(code[code >= 0], minlength=len(names)))]
-            )
-            rows[table] = {n: order[bounds[i] : bounds[i + 1]] for i, n in enumerate(names)}
+            out[table] = (order, bounds(code))
         # a pupil's outcomes go with every municipality that has a plan for the pupil
         pairs = pd.DataFrame(
             {"student_id": self.plans["student_id"].to_numpy(), "m": codes["plans"]}
@@ -149,36 +151,53 @@ class Judgement:
             {"student_id": ds.outcomes["student_id"].to_numpy(), "pos": np.arange(len(ds.outcomes))}
         )
         hit = outcomes.merge(pairs, on="student_id").sort_values(["m", "pos"], kind="stable")
-        at = hit.groupby("m").indices if len(hit) else {}
-        rows["outcomes"] = {
-            n: hit["pos"].to_numpy()[at[i]] if i in at else np.zeros(0, dtype=np.int64)
-            for i, n in enumerate(names)
+        out["outcomes"] = (hit["pos"].to_numpy(dtype=np.int64), bounds(hit["m"].to_numpy()))
+        return out
+
+    def municipality_rows(self) -> dict[str, dict[str, np.ndarray]]:
+        """Each table's row positions per current municipality (ascending): exactly the
+        rows `scoped(municipality=m)` keeps, for every m at once."""
+        names = [m.name for m in self.programme.municipalities]
+        return {
+            table: {n: order[b[i] : b[i + 1]] for i, n in enumerate(names)}
+            for table, (order, b) in self._municipality_order().items()
         }
-        return rows
 
     def by_municipality(self) -> dict[str, Judgement]:
-        """`scoped(municipality=m)` for every current municipality, in one pass."""
-        rows, ds = self.municipality_rows(), self.dataset
+        """`scoped(municipality=m)` for every current municipality, in one pass: each table
+        is reordered by municipality once, and each view is a slice of it (no copy)."""
+        names, ds = [m.name for m in self.programme.municipalities], self.dataset
+        frames = {
+            "ledger": self.ledger,
+            "plans": self.plans,
+            "findings": self.findings,
+            "partners": ds.partners,
+            "expenditures": ds.expenditures,
+            "support_plans": ds.support_plans,
+            "outcomes": ds.outcomes,
+        }
+        keeps_index = {"expenditures", "support_plans", "outcomes"}  # as scoped() keeps them
+        grouped = {t: (frames[t].iloc[o], b) for t, (o, b) in self._municipality_order().items()}
 
-        def part(frame: pd.DataFrame, at: np.ndarray, keep_index: bool = False) -> pd.DataFrame:
-            out = frame.iloc[at]
-            return out if keep_index else out.reset_index(drop=True)
+        def part(table: str, i: int) -> pd.DataFrame:
+            frame, b = grouped[table]
+            out = frame.iloc[b[i] : b[i + 1]]
+            return out if table in keeps_index else out.reset_index(drop=True)
 
         views = {}
-        for name in rows["ledger"]:
-            r = {t: rows[t][name] for t in rows}
+        for i, name in enumerate(names):
             narrow = replace(
                 ds,
-                partners=part(ds.partners, r["partners"]),
-                support_plans=part(ds.support_plans, r["support_plans"], keep_index=True),
-                expenditures=part(ds.expenditures, r["expenditures"], keep_index=True),
-                outcomes=part(ds.outcomes, r["outcomes"], keep_index=True),
+                partners=part("partners", i),
+                support_plans=part("support_plans", i),
+                expenditures=part("expenditures", i),
+                outcomes=part("outcomes", i),
             )
             views[name] = Judgement(
                 as_of=self.as_of,
-                ledger=part(self.ledger, r["ledger"]),
-                plans=part(self.plans, r["plans"]),
-                findings=part(self.findings, r["findings"]),
+                ledger=part("ledger", i),
+                plans=part("plans", i),
+                findings=part("findings", i),
                 dataset=narrow,
                 programme=self.programme,
             )

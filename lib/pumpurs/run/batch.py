@@ -14,7 +14,8 @@ The batch reads as its steps (`run_batch`):
    programme.yaml) are unchanged and whose outputs are intact is skipped.
 5. `render_reports` - the reports are rendered in parallel (longest first), each into a
    temporary folder under `<out>/<period>/.tmp/`, and moved into place only when
-   complete; status.json is updated after each one.
+   complete; status.json is updated after each one. Meanwhile this process, which
+   only waits for the workers, computes the index's key figures (`index_figures`).
 6. `write_index` - `<out>/<period>/index.html`: one line per municipality.
 
 A public batch deletes `<out>/.cache` when it ends: the cached slices are pupil-level.
@@ -51,7 +52,7 @@ from pumpurs.run.folders import (
     recover_interrupted,
     write_status,
 )
-from pumpurs.run.index import write_index
+from pumpurs.run.index import index_figures, write_index
 from pumpurs.run.inputs import (
     templates_hash,
     validate_inputs,
@@ -558,7 +559,10 @@ def run_batch(opts: RunOptions, echo: Callable[[str], None] = print) -> Outcome:
                 )
                 bar = opts.progress if opts.progress is not None else sys.stdout.isatty()
                 names = {s.id: s.name for s in plan.render}
-                with Progress(len(plan.render), names, bar) as progress:
+                with (
+                    _meanwhile(index_figures, inputs, shared),
+                    Progress(len(plan.render), names, bar) as progress,
+                ):
                     results = render_reports(inputs, shared, plan, pool, status, progress)
                 outcome.rendered = [r for r in results if r["ok"]]
                 outcome.failed = [r for r in results if not r["ok"]]
@@ -577,6 +581,18 @@ def run_batch(opts: RunOptions, echo: Callable[[str], None] = print) -> Outcome:
         outcome.message = f"nothing to render: {len(plan.up_to_date)} reports up to date"
         echo(outcome.message)
     return outcome
+
+
+@contextlib.contextmanager
+def _meanwhile(work: Callable[..., Any], *args: Any) -> Iterator[None]:
+    """Run `work` on a thread while the block runs (the batch process only waits for its
+    workers then); the block's end waits for it and raises what it raised."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1, thread_name_prefix="pumpurs-meanwhile") as pool:
+        done = pool.submit(work, *args)
+        yield
+        done.result()
 
 
 def summary(outcome: Outcome, status: dict[str, Any]) -> str:

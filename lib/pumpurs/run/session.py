@@ -154,32 +154,46 @@ def write_judgement(j: Judgement, folder: Path) -> dict[str, Any]:
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp"))
     names = [m.name for m in j.programme.municipalities]
-    groups: dict[str, dict[str, list[int]]] = {}
     rows = j.municipality_rows()  # table -> municipality -> national positions
+
+    def grouped(table: str) -> tuple[str, dict[str, list[int]]]:
+        own = rows[table]
+        frame = _frame(j, table)
+        counts = np.array([len(own[n]) for n in names], dtype=np.int64)
+        placed = np.concatenate([np.zeros(0, np.int64), *own.values()])
+        unplaced = np.ones(len(frame), dtype=bool)
+        unplaced[placed] = False
+        rest = np.flatnonzero(unplaced)  # rows of no municipality
+        order = np.concatenate([placed, rest]).astype(np.int64)
+        counts = np.append(counts, len(rest))
+        bounds = np.concatenate([[0], np.cumsum(counts)])
+        arrow = _to_arrow(frame).take(pa.array(order))
+        arrow = arrow.append_column(POS, pa.array(_positions(frame)[order], type=pa.int64()))
+        path = tmp / f"{table}.parquet"
+        with pq.ParquetWriter(path, arrow.schema, **_encodings(arrow.schema)) as w:
+            for i, n in enumerate(counts):
+                if n:  # one municipality's rows: its own row group(s)
+                    w.write_table(arrow.slice(bounds[i], int(n)), row_group_size=int(n))
+        return table, _row_groups(path, [*names, ""], counts)
+
+    def whole(table: str) -> None:
+        arrow = _to_arrow(_frame(j, table))
+        pq.write_table(arrow, tmp / f"{table}.parquet", **_encodings(arrow.schema))
+
     try:
-        for table, own in rows.items():
-            if table not in (*LEDGER_TABLES, *DATASET_TABLES):
-                continue
-            frame = _frame(j, table)
-            counts = np.array([len(own[n]) for n in names], dtype=np.int64)
-            placed = np.concatenate([np.zeros(0, np.int64), *own.values()])
-            unplaced = np.ones(len(frame), dtype=bool)
-            unplaced[placed] = False
-            rest = np.flatnonzero(unplaced)  # rows of no municipality
-            order = np.concatenate([placed, rest]).astype(np.int64)
-            counts = np.append(counts, len(rest))
-            bounds = np.concatenate([[0], np.cumsum(counts)])
-            arrow = _to_arrow(frame).take(pa.array(order))
-            arrow = arrow.append_column(POS, pa.array(_positions(frame)[order], type=pa.int64()))
-            path = tmp / f"{table}.parquet"
-            with pq.ParquetWriter(path, arrow.schema, **_encodings(arrow.schema)) as w:
-                for i, n in enumerate(counts):
-                    if n:  # one municipality's rows: its own row group(s)
-                        w.write_table(arrow.slice(bounds[i], int(n)), row_group_size=int(n))
-            groups[table] = _row_groups(path, [*names, ""], counts)
-        for table in WHOLE_TABLES:
-            whole = _to_arrow(_frame(j, table))
-            pq.write_table(whole, tmp / f"{table}.parquet", **_encodings(whole.schema))
+        # Arrow encodes and compresses without the GIL: the tables are written side by
+        # side (the report's hashes meanwhile), biggest first.
+        from concurrent.futures import ThreadPoolExecutor
+
+        split = sorted((*LEDGER_TABLES, *DATASET_TABLES), key=lambda t: -len(_frame(j, t)))
+        with ThreadPoolExecutor(max(1, min(4, os.cpu_count() or 1))) as pool:
+            written = [pool.submit(grouped, t) for t in split]
+            kept = [pool.submit(whole, t) for t in WHOLE_TABLES]
+            facts = _slice_facts(j, names, rows)
+            done = dict(f.result() for f in written)
+            groups = {t: done[t] for t in rows if t in done}  # in the tables' own order
+            for pending in kept:
+                pending.result()
         meta: dict[str, Any] = {
             "as_of": j.as_of,
             "programme": j.programme,
@@ -189,7 +203,7 @@ def write_judgement(j: Judgement, folder: Path) -> dict[str, Any]:
             "dtypes": {
                 t: _dtypes(_frame(j, t)) for t in (*LEDGER_TABLES, *DATASET_TABLES, *WHOLE_TABLES)
             },
-            "reports": _slice_facts(j, names, rows),
+            "reports": facts,
         }
         with open(tmp / META, "wb") as f:
             pickle.dump(meta, f, protocol=pickle.HIGHEST_PROTOCOL)
