@@ -272,9 +272,7 @@ def test_changed_data_rerenders_only_that_municipality_and_the_overview(setup):
     assert third.exit_code == 0 and not third.rendered and third.up_to_date == 44
 
 
-def test_a_rerun_with_nothing_new_reads_no_judgement_and_keeps_the_same_index(
-    setup, monkeypatch
-):
+def test_a_rerun_with_nothing_new_reads_no_judgement_and_keeps_the_same_index(setup, monkeypatch):
     first = run(setup, municipalities=[], all=True)
     assert first.exit_code == 0 and len(first.rendered) == 44
     index = setup["out"] / PERIOD / "index.html"

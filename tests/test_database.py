@@ -342,6 +342,16 @@ def test_the_fingerprint_follows_the_content_not_the_row_order(backend, database
     assert all(len(d["sha256"]) == 64 for d in described)
 
 
+def test_load_refuses_a_file_that_would_read_back_as_a_folder(tmp_path):
+    result = call("load", write_folder(tmp_path / "folder"), tmp_path / "x.db")
+    assert result.exit_code == 2
+    assert result.output == (
+        f"{tmp_path / 'x.db'}: a database file needs the suffix .duckdb (a path without one "
+        "is a data folder), or give a URL such as sqlite:///file.db\n"
+    )
+    assert not (tmp_path / "x.db").exists()
+
+
 def test_load_leaves_existing_tables_alone_unless_replace(tmp_path):
     url = str(tmp_path / "x.duckdb")
     folder = write_folder(tmp_path / "folder")

@@ -132,9 +132,9 @@ class FramesSource:
 
 def _path(text: str) -> DataSource:
     """A plain path: a DuckDB file by its suffix, else a data folder."""
-    if Path(text).suffix.lower() in (".duckdb", ".ddb"):
-        from pumpurs.sources.database import DatabaseSource
+    from pumpurs.sources.database import DUCKDB_SUFFIXES, DatabaseSource
 
+    if Path(text).suffix.lower() in DUCKDB_SUFFIXES:
         return DatabaseSource(text)
     from pumpurs.sources.folder import FolderSource
 

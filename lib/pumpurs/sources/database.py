@@ -43,6 +43,7 @@ from pumpurs.core.errors import Problem, SourceError, UsageError
 from pumpurs.sources.folder import as_text
 
 DRIVERS = "pip install 'pumpurs[db]'"
+DUCKDB_SUFFIXES = (".duckdb", ".ddb")  # a plain path with one of these is a DuckDB file
 ORDER = {**KEYS, "outcomes": "student_id"}
 """The column a table's rows are counted by (then every other column, for ties)."""
 
@@ -63,6 +64,11 @@ class Target:
 def parse_target(spec: str) -> Target:
     """A DATA argument that names a database, understood; refuses a password in it."""
     if "://" not in spec:  # a DuckDB file named by its path
+        if Path(spec).suffix.lower() not in DUCKDB_SUFFIXES:
+            raise UsageError(
+                f"{spec}: a database file needs the suffix .duckdb (a path without one is a "
+                "data folder), or give a URL such as sqlite:///file.db"
+            )
         return Target("duckdb", str(Path(spec).expanduser()), spec, None)
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
