@@ -208,6 +208,120 @@ def test_money_as_a_binary_fraction_and_a_date_month_are_refused(backend, databa
     ]
 
 
+@pytest.mark.parametrize("backend", ("duckdb", "postgresql"))
+def test_uuids_enums_and_timestamps_are_read_as_their_text_and_day(backend, database, tmp_path):
+    from pumpurs.core.contract import CATEGORIES
+
+    url = loaded(database(backend), tmp_path)
+    labels = ", ".join(f"'{c}'" for c in CATEGORIES)
+    uuid = "gen_random_uuid()" if backend == "postgresql" else "uuid()"
+    execute(
+        url,
+        f"CREATE TYPE category_t AS ENUM ({labels})",
+        "ALTER TABLE expenditures ALTER COLUMN category TYPE category_t "
+        "USING CAST(category AS category_t)",
+        f"ALTER TABLE expenditures ALTER COLUMN document_ref TYPE UUID USING {uuid}",
+        "ALTER TABLE expenditures ALTER COLUMN paid_on TYPE TIMESTAMP "
+        "USING CAST(paid_on AS TIMESTAMP) + INTERVAL '13 hours'",
+    )
+    want = by_key(load(write_folder(tmp_path / "folder")).expenditures, "entry_id")
+    got = by_key(load(url).expenditures, "entry_id")
+    assert got["document_ref"].str.fullmatch(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}").all()
+    columns = [c for c in want.columns if c != "document_ref"]
+    pd.testing.assert_frame_equal(got[columns], want[columns], check_exact=True)
+
+
+@pytest.mark.parametrize("backend", ("duckdb", "postgresql"))
+def test_money_type_intervals_and_zoned_timestamps_are_refused(backend, database, tmp_path):
+    url = loaded(database(backend), tmp_path)
+    money = "money" if backend == "postgresql" else "INTERVAL"
+    execute(
+        url,
+        f"ALTER TABLE partners ALTER COLUMN allocation_eur TYPE {money} USING "
+        + ("allocation_eur::money" if backend == "postgresql" else "to_days(1)"),
+        "ALTER TABLE expenditures ALTER COLUMN paid_on TYPE TIMESTAMP WITH TIME ZONE "
+        "USING CAST(paid_on AS TIMESTAMP WITH TIME ZONE)",
+    )
+    with pytest.raises(InputError) as e:
+        load(url)
+    shown = {"duckdb": ("INTERVAL", "TIMESTAMP WITH TIME ZONE")}.get(
+        backend, ("money", "timestamp with time zone")
+    )
+    assert sorted(str(p) for p in e.value.problems) == [
+        f"expenditures column paid_on: is of type {shown[1]} (its day would depend on the "
+        "time zone); this column holds DATE or text YYYY-MM-DD; change its type",
+        f"partners column allocation_eur: is of type {shown[0]}; this column holds "
+        "NUMERIC(14,2), an integer or text (never a binary fraction: 0.1 is not exact); "
+        "change its type",
+    ]
+
+
+def test_a_sqlite_datetime_gives_its_day(tmp_path):
+    url = loaded(f"sqlite:///{tmp_path / 'p.db'}", tmp_path)
+    execute(url, "UPDATE expenditures SET paid_on = paid_on || ' 00:00:00'")
+    want = load(write_folder(tmp_path / "folder")).expenditures
+    pd.testing.assert_frame_equal(
+        by_key(load(url).expenditures, "entry_id"), by_key(want, "entry_id"), check_exact=True
+    )
+
+
+def test_two_columns_that_differ_only_in_case_are_named(postgres_url, tmp_path):
+    url = loaded(postgres_url, tmp_path)  # PostgreSQL tells "Partner_ID" from partner_id
+    execute(url, 'ALTER TABLE partners ADD COLUMN "Partner_ID" TEXT')
+    with pytest.raises(InputError) as e:
+        load(url)
+    assert [str(p) for p in e.value.problems] == [
+        "partners column partner_id: is named by 2 columns (partner_id, Partner_ID); keep one "
+        "of them"
+    ]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_hours_keep_every_digit_through_load(backend, database, tmp_path):
+    tables = valid_tables()
+    row = next(r for r in tables["expenditures"] if r.get("specialist_role"))
+    row["hours"] = "1.3333333333333333"
+    want = load(write_folder(tmp_path / "folder", tables))
+    url = database(backend)
+    write_dataset(want, url)
+    got = load(url).expenditures
+    pd.testing.assert_series_equal(
+        by_key(got, "entry_id")["hours"],
+        by_key(want.expenditures, "entry_id")["hours"],
+        check_exact=True,
+    )
+    assert 1.3333333333333333 in got["hours"].tolist()
+
+
+def test_a_user_who_may_not_read_a_table_gets_one_line(postgres_url, tmp_path):
+    from conftest import PG_PASSWORD
+
+    url = loaded(postgres_url, tmp_path)
+    execute(
+        url,
+        f"CREATE ROLE clerk LOGIN PASSWORD '{PG_PASSWORD}'",
+        "GRANT SELECT ON partners, schools, support_plans, outcomes TO clerk",
+    )
+    clerk = url.replace("//pumpurs@", "//clerk@")
+    with pytest.raises(SourceError) as e:
+        load(clerk)
+    assert str(e.value) == (
+        f"{clerk}: the database refused to hand over the data (permission denied for table "
+        "expenditures); check that this user may read the tables (GRANT SELECT) and try again"
+    )
+
+
+def test_a_failed_load_writes_nothing(tmp_path):
+    folder = write_folder(tmp_path / "folder")
+    target = tmp_path / "notes.duckdb"
+    target.write_text("not a database\n", encoding="utf-8")
+    result = call("load", folder, target)
+    assert result.exit_code == 2
+    assert result.output.startswith(f"{target}: could not write the tables (")
+    assert result.output.endswith("); nothing was written\n")
+    assert target.read_text(encoding="utf-8") == "not a database\n"
+
+
 def test_a_negative_amount_in_postgresql_makes_validate_exit_2(postgres_url, tmp_path):
     url = loaded(postgres_url, tmp_path)
     assert call("validate", url).exit_code == 0
@@ -223,6 +337,20 @@ def test_a_negative_amount_in_postgresql_makes_validate_exit_2(postgres_url, tmp
 # ---------------------------------------------------------------------------
 # URLs, credentials, connections
 # ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ("password=s3cret", "password=***"),
+        ("sslpassword=s3cret&schema=p", "schema=p&sslpassword=***"),
+    ],
+)
+def test_a_password_in_the_query_string_is_refused_too(query, shown):
+    with pytest.raises(UsageError) as e:
+        open_source(f"postgresql://anna@db.example.lv/pumpurs?{query}")
+    assert str(e.value).startswith(f"postgresql://anna@db.example.lv/pumpurs?{shown}: a password")
+    assert "s3cret" not in str(e.value)
+
+
 def test_a_password_in_the_url_is_refused_and_never_shown():
     with pytest.raises(UsageError) as e:
         open_source("postgresql://anna:s3cret@db.example.lv:5432/pumpurs")
@@ -306,6 +434,20 @@ def test_a_missing_duckdb_file_and_an_unknown_driver(tmp_path):
         ("integer", "int"),
         ("boolean", "bool"),
         ("BLOB", "other"),
+        ("INTERVAL", "other"),  # not an integer for holding "INT"
+        ("point", "other"),
+        ("uuid", "other"),
+        ("money", "other"),
+        ("ARRAY", "other"),
+        ("VARCHAR[]", "other"),
+        ("ENUM('meals', 'transport')", "text"),  # DuckDB's enums
+        ("USER-DEFINED", "text"),  # PostgreSQL's enums
+        ("timestamp with time zone", "timestamptz"),
+        ("TIMESTAMPTZ", "timestamptz"),
+        ("TIMESTAMP_NS", "timestamp"),
+        ("HUGEINT", "int"),
+        ("TINYINT(1)", "int"),
+        ("NULL", "untyped"),  # a SQLite column declared without a type
     ],
 )
 def test_type_names_fall_into_families(name, family):
@@ -382,7 +524,7 @@ def test_load_writes_native_types(postgres_url, tmp_path):
         cur.execute("SELECT amount_eur, paid_on FROM expenditures WHERE entry_id = 'E1'")
         amount, paid = cur.fetchone()
     assert types["amount_eur"] == "numeric" and types["paid_on"] == "date"
-    assert types["entry_id"] == "text" and types["hours"] == "numeric"
+    assert types["entry_id"] == "text" and types["hours"] == "double precision"
     assert Decimal(amount) == valid_tables()["expenditures"][0]["amount_eur"]
     assert paid == valid_tables()["expenditures"][0]["paid_on"]
     assert isinstance(paid, dt.date)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -43,6 +43,8 @@ from pumpurs.core.errors import Problem, SourceError, UsageError
 from pumpurs.sources.folder import as_text
 
 DRIVERS = "pip install 'pumpurs[db]'"
+SECRET_KEY = re.compile(r"pass|pwd|secret|token", re.IGNORECASE)
+"""URL query keys that carry a secret (`?password=`, `?sslpassword=`): refused like one."""
 DUCKDB_SUFFIXES = (".duckdb", ".ddb")  # a plain path with one of these is a DuckDB file
 ORDER = {**KEYS, "outcomes": "student_id"}
 """The column a table's rows are counted by (then every other column, for ties)."""
@@ -81,8 +83,10 @@ def parse_target(spec: str) -> Target:
             "postgresql://user@host:5432/dbname, duckdb:///path/to/file.duckdb or "
             "sqlite:///path/to/file.db"
         ) from None
-    label = url.render_as_string(hide_password=True)
-    if url.password:
+    secrets = [k for k in url.query if SECRET_KEY.search(k)]
+    shown = url.update_query_dict({k: "***" for k in secrets})
+    label = shown.render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
+    if url.password or secrets:
         raise UsageError(
             f"{label}: a password in the URL would show in the process list, the shell's "
             "history and the reports' notebooks; remove it and put it in PGPASSWORD or "
@@ -124,9 +128,11 @@ def _mask(text: str) -> str:
 def _reason(e: BaseException) -> str:
     """A driver's error as one line, without its prefixes and with no password."""
     text = str(e).strip() or type(e).__name__
-    text = re.sub(r"^(IO|INTERNAL|INVALID_ARGUMENT|UNKNOWN): ", "", text)
+    text = re.sub(r"^[A-Z_]+: ", "", text)  # ADBC's status: IO, UNAUTHORIZED, …
     text = re.sub(r"^\[libpq\] ", "", text)
-    text = text.replace("Failed to connect: ", "")
+    for said in ("Failed to connect: ", "Failed to execute query: ", "could not begin COPY: "):
+        text = text.replace(said, "")
+    text = re.sub(r"^ERROR: +", "", text)
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     first = re.sub(r"^\(\S+\) ", "", lines[0]) if lines else text  # SQLAlchemy's (Class)
     return _mask(first.replace("FATAL:  ", ""))
@@ -156,8 +162,8 @@ class Backend(Protocol):
 
     def columns(self, table: str) -> list[Column]: ...
 
-    def fetch(self, table: str, columns: Sequence[str]) -> pa.Table:
-        """The columns as Arrow arrays; any order of rows."""
+    def fetch(self, table: str, columns: Sequence[str], text: Sequence[str] = ()) -> pa.Table:
+        """The columns as Arrow arrays, those in `text` cast to text; any order of rows."""
         ...
 
     def checksum(self, table: str, columns: Sequence[str]) -> str:
@@ -165,6 +171,9 @@ class Backend(Protocol):
         ...
 
     def close(self) -> None: ...
+
+    errors: tuple[type[BaseException], ...]
+    """The driver's own exceptions, which `connect` turns into one line."""
 
 
 class InformationSchema:
@@ -193,6 +202,13 @@ class InformationSchema:
     def _from(self, table: str) -> str:
         return f"{_quote(self.schema)}.{_quote(table)}"
 
+    def _select(self, table: str, columns: Sequence[str], text: Sequence[str]) -> str:
+        names = [
+            f"CAST({_quote(c)} AS VARCHAR) AS {_quote(c)}" if c in text else _quote(c)
+            for c in columns
+        ]
+        return f"SELECT {', '.join(names)} FROM {self._from(table)}"
+
 
 class DuckDBBackend(InformationSchema):
     def __init__(self, target: Target) -> None:
@@ -207,15 +223,15 @@ class DuckDBBackend(InformationSchema):
                 f"{target.label}: cannot be opened as a DuckDB database ({_reason(e)}); "
                 "give a DuckDB file that no other program is writing to"
             ) from None
+        self.errors = (duckdb.Error,)
         self.schema = target.schema or "main"
         self.con.execute("BEGIN TRANSACTION")  # one snapshot for every table
 
     def _rows(self, sql: str) -> list[tuple]:
         return self.con.execute(sql).fetchall()
 
-    def fetch(self, table: str, columns: Sequence[str]) -> pa.Table:
-        sql = f"SELECT {', '.join(map(_quote, columns))} FROM {self._from(table)}"
-        relation = self.con.sql(sql)
+    def fetch(self, table: str, columns: Sequence[str], text: Sequence[str] = ()) -> pa.Table:
+        relation = self.con.sql(self._select(table, columns, text))
         to_arrow = getattr(relation, "to_arrow_table", None) or relation.arrow  # DuckDB 2 / 1
         return to_arrow()
 
@@ -243,16 +259,41 @@ class PostgresBackend(InformationSchema):
                 "database and user, and that the server runs; a password is read from "
                 "PGPASSWORD or ~/.pgpass"
             ) from None
+        self.errors = (dbapi.Error,)
         self.cur = self.con.cursor()
-        self.cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        self.schema = target.schema or str(self._rows("SELECT current_schema()")[0][0])
+        try:
+            self.cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            self.schema = target.schema or str(self._rows("SELECT current_schema()")[0][0])
+        except dbapi.Error as e:
+            self.close()
+            raise SourceError(f"{target.label}: cannot start reading ({_reason(e)})") from None
 
     def _rows(self, sql: str) -> list[tuple]:
         self.cur.execute(sql)
         return list(self.cur.fetchall())
 
-    def fetch(self, table: str, columns: Sequence[str]) -> pa.Table:
-        self.cur.execute(f"SELECT {', '.join(map(_quote, columns))} FROM {self._from(table)}")
+    # The catalogue itself, not information_schema, which hides the tables a user may not
+    # read: a table without SELECT is then "permission denied", not "missing".
+    def tables(self) -> dict[str, str]:
+        rows = self._rows(
+            "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+            f"ON n.oid = c.relnamespace WHERE n.nspname = {_literal(self.schema)} "
+            "AND c.relkind IN ('r', 'p', 'v', 'm', 'f')"
+        )
+        return {str(r[0]).lower(): str(r[0]) for r in rows}
+
+    def columns(self, table: str) -> list[Column]:
+        rows = self._rows(
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod) "
+            "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            f"WHERE n.nspname = {_literal(self.schema)} AND c.relname = {_literal(table)} "
+            "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum"
+        )
+        return [Column(str(n), str(t)) for n, t in rows]
+
+    def fetch(self, table: str, columns: Sequence[str], text: Sequence[str] = ()) -> pa.Table:
+        self.cur.execute(self._select(table, columns, text))
         return self.cur.fetch_arrow_table()
 
     def checksum(self, table: str, columns: Sequence[str]) -> str:
@@ -265,7 +306,9 @@ class PostgresBackend(InformationSchema):
 
     def close(self) -> None:
         try:
-            self.cur.execute("COMMIT")
+            self.cur.execute("ROLLBACK")  # nothing was changed; ends the snapshot
+        except self.errors:
+            pass  # the connection is gone; closing it is all that is left
         finally:
             self.cur.close()
             self.con.close()
@@ -289,6 +332,7 @@ class SQLAlchemyBackend:
             ) from None
         except (SQLAlchemyError, ArgumentError, OSError) as e:
             raise SourceError(f"{target.label}: cannot connect ({_reason(e)})") from None
+        self.errors = (SQLAlchemyError,)
         self.schema = target.schema
         self.sa = sa
 
@@ -305,7 +349,7 @@ class SQLAlchemyBackend:
         t = self.sa.table(table, *(self.sa.column(c) for c in columns), schema=self.schema)
         return self.sa.select(*t.columns)
 
-    def fetch(self, table: str, columns: Sequence[str]) -> pa.Table:
+    def fetch(self, table: str, columns: Sequence[str], text: Sequence[str] = ()) -> pa.Table:
         from pumpurs.sources.folder import _cell_text
 
         rows = self.con.execute(self._select(table, columns)).fetchall()
@@ -347,50 +391,76 @@ def _driver(module: str, what: str) -> Any:
 
 @contextmanager
 def connect(target: Target) -> Iterator[Backend]:
+    """A connection whose driver errors (a table the user may not read, a server that
+    went away) become one line naming the database, not a traceback."""
     backend = BACKENDS[target.backend](target)
     try:
         yield backend
+    except backend.errors as e:
+        raise SourceError(
+            f"{target.label}: the database refused to hand over the data ({_reason(e)}); "
+            "check that this user may read the tables (GRANT SELECT) and try again"
+        ) from None
     finally:
-        backend.close()
+        with suppress(backend.errors):
+            backend.close()
 
 
 # ---------------------------------------------------------------------------
 # Types: what a column may hold, and its values as text
 # ---------------------------------------------------------------------------
+_INT = re.compile(r"U?(TINY|SMALL|MEDIUM|BIG|HUGE)?INT(EGER)?\d*|(SMALL|BIG)?SERIAL\d*")
+_FAMILY_OF_BASE = {
+    **dict.fromkeys(("NUMERIC", "DECIMAL", "NUMBER", "DEC"), "decimal"),
+    **dict.fromkeys(("REAL", "FLOAT", "FLOAT4", "FLOAT8", "DOUBLE"), "float"),
+    **dict.fromkeys(("BOOL", "BOOLEAN"), "bool"),
+    "DATE": "date",
+    **dict.fromkeys(("TIMESTAMP", "DATETIME", "DATETIME2", "SMALLDATETIME"), "timestamp"),
+    **dict.fromkeys(("TIMESTAMPTZ", "DATETIMEOFFSET"), "timestamptz"),
+    **dict.fromkeys(("", "NULL"), "untyped"),  # SQLite lets a column have no type
+}
+_TEXT_BASES = re.compile(
+    r"(N|LONG |TINY|MEDIUM|LONG)?(VAR)?CHAR(ACTER)?( VARYING)?2?|N?TEXT|STRING|N?CLOB|BPCHAR"
+    r"|CITEXT|NAME|ENUM|USER-DEFINED"  # a DuckDB ENUM; PostgreSQL's enums are USER-DEFINED
+)
+
+
 def type_family(type_name: str) -> str:
     """A database's type name as one of: text, int, decimal, float, date, timestamp,
-    bool, other (anything else is read as text)."""
-    t = type_name.upper()
-    if "TIMESTAMP" in t or "DATETIME" in t:
-        return "timestamp"
-    if t.startswith("DATE"):
-        return "date"
-    if "BOOL" in t:
-        return "bool"
-    if any(k in t for k in ("CHAR", "TEXT", "STRING", "CLOB")):
-        return "text"
-    if any(k in t for k in ("NUMERIC", "DECIMAL", "NUMBER")):
-        return "decimal"
-    if any(k in t for k in ("REAL", "FLOAT", "DOUBLE")):
+    timestamptz, bool, untyped, other (UUID, INTERVAL, JSON, arrays, money, …)."""
+    t = " ".join(type_name.upper().split())
+    if t.endswith("[]") or t.startswith(("ARRAY", "STRUCT", "MAP(", "LIST", "UNION(")):
+        return "other"
+    base = re.sub(r"\s*\(.*", "", t)  # VARCHAR(10), DECIMAL(14,2), ENUM('a', 'b')
+    if base.startswith("TIMESTAMP"):  # TIMESTAMP(6), TIMESTAMP_NS, … WITH TIME ZONE
+        zoned = "WITH TIME ZONE" in t or base in ("TIMESTAMPTZ", "TIMESTAMP_TZ")
+        return "timestamptz" if zoned else "timestamp"
+    if base == "DOUBLE PRECISION":
         return "float"
-    if "INT" in t:
+    if base in _FAMILY_OF_BASE:
+        return _FAMILY_OF_BASE[base]
+    if _TEXT_BASES.fullmatch(base):
+        return "text"
+    if _INT.fullmatch(base):
         return "int"
     return "other"
 
 
-_TEXTUAL = {"text", "other"}
+_TEXTUAL = {"text", "other", "untyped"}  # "other" is read as its text (a UUID's, say)
 ALLOWED: dict[str, set[str]] = {
     "id": _TEXTUAL | {"int"},
     "text": _TEXTUAL,
     "enum": _TEXTUAL,
-    "money": _TEXTUAL | {"int", "decimal"},
-    "date": _TEXTUAL | {"date", "timestamp"},
+    "money": {"text", "untyped", "int", "decimal"},
+    "date": {"text", "untyped", "date", "timestamp"},
     "month": _TEXTUAL,
-    "int": _TEXTUAL | {"int", "decimal"},
-    "number": _TEXTUAL | {"int", "decimal", "float"},
+    "int": {"text", "untyped", "int", "decimal"},
+    "number": {"text", "untyped", "int", "decimal", "float"},
     "semester": _TEXTUAL,
     "school_year": _TEXTUAL,
 }
+NATIVE = {"text", "int", "decimal", "float", "date", "timestamp", "bool", "untyped"}
+"""Families whose Arrow arrays `as_text` reads; any other column is cast to text in SQL."""
 EXPECTED = {
     "id": "text or an integer",
     "text": "text",
@@ -406,15 +476,26 @@ EXPECTED = {
 
 
 def _type_problem(label: str, col: Col, column: Column) -> Problem | None:
-    if type_family(column.type) in ALLOWED[col.kind]:
+    family = type_family(column.type)
+    if family in ALLOWED[col.kind]:
         return None
+    why = " (its day would depend on the time zone)" if family == "timestamptz" else ""
     return Problem(
         label,
         None,
         col.name,
         None,
-        f"is of type {column.type}; this column holds {EXPECTED[col.kind]}; change its type",
+        f"is of type {column.type}{why}; this column holds {EXPECTED[col.kind]}; change its type",
     )
+
+
+def _day(column: pa.Array) -> pa.Array:
+    """Text timestamps of a date column (SQLite's DATETIME: `2020-02-05 00:00:00`) as
+    their day; anything else is left for the validator to name."""
+    import pyarrow.compute as pc
+
+    stamp = pc.match_substring_regex(column, r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
+    return pc.if_else(stamp, pc.utf8_slice_codeunits(column, 0, 10), column)
 
 
 # ---------------------------------------------------------------------------
@@ -432,13 +513,11 @@ class DatabaseSource:
         self.label = self.spec = self.target.label
         self._keys: dict[str, tuple[str, np.ndarray]] = {}
 
-    def _contract_columns(self, db: Backend, table: str) -> tuple[list[str], list[Column]]:
-        """The contract's columns the table has (as the database spells them), and all."""
+    def _contract_columns(self, db: Backend, table: str) -> tuple[list[Column], list[Column]]:
+        """The contract's columns the table has, in the contract's order, and all of them."""
         columns = db.columns(table)
         by_name = {c.name.strip().lower(): c for c in columns}
-        return [
-            by_name[c.name].name for c in TABLES[_contract(table)] if c.name in by_name
-        ], columns
+        return [by_name[c.name] for c in TABLES[_contract(table)] if c.name in by_name], columns
 
     def read(self) -> tuple[dict[str, RawTable], list[Problem]]:
         raws: dict[str, RawTable] = {}
@@ -470,19 +549,24 @@ class DatabaseSource:
     def _read_table(
         self, db: Backend, name: str, actual: str
     ) -> tuple[RawTable | None, list[Problem]]:
-        selected, columns = self._contract_columns(db, actual)
-        by_name = {c.name.strip().lower(): c for c in columns}
+        chosen, columns = self._contract_columns(db, actual)
+        kinds = {c.name: c for c in TABLES[name]}
         problems = [
-            p
-            for col in TABLES[name]
-            if col.name in by_name
-            and (p := _type_problem(name, col, by_name[col.name])) is not None
+            p for c in chosen if (p := _type_problem(name, kinds[_contract(c.name)], c)) is not None
         ]
+        problems += _twins(name, columns)
         if problems:
             return None, problems
-        arrow = db.fetch(actual, selected) if selected else pa.table({})
-        text = pa.table({c.strip().lower(): as_text(arrow.column(c)) for c in selected})
-        frame = _ordered(text, name).to_pandas() if selected else pd.DataFrame()
+        selected = [c.name for c in chosen]
+        cast = [c.name for c in chosen if type_family(c.type) not in NATIVE]
+        arrow = db.fetch(actual, selected, cast) if selected else pa.table({})
+        text = {}
+        for c in chosen:
+            values = as_text(arrow.column(c.name))
+            if kinds[_contract(c.name)].kind == "date" and type_family(c.type) != "text":
+                values = _day(values)
+            text[_contract(c.name)] = values
+        frame = _ordered(pa.table(text), name).to_pandas() if selected else pd.DataFrame()
         frame["_row"] = np.arange(1, len(frame) + 1)
         key = ORDER[name]
         if key in frame:
@@ -491,7 +575,7 @@ class DatabaseSource:
             name,
             Path(name),
             None,
-            self._table_fingerprint(db, name, actual, selected, columns),
+            self._table_fingerprint(db, name, actual, chosen),
             self.target.backend,
             header_row=None,
             columns_in="the table",
@@ -499,11 +583,9 @@ class DatabaseSource:
         headers = [c.strip().lower() for c in selected]
         return RawTable(source, frame, headers), []
 
-    def _table_fingerprint(
-        self, db: Backend, name: str, actual: str, selected: list[str], columns: list[Column]
-    ) -> str:
-        shape = ",".join(f"{c.name}:{c.type}" for c in columns if c.name in selected)
-        checksum = db.checksum(actual, selected) if selected else "0:0"
+    def _table_fingerprint(self, db: Backend, name: str, actual: str, chosen: list[Column]) -> str:
+        shape = ",".join(f"{c.name}:{c.type}" for c in chosen)
+        checksum = db.checksum(actual, [c.name for c in chosen]) if chosen else "0:0"
         return hashlib.sha256(f"{name}|{shape}|{checksum}".encode()).hexdigest()
 
     def _fingerprints(self) -> dict[str, str]:
@@ -512,8 +594,8 @@ class DatabaseSource:
             present = db.tables()
             for name in TABLES:
                 if name in present:
-                    selected, columns = self._contract_columns(db, present[name])
-                    out[name] = self._table_fingerprint(db, name, present[name], selected, columns)
+                    chosen, _ = self._contract_columns(db, present[name])
+                    out[name] = self._table_fingerprint(db, name, present[name], chosen)
         return out
 
     def fingerprint(self) -> str:
@@ -540,8 +622,28 @@ class DatabaseSource:
         return replace(problem, key=f"{column} {keys[problem.row - 1]}")
 
 
-def _contract(table: str) -> str:
-    return table.strip().lower()
+def _contract(name: str) -> str:
+    """A table's or column's name as the contract spells it."""
+    return name.strip().lower()
+
+
+def _twins(table: str, columns: list[Column]) -> list[Problem]:
+    """Two columns that both name one of the contract's (`Amount_EUR` and `amount_eur`)."""
+    seen: dict[str, list[str]] = {}
+    for c in columns:
+        seen.setdefault(_contract(c.name), []).append(c.name)
+    wanted = {c.name for c in TABLES[table]}
+    return [
+        Problem(
+            table,
+            None,
+            name,
+            None,
+            f"is named by {len(names)} columns ({', '.join(names)}); keep one of them",
+        )
+        for name, names in seen.items()
+        if name in wanted and len(names) > 1
+    ]
 
 
 def _ordered(table: pa.Table, name: str) -> pa.Table:
@@ -560,7 +662,7 @@ SQL_TYPES = {
     "money": "NUMERIC(14,2)",
     "date": "DATE",
     "int": "INTEGER",
-    "number": "NUMERIC(12,4)",
+    "number": "DOUBLE PRECISION",  # what pumpurs holds hours as: every value kept exactly
 }
 
 
@@ -578,8 +680,7 @@ def _native(frame: pd.DataFrame, col: Col) -> pa.Array:
     if col.kind == "int":
         return pa.array(series.astype("Int64"), pa.int32())
     if col.kind == "number":
-        values = [None if pd.isna(v) else Decimal(repr(float(v))) for v in series]
-        return pa.array(values, pa.decimal128(12, 4))
+        return pa.array(series.astype("float64"), pa.float64(), from_pandas=True)
     text = series.astype(str)
     return pa.array(text.where(text != "", None), pa.string())
 
@@ -612,12 +713,18 @@ def write_dataset(ds: Dataset, spec: str, replace: bool = False) -> list[str]:
     """
     target = parse_target(spec)
     tables = dataset_tables(ds)
-    if target.backend == "duckdb":
-        _write_duckdb(target, tables, replace)
-    elif target.backend == "postgresql":
-        _write_postgres(target, tables, replace)
-    else:
-        _write_sqlalchemy(target, tables, replace)
+    writer, errors = {
+        "duckdb": (_write_duckdb, ("duckdb", "Error")),
+        "postgresql": (_write_postgres, ("adbc_driver_postgresql.dbapi", "Error")),
+        "sqlalchemy": (_write_sqlalchemy, ("sqlalchemy.exc", "SQLAlchemyError")),
+    }[target.backend]
+    failure = getattr(_driver(errors[0], target.backend), errors[1])
+    try:
+        writer(target, tables, replace)
+    except failure as e:  # all in one transaction: a failure leaves the database as it was
+        raise SourceError(
+            f"{target.label}: could not write the tables ({_reason(e)}); nothing was written"
+        ) from None
     return list(tables)
 
 
@@ -633,9 +740,11 @@ def _write_duckdb(target: Target, tables: dict[str, pa.Table], replace: bool) ->
     path = Path(target.connect).expanduser()
     if not path.parent.is_dir():
         raise UsageError(f"{target.label}: the folder {path.parent} does not exist; create it")
+    created = not path.exists()
     con = duckdb.connect(str(path))
     try:
         schema = target.schema or "main"
+        con.execute("BEGIN TRANSACTION")
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {_quote(schema)}")
         have = {
             r[0].lower()
@@ -647,7 +756,6 @@ def _write_duckdb(target: Target, tables: dict[str, pa.Table], replace: bool) ->
         clash = sorted(set(tables) & have)
         if clash and not replace:
             raise _exists_message(target, clash)
-        con.execute("BEGIN TRANSACTION")
         for name, arrow in tables.items():
             qualified = f"{_quote(schema)}.{_quote(name)}"
             con.execute(f"DROP TABLE IF EXISTS {qualified}")
@@ -656,8 +764,12 @@ def _write_duckdb(target: Target, tables: dict[str, pa.Table], replace: bool) ->
             con.execute(f"INSERT INTO {qualified} SELECT * FROM _pumpurs_rows")
             con.unregister("_pumpurs_rows")
         con.execute("COMMIT")
+        created = False
     finally:
         con.close()
+        if created:  # a file this call made and did not fill: gone again
+            path.unlink(missing_ok=True)
+            path.with_name(path.name + ".wal").unlink(missing_ok=True)
 
 
 def _write_postgres(target: Target, tables: dict[str, pa.Table], replace: bool) -> None:
@@ -689,6 +801,16 @@ def _write_postgres(target: Target, tables: dict[str, pa.Table], replace: bool) 
         con.close()
 
 
+def _exact_text(value: Any) -> Any:
+    """A number as the text that reads back as exactly it (SQLite's own REAL-to-TEXT
+    conversion keeps 15 digits)."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, float):
+        return repr(value)
+    return value
+
+
 def _write_sqlalchemy(target: Target, tables: dict[str, pa.Table], replace: bool) -> None:
     sa = _driver("sqlalchemy", "SQLAlchemy")
     engine = sa.create_engine(target.connect)
@@ -707,10 +829,7 @@ def _write_sqlalchemy(target: Target, tables: dict[str, pa.Table], replace: bool
                 con.execute(sa.text(_ddl(name, qualified, text_money)))
                 rows = arrow.to_pylist()
                 if text_money:
-                    rows = [
-                        {k: format(v, "f") if isinstance(v, Decimal) else v for k, v in r.items()}
-                        for r in rows
-                    ]
+                    rows = [{k: _exact_text(v) for k, v in r.items()} for r in rows]
                 names = [c.name for c in TABLES[name]]
                 insert = sa.text(
                     f"INSERT INTO {qualified} ({', '.join(map(_quote, names))}) "
