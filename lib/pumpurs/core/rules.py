@@ -346,6 +346,17 @@ def _pass1(
 # ---------------------------------------------------------------------------
 # Groups (duplicates, caps): who carries the money at risk
 # ---------------------------------------------------------------------------
+def group_codes(*columns: pd.Series | np.ndarray) -> np.ndarray:
+    """One dense integer per distinct combination of the columns' values (0, 1, …, in
+    order of first appearance): grouping on integers, not on strings, is what keeps a
+    6-million-row ledger fast; equal tuples get equal codes, so any grouping agrees."""
+    code = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        part, uniques = pd.factorize(column)
+        code, _ = pd.factorize(code * max(len(uniques), 1) + part)  # < rows²: no overflow
+    return code.astype(np.int64, copy=False)
+
+
 def _attribute_latest_first(
     rows: pd.DataFrame, group: str, available: str, excess: pd.Series
 ) -> pd.Series:
@@ -398,54 +409,92 @@ def _empty_findings() -> pd.DataFrame:
 
 
 def _pass2(led: pd.DataFrame, eligible: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
-    key = ["document_ref", "category", "student_id", "service_month", "amount_cents"]
-    cand = led.loc[eligible]
-    size = cand.groupby(key, sort=False)["entry_id"].transform("size")
-    dup = cand.loc[size > 1].copy()
+    """Duplicates: eligible rows alike in document_ref, category, student_id, service_month
+    and amount_cents. The cheap columns narrow the rows first; only the few rows they
+    pair up have their document references compared."""
+    at = np.flatnonzero(eligible)
+    cheap = (pd.factorize(led[c])[0] for c in ("category", "student_id", "service_month"))
+    rough = group_codes(*(c[at] for c in cheap), led["amount_cents"].to_numpy()[at])
+    paired = np.bincount(rough)[rough] > 1
+    at = at[paired]
+    codes = group_codes(rough[paired], led["document_ref"].iloc[at])
+    keep = np.bincount(codes)[codes] > 1  # another eligible row has the same whole key
+    at, codes = at[keep], codes[keep]
     loss = np.zeros(len(led), dtype=np.int64)
-    if dup.empty:
+    if len(at) == 0:
         return loss, _empty_findings()
-    dup["g"] = dup.groupby(key, sort=False).ngroup()
+    wanted = ["entry_id", "partner_id", "school_id", "student_id", "service_month", "paid_on"]
+    dup = led[[*wanted, "amount_cents"]].iloc[at]
+    dup["g"] = codes
     first = dup.sort_values(["g", "paid_on", "entry_id"]).groupby("g").cumcount() == 0
     dup["loss"] = np.where(first.reindex(dup.index), 0, dup["amount_cents"])
     loss[dup.index.to_numpy()] = dup["loss"].to_numpy()
     return loss, _group_findings("DUPLICATE_CLAIM", dup, "service_month")
 
 
-def _cap_first_month(per: str, rows: pd.DataFrame) -> pd.Series:
-    if per == "student_semester":
-        sem = rows["semester"]
+def _cap_first_month(
+    per: str,
+    month: tuple[np.ndarray, np.ndarray],
+    semester: tuple[np.ndarray, np.ndarray],
+    g: np.ndarray,
+) -> pd.Series:
+    """The first month of each cap group (indexed by group code), whose limit applies to
+    the whole group. `month` and `semester` are the rows' codes into sorted names, and
+    the names (YYYY-MM and YYYY/YYYY-N sort as time)."""
+    codes, names = semester if per == "student_semester" else month
+    per_group = pd.Series(codes).groupby(g, sort=True).min()
+    if per == "student_semester":  # the semester's first month, whichever month is spent
+        sem = pd.Series(names, dtype=object)
         y1 = sem.str.slice(0, 4).astype("int64")
         second = sem.str.slice(10, 11) == "2"
-        return (y1 + second.astype("int64")).astype(str) + np.where(second, "-01", "-09")
-    return rows["service_month"]
+        names = (y1 + second.astype("int64")).astype(str) + np.where(second, "-01", "-09")
+        names = names.to_numpy(dtype=object)
+    return pd.Series(names[per_group.to_numpy()], index=per_group.index)
 
 
 def _pass3(
     led: pd.DataFrame, eligible: np.ndarray, programme: Programme
 ) -> tuple[np.ndarray, list[pd.DataFrame]]:
+    """Caps: each group's eligible money above its limit, latest rows first. Groups are
+    found on integer codes; only the rows of groups over a limit are looked at again."""
     loss = np.zeros(len(led), dtype=np.int64)
     found: list[pd.DataFrame] = []
+    coded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def codes(column: str) -> tuple[np.ndarray, np.ndarray]:
+        if column not in coded:  # sorted: code order is value order
+            found_codes, names = pd.factorize(led[column], sort=True)
+            coded[column] = (found_codes, np.asarray(names, dtype=object))
+        return coded[column]
+
+    amount = led["amount_cents"].to_numpy(dtype=np.int64)
     for cap in programme.caps:
-        rows = led.loc[eligible & (led["category"] == cap.category).to_numpy()].copy()
-        if rows.empty:
+        at = np.flatnonzero(eligible & (led["category"] == cap.category).to_numpy())
+        if len(at) == 0:
             continue
-        key = CAP_GROUP_KEYS[cap.per]
-        rows["g"] = rows.groupby(key, sort=False).ngroup()
-        first_month = _cap_first_month(cap.per, rows).groupby(rows["g"]).min()
+        g = group_codes(*(codes(c)[0][at] for c in CAP_GROUP_KEYS[cap.per]))
+        month_codes, months = codes("service_month")
+        semester_codes, semesters = codes("semester")
+        first_month = _cap_first_month(
+            cap.per, (month_codes[at], months), (semester_codes[at], semesters), g
+        )
         limits = np.array([to_cents(v.limit_eur) for v in cap.versions], dtype=np.int64)
         limit = pd.Series(
             limits[_version_index(cap.versions, first_month)], index=first_month.index
         )
-        total = rows.groupby("g")["amount_cents"].sum()
+        total = pd.Series(amount[at]).groupby(g, sort=True).sum()
         excess = (total - limit).clip(lower=0)
         over = excess[excess > 0]
         if over.empty:
             continue
-        rows = rows[rows["g"].isin(over.index)]
+        hit = np.isin(g, over.index.to_numpy())
+        period = CAP_PERIOD_COLUMN[cap.per]
+        wanted = ["entry_id", "partner_id", "school_id", "student_id", "paid_on", "amount_cents"]
+        rows = led[list(dict.fromkeys([*wanted, period]))].iloc[at[hit]]
+        rows["g"] = g[hit]
         rows["loss"] = _attribute_latest_first(rows, "g", "amount_cents", over)
         loss[rows.index.to_numpy()] = rows["loss"].to_numpy()
-        found.append(_group_findings(cap.rule, rows, CAP_PERIOD_COLUMN[cap.per], limit))
+        found.append(_group_findings(cap.rule, rows, period, limit))
     return loss, found
 
 
