@@ -36,7 +36,8 @@ def by_distinct(func: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series],
     return wrapped
 
 
-def _year_month(months: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def year_month(months: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The year and the month of each `YYYY-MM`, as integer arrays."""
     y = months.str.slice(0, 4).astype("int64").to_numpy()
     m = months.str.slice(5, 7).astype("int64").to_numpy()
     return y, m
@@ -47,7 +48,7 @@ def semester_of_month(months: pd.Series) -> pd.Series:
     """'2019-10' -> '2019/2020-1'; '2020-03' -> '2019/2020-2'."""
     if len(months) == 0:
         return months.astype(str)
-    y, m = _year_month(months)
+    y, m = year_month(months)
     first = m >= 9
     start = np.where(first, y, y - 1)
     part = np.where(first, "1", "2")
@@ -64,7 +65,7 @@ def school_year_of_month(months: pd.Series) -> pd.Series:
 def half_year_of_month(months: pd.Series) -> pd.Series:
     if len(months) == 0:
         return months.astype(str)
-    y, m = _year_month(months)
+    y, m = year_month(months)
     return pd.Series(y.astype(str), index=months.index) + np.where(m <= 6, "-H1", "-H2")
 
 

@@ -239,9 +239,26 @@ def _version_index(versions: list, months: pd.Series) -> np.ndarray:
     return np.clip(np.searchsorted(starts, days, side="right") - 1, 0, len(versions) - 1)
 
 
-@cal.by_distinct
-def _month_of_dates(s: pd.Series) -> pd.Series:
-    return s.dt.strftime("%Y-%m")
+# ---------------------------------------------------------------------------
+# Integer codes: grouping and joining on strings, done once per distinct value
+# ---------------------------------------------------------------------------
+def group_codes(*columns: pd.Series | np.ndarray) -> np.ndarray:
+    """One dense integer per distinct combination of the columns' values (0, 1, …, in
+    order of first appearance): grouping on integers, not on strings, is what keeps a
+    6-million-row ledger fast; equal tuples get equal codes, so any grouping agrees."""
+    code = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        part, uniques = pd.factorize(column)
+        code, _ = pd.factorize(code * max(len(uniques), 1) + part)  # < rows²: no overflow
+    return code.astype(np.int64, copy=False)
+
+
+def positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
+    """Where each value is in `keys` (unique), -1 where it is not: a left join's row
+    numbers, looked up once per distinct value."""
+    codes, uniques = pd.factorize(values)
+    found = pd.Index(keys).get_indexer(uniques)
+    return np.where(codes >= 0, found[codes], -1)
 
 
 # ---------------------------------------------------------------------------
@@ -261,15 +278,22 @@ def _prepare(
     e = ds.expenditures
     led = e.loc[e["paid_on"] <= cutoff].drop(columns="_row").reset_index(drop=True)
     partners = ds.partners[["partner_id", "municipality", "municipality_code"]]
-    led = led.merge(partners, on="partner_id", how="left", validate="many_to_one")
-    led["semester"] = cal.semester_of_month(led["service_month"])
-    led["school_year"] = led["semester"].str.slice(0, 9)
-    led["half_year"] = cal.half_year_of_month(led["service_month"])
-    rates = [str(v.rate) for v in programme.esf_rate]
-    led["esf_rate"] = np.asarray(rates, dtype=object)[
-        _version_index(programme.esf_rate, led["service_month"])
-    ]
-    led["esf_rate"] = led["esf_rate"].astype(str)
+    at = positions(led["partner_id"], partners["partner_id"])
+    for c in ("municipality", "municipality_code"):
+        led[c] = partners[c].array.take(at, allow_fill=True)
+    # What follows from the month alone, worked out once per distinct month (~90).
+    code, names = pd.factorize(led["service_month"])
+    months = pd.Series(names)
+    semester = cal.semester_of_month(months)
+    rates = np.asarray([str(v.rate) for v in programme.esf_rate], dtype=object)
+    by_month = {
+        "semester": semester,
+        "school_year": semester.str.slice(0, 9),
+        "half_year": cal.half_year_of_month(months),
+        "esf_rate": pd.Series(rates[_version_index(programme.esf_rate, months)]).astype(str),
+    }
+    for c, values in by_month.items():
+        led[c] = values.array.take(code)
 
     p = ds.support_plans
     plans = p.loc[p["created_on"] <= cutoff].drop(columns="_row").reset_index(drop=True)
@@ -283,51 +307,68 @@ def _prepare(
 # ---------------------------------------------------------------------------
 # Pass 1: whole rows
 # ---------------------------------------------------------------------------
+def _take(values: np.ndarray, at: np.ndarray, missing: object) -> np.ndarray:
+    """values[at], `missing` where at is -1 (nothing was found, or there is nothing)."""
+    if len(values) == 0:
+        return np.full(len(at), missing)
+    return np.where(at >= 0, values[np.maximum(at, 0)], missing)
+
+
+def _month_number(dates: pd.Series) -> np.ndarray:
+    """year * 12 + month of each date (-1 where there is none): months compare as ints."""
+    number = (dates.dt.year * 12 + dates.dt.month).to_numpy(dtype="float64", na_value=-1)
+    return number.astype(np.int64)
+
+
 def _pass1(
     led: pd.DataFrame, plans: pd.DataFrame, ds: Dataset, programme: Programme
 ) -> pd.DataFrame:
-    """A boolean column per eligibility rule, in docs/rules.md order."""
-    month = led["service_month"]
-    per = _version_index(programme.period, month)
+    """A boolean column per eligibility rule, in docs/rules.md order. Whatever depends on
+    the month alone is computed once per distinct month (a ledger has ~90)."""
+    month_code, month_names = pd.factorize(led["service_month"], sort=True)
+    months = pd.Series(np.asarray(month_names, dtype=object), dtype=object)
+    y, mm = cal.year_month(months)
+    number = (y * 12 + mm)[month_code]
+    per = _version_index(programme.period, months)
     start = np.asarray([v.start_month for v in programme.period], dtype=object)[per]
     end = np.asarray([v.end_month for v in programme.period], dtype=object)[per]
-    m = month.to_numpy(dtype=object)
+    m = months.to_numpy(dtype=object)
     breaks = pd.DataFrame(index=led.index)
-    breaks["ELIG_PERIOD"] = (m < start) | (m > end)
+    breaks["ELIG_PERIOD"] = ((m < start) | (m > end))[month_code]
 
-    agreement = led[["partner_id"]].merge(
-        ds.partners[["partner_id", "agreement_date"]], on="partner_id", how="left"
-    )["agreement_date"]
-    breaks["ELIG_AGREEMENT"] = (month < _month_of_dates(agreement)).to_numpy()
+    partner_at = positions(led["partner_id"], ds.partners["partner_id"])
+    agreement = _month_number(ds.partners["agreement_date"])
+    breaks["ELIG_AGREEMENT"] = number < _take(agreement, partner_at, -1)
 
-    schools = ds.schools[["school_id", "partner_id", "joined_on"]].rename(
-        columns={"partner_id": "school_partner"}
-    )
-    s = led[["school_id", "partner_id"]].merge(schools, on="school_id", how="left")
+    school_at = positions(led["school_id"], ds.schools["school_id"])
+    joined = _month_number(ds.schools["joined_on"])
     has_school = (led["school_id"] != "").to_numpy()
-    breaks["ELIG_SCHOOL_PARTNER"] = has_school & (s["school_partner"] != s["partner_id"]).to_numpy()
-    breaks["ELIG_SCHOOL_JOINED"] = has_school & (month < _month_of_dates(s["joined_on"])).to_numpy()
+    partner = pd.factorize(pd.concat([led["partner_id"], ds.schools["partner_id"]]))[0]
+    school_partner = _take(partner[len(led) :], school_at, -1)  # the school's own partner
+    breaks["ELIG_SCHOOL_PARTNER"] = has_school & (school_partner != partner[: len(led)])
+    breaks["ELIG_SCHOOL_JOINED"] = has_school & (number < _take(joined, school_at, -1))
 
     # The plan for (student, school, semester): the earliest one; it counts if it was
     # created by the last day of the service month.
-    first_plan = plans.sort_values(["created_on", "plan_id"]).drop_duplicates(
-        ["student_id", "school_id", "semester"]
-    )[["student_id", "school_id", "semester", "created_on", "level", "grade"]]
+    key = ["student_id", "school_id", "semester"]
+    first_plan = plans.sort_values(["created_on", "plan_id"]).drop_duplicates(key)[
+        [*key, "created_on", "level", "grade"]
+    ]
+    joint = group_codes(*(pd.concat([led[c], first_plan[c]], ignore_index=True) for c in key))
+    plan_at = pd.Index(joint[len(led) :]).get_indexer(joint[: len(led)])
+    created = _take(first_plan["created_on"].to_numpy(), plan_at, np.datetime64("NaT"))
+    month_end = cal.month_end(months).to_numpy()[month_code]
     has_student = (led["student_id"] != "").to_numpy()
-    j = led[["student_id", "school_id", "semester"]].merge(
-        first_plan, on=["student_id", "school_id", "semester"], how="left"
-    )
-    month_end = cal.month_end(month)
-    has_plan = (j["created_on"].notna() & (j["created_on"] <= month_end)).to_numpy()
+    has_plan = (plan_at >= 0) & (created <= month_end)
     breaks["ELIG_NO_PLAN"] = has_student & ~has_plan
 
-    tg = _version_index(programme.target_group, month)
+    tg = _version_index(programme.target_group, months)[month_code]
     lo_gen = np.array([v.general.min_grade for v in programme.target_group])[tg]
     hi_gen = np.array([v.general.max_grade for v in programme.target_group])[tg]
     lo_voc = np.array([v.vocational.min_grade for v in programme.target_group])[tg]
     hi_voc = np.array([v.vocational.max_grade for v in programme.target_group])[tg]
-    grade = j["grade"].fillna(0).to_numpy(dtype=np.int64)
-    level = j["level"].fillna("").to_numpy(dtype=object)
+    grade = _take(first_plan["grade"].to_numpy(dtype=np.int64), plan_at, 0).astype(np.int64)
+    level = _take(first_plan["level"].to_numpy(dtype=object), plan_at, "").astype(object)
     outside = np.where(
         level == "vocational",
         (grade < lo_voc) | (grade > hi_voc),
@@ -346,17 +387,6 @@ def _pass1(
 # ---------------------------------------------------------------------------
 # Groups (duplicates, caps): who carries the money at risk
 # ---------------------------------------------------------------------------
-def group_codes(*columns: pd.Series | np.ndarray) -> np.ndarray:
-    """One dense integer per distinct combination of the columns' values (0, 1, …, in
-    order of first appearance): grouping on integers, not on strings, is what keeps a
-    6-million-row ledger fast; equal tuples get equal codes, so any grouping agrees."""
-    code = np.zeros(len(columns[0]), dtype=np.int64)
-    for column in columns:
-        part, uniques = pd.factorize(column)
-        code, _ = pd.factorize(code * max(len(uniques), 1) + part)  # < rows²: no overflow
-    return code.astype(np.int64, copy=False)
-
-
 def _attribute_latest_first(
     rows: pd.DataFrame, group: str, available: str, excess: pd.Series
 ) -> pd.Series:

@@ -150,13 +150,11 @@ def _esf_by_codes(ledger: pd.DataFrame, codes: np.ndarray, uniques: Any) -> pd.S
     den = math.lcm(*(d for _, d in rates)) if rates else 1
     scale = np.array([n * (den // d) for n, d in rates], dtype=np.int64)  # rate = scale / den
     weighted = ledger["eligible_cents"].astype("int64").to_numpy() * scale[rate_codes]
-    partner = pd.factorize(ledger["partner_id"].astype(str), sort=True)[0]
-    parts = (
-        pd.DataFrame({"p": partner, "k": np.asarray(codes), "n": weighted})
-        .groupby(["p", "k"], sort=True)["n"]
-        .sum()
-        .reset_index()
-    )
+    partner = pd.factorize(ledger["partner_id"].astype(str), sort=True)[0].astype(np.int64)
+    width = max(len(uniques), 1)  # (partner, key) as one integer, in (partner, key) order
+    summed = pd.Series(weighted).groupby(partner * width + np.asarray(codes), sort=True).sum()
+    pairs = summed.index.to_numpy(dtype=np.int64)
+    parts = pd.DataFrame({"p": pairs // width, "k": pairs % width, "n": summed.to_numpy()})
     parts["floor"] = parts["n"] // den
     parts["rem"] = parts["n"] % den
     per_partner = parts.groupby("p", sort=False)["n"].transform("sum")
