@@ -162,15 +162,12 @@ def _clock(programme: Programme, as_of: dt.date) -> tuple[int, int, int, int]:
 def _spend(ledger: pd.DataFrame) -> pd.DataFrame:
     """partner_id, month index and eligible cents (docs/rules.md: after passes 1-3 and the
     allocation cut) per ledger row."""
-    months = ledger["service_month"].astype(str)
-    if len(ledger):
-        m = months.str.slice(0, 4).astype("int64") * 12 + months.str.slice(5, 7).astype("int64") - 1
-    else:
-        m = pd.Series([], dtype="int64")
+    code, names = pd.factorize(ledger["service_month"].astype(str))  # once per month
+    index = np.array([_index(m) for m in names], dtype=np.int64)
     return pd.DataFrame(
         {
-            "partner_id": ledger["partner_id"].astype(str).to_numpy(),
-            "_m": m.to_numpy(dtype=np.int64),
+            "partner_id": ledger["partner_id"].astype(str).reset_index(drop=True),
+            "_m": index[code] if len(index) else np.zeros(0, dtype=np.int64),
             "_e": ledger["eligible_cents"].astype("int64").to_numpy(dtype=np.int64),
         }
     )

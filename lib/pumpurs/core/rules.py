@@ -368,7 +368,11 @@ def _pass1(
     lo_voc = np.array([v.vocational.min_grade for v in programme.target_group])[tg]
     hi_voc = np.array([v.vocational.max_grade for v in programme.target_group])[tg]
     grade = _take(first_plan["grade"].to_numpy(dtype=np.int64), plan_at, 0).astype(np.int64)
-    level = _take(first_plan["level"].to_numpy(dtype=object), plan_at, "").astype(object)
+    levels = pd.Index(pd.unique(first_plan["level"])).append(pd.Index([""])).unique()
+    level = pd.Categorical.from_codes(  # a code per row, not 600 000 strings
+        _take(levels.get_indexer(first_plan["level"]), plan_at, levels.get_loc("")),
+        categories=levels,
+    )
     outside = np.where(
         level == "vocational",
         (grade < lo_voc) | (grade > hi_voc),
@@ -703,7 +707,7 @@ def _finish_findings(
         ("_grade", breaks["_plan_grade"]),
     ):
         values = np.full(len(f), "", dtype=object)
-        values[known] = source.to_numpy(dtype=object)[rows[known]]
+        values[known] = np.asarray(source.iloc[rows[known]], dtype=object)
         f[col] = values
     dup_first = {
         t[0] for t, rule in zip(f["entry_ids"], f["rule"], strict=True) if rule == "DUPLICATE_CLAIM"
