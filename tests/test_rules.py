@@ -445,3 +445,39 @@ def test_national_demo_findings_are_exactly_the_injected_breaches(tmp_path):
         "CAP_ACCOMMODATION", "CAP_MEALS", "CAP_SPECIAL_TRANSPORT", "CAP_PERSONAL_ITEMS",
         "CAP_NGO_PROJECT", "BUDGET_ALLOCATION",
     }  # fmt: skip
+
+
+# --- the plan that counts, and the integer codes the engine groups on -----------------
+def test_the_first_plan_counts_and_a_tie_on_the_day_goes_to_the_smaller_plan_id():
+    """Three plans for one pupil, school and semester: the earliest decides the grade;
+    on a tie of days, the smaller plan_id (grade 2: outside the target group)."""
+    tied = [
+        plan(created="2020-01-10", grade="7", plan_id="PL9"),
+        plan(created="2020-01-10", grade="2", plan_id="PL10"),  # "PL10" < "PL9"
+        plan(created="2020-01-20", grade="1", plan_id="PL1"),
+    ]
+    j = run([entry()], plans=tied)
+    assert errors(j) == [("ELIG_TARGET_GROUP", "P1", ("E1",), 1000)]
+    assert j.findings.loc[0, "plan_grade"] == 2
+    later_first = [plan(created="2020-01-09", grade="7", plan_id="PL9"), *tied[1:]]
+    assert errors(run([entry()], plans=later_first)) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["a", "b", "", "ā"]), st.integers(0, 3), st.booleans()),
+        max_size=30,
+    )
+)
+def test_group_codes_are_equal_exactly_when_the_rows_are(rows):
+    from pumpurs.core.rules import group_codes
+
+    if not rows:
+        return
+    frame = pd.DataFrame(rows, columns=["s", "i", "b"])
+    codes = group_codes(frame["s"], frame["i"].to_numpy(), frame["b"])
+    assert sorted(set(codes)) == list(range(len(set(rows))))  # dense, from 0
+    for x in range(len(rows)):
+        for y in range(len(rows)):
+            assert (codes[x] == codes[y]) == (rows[x] == rows[y])

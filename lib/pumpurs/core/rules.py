@@ -245,12 +245,28 @@ def _version_index(versions: list, months: pd.Series) -> np.ndarray:
 def group_codes(*columns: pd.Series | np.ndarray) -> np.ndarray:
     """One dense integer per distinct combination of the columns' values (0, 1, …, in
     order of first appearance): grouping on integers, not on strings, is what keeps a
-    6-million-row ledger fast; equal tuples get equal codes, so any grouping agrees."""
-    code = np.zeros(len(columns[0]), dtype=np.int64)
+    6-million-row ledger fast; equal tuples get equal codes, so any grouping agrees.
+    Codes (non-negative integers, such as other group codes) are used as they are."""
+    code, size = np.zeros(len(columns[0]), dtype=np.int64), 1
     for column in columns:
-        part, uniques = pd.factorize(column)
-        code, _ = pd.factorize(code * max(len(uniques), 1) + part)  # < rows²: no overflow
-    return code.astype(np.int64, copy=False)
+        if _is_code(column):
+            part, n = column, int(column.max()) + 1 if len(column) else 1
+        else:
+            part, uniques = pd.factorize(column)
+            n = max(len(uniques), 1)
+        if size * n >= 2**62:  # the combined number would overflow: make it dense first
+            code, uniques = pd.factorize(code)
+            size = max(len(uniques), 1)
+        code, size = code * n + part, size * n
+    return pd.factorize(code)[0].astype(np.int64, copy=False)
+
+
+def _is_code(column: pd.Series | np.ndarray) -> bool:
+    return (
+        isinstance(column, np.ndarray)
+        and column.dtype.kind in "iu"
+        and (len(column) == 0 or (column.min() >= 0 and column.max() < 2**31))
+    )
 
 
 def positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
@@ -320,6 +336,17 @@ def _month_number(dates: pd.Series) -> np.ndarray:
     return number.astype(np.int64)
 
 
+def _first_plans(plans: pd.DataFrame, key: list[str]) -> pd.DataFrame:
+    """Per `key`, the plan created first (ties: the smaller plan_id), in no particular
+    order: only the few plans tied on their day are sorted by id, not every plan."""
+    g = group_codes(*(plans[c] for c in key))
+    created = plans["created_on"].to_numpy()
+    first = created == pd.Series(created).groupby(g).transform("min").to_numpy()
+    tied = np.bincount(g[first], minlength=len(g))[g] > 1
+    ties = plans[first & tied].sort_values("plan_id").drop_duplicates(key)
+    return pd.concat([plans[first & ~tied], ties])
+
+
 def _pass1(
     led: pd.DataFrame, plans: pd.DataFrame, ds: Dataset, programme: Programme
 ) -> pd.DataFrame:
@@ -351,9 +378,7 @@ def _pass1(
     # The plan for (student, school, semester): the earliest one; it counts if it was
     # created by the last day of the service month.
     key = ["student_id", "school_id", "semester"]
-    first_plan = plans.sort_values(["created_on", "plan_id"]).drop_duplicates(key)[
-        [*key, "created_on", "level", "grade"]
-    ]
+    first_plan = _first_plans(plans, key)[[*key, "created_on", "level", "grade"]]
     joint = group_codes(*(pd.concat([led[c], first_plan[c]], ignore_index=True) for c in key))
     plan_at = pd.Index(joint[len(led) :]).get_indexer(joint[: len(led)])
     created = _take(first_plan["created_on"].to_numpy(), plan_at, np.datetime64("NaT"))
