@@ -59,6 +59,32 @@ class TotalsTable:
     total: dict[str, Any]  # money columns in cents (int), absorption (float or None)
 
 
+@dataclass(frozen=True)
+class _Ledger:
+    """What every key's totals need from a ledger, worked out once: the summed money
+    columns, each row's partner (an integer code, in partner order) and its ESF share
+    before rounding as an exact fraction `numerator / den` (rates as fractions)."""
+
+    money: pd.DataFrame
+    partner: np.ndarray
+    numerator: np.ndarray
+    den: int
+
+    @classmethod
+    def of(cls, ledger: pd.DataFrame) -> _Ledger:
+        rate_codes, rate_values = pd.factorize(ledger["esf_rate"].astype(str))  # a few
+        rates = [Decimal(r).as_integer_ratio() for r in rate_values]
+        den = math.lcm(*(d for _, d in rates)) if rates else 1
+        scale = np.array([n * (den // d) for n, d in rates], dtype=np.int64)  # rate = scale/den
+        money = pd.DataFrame({c: ledger[c].astype("int64").to_numpy() for c in _SUMMED})
+        return cls(
+            money=money,
+            partner=pd.factorize(ledger["partner_id"].astype(str), sort=True)[0].astype(np.int64),
+            numerator=money["eligible_cents"].to_numpy() * scale[rate_codes],
+            den=den,
+        )
+
+
 def totals(ledger: pd.DataFrame, partners: pd.DataFrame, by: str) -> TotalsTable:
     """One row per value of the `by` key, plus a total line that is the sum of the rows.
 
@@ -68,11 +94,24 @@ def totals(ledger: pd.DataFrame, partners: pd.DataFrame, by: str) -> TotalsTable
     A ledger row whose key is empty (e.g. partner-level spend with no school) is kept in
     a row with the key "" so the table still adds up to the ledger.
     """
-    if by not in BY_KEYS:
-        valid = ", ".join(BY_KEYS)
-        raise UsageError(f'"{by}" is not a totals key; use one of: {valid}')
+    return totals_many(ledger, partners, [by])[by]
+
+
+def totals_many(
+    ledger: pd.DataFrame, partners: pd.DataFrame, bys: list[str]
+) -> dict[str, TotalsTable]:
+    """`totals` for several keys of one ledger, which share the work on its rows."""
+    for by in bys:
+        if by not in BY_KEYS:
+            valid = ", ".join(BY_KEYS)
+            raise UsageError(f'"{by}" is not a totals key; use one of: {valid}')
+    rows = _Ledger.of(ledger)
+    return {by: _totals(ledger, rows, partners, by) for by in bys}
+
+
+def _totals(ledger: pd.DataFrame, rows: _Ledger, partners: pd.DataFrame, by: str) -> TotalsTable:
     key = BY_KEYS[by]
-    money = _money_by(ledger, key)
+    money = _money_by(ledger, rows, key)
 
     if by == "partner":
         info = partners.set_index("partner_id")
@@ -123,14 +162,13 @@ def totals(ledger: pd.DataFrame, partners: pd.DataFrame, by: str) -> TotalsTable
     return TotalsTable(by=by, key=key, rows=rows, total=total)
 
 
-def _money_by(ledger: pd.DataFrame, key: str) -> pd.DataFrame:
+def _money_by(ledger: pd.DataFrame, rows: _Ledger, key: str) -> pd.DataFrame:
     """Summed money per key value, with each partner's ESF share apportioned over the keys."""
     keys = ledger[key].astype(str).where(ledger[key].notna(), "")
     codes, uniques = pd.factorize(keys, sort=True)  # integer keys: groupby without strings
-    frame = pd.DataFrame({c: ledger[c].astype("int64").to_numpy() for c in _SUMMED})
-    sums = frame.groupby(codes, sort=True)[list(_SUMMED)].sum().rename(columns=_SUMMED)
+    sums = rows.money.groupby(codes, sort=True)[list(_SUMMED)].sum().rename(columns=_SUMMED)
     sums.index = pd.Index(np.asarray(uniques, dtype=object)[sums.index], dtype=str)
-    esf = _esf_by_codes(ledger, codes, uniques)
+    esf = _esf_by_codes(rows, codes, uniques)
     sums["esf_cents"] = esf.reindex(sums.index, fill_value=0)
     sums["state_cents"] = sums["eligible_cents"] - sums["esf_cents"]
     return sums[list(MONEY_COLUMNS)].astype("int64")
@@ -140,19 +178,15 @@ def esf_by(ledger: pd.DataFrame, keys: pd.Series) -> pd.Series:
     """The ESF cents of each key: every partner's half-up share, apportioned over its keys
     by the largest remainder (exact integer arithmetic; rates as fractions)."""
     codes, uniques = pd.factorize(keys.astype(str), sort=True)
-    return _esf_by_codes(ledger, codes, uniques)
+    return _esf_by_codes(_Ledger.of(ledger), codes, uniques)
 
 
-def _esf_by_codes(ledger: pd.DataFrame, codes: np.ndarray, uniques: Any) -> pd.Series:
+def _esf_by_codes(rows: _Ledger, codes: np.ndarray, uniques: Any) -> pd.Series:
     """`esf_by` on keys already turned into sorted integer codes (code order = key order)."""
-    rate_codes, rate_values = pd.factorize(ledger["esf_rate"].astype(str))  # a few rates
-    rates = [Decimal(r).as_integer_ratio() for r in rate_values]
-    den = math.lcm(*(d for _, d in rates)) if rates else 1
-    scale = np.array([n * (den // d) for n, d in rates], dtype=np.int64)  # rate = scale / den
-    weighted = ledger["eligible_cents"].astype("int64").to_numpy() * scale[rate_codes]
-    partner = pd.factorize(ledger["partner_id"].astype(str), sort=True)[0].astype(np.int64)
+    den = rows.den
     width = max(len(uniques), 1)  # (partner, key) as one integer, in (partner, key) order
-    summed = pd.Series(weighted).groupby(partner * width + np.asarray(codes), sort=True).sum()
+    pair = rows.partner * width + np.asarray(codes)
+    summed = pd.Series(rows.numerator).groupby(pair, sort=True).sum()
     pairs = summed.index.to_numpy(dtype=np.int64)
     parts = pd.DataFrame({"p": pairs // width, "k": pairs % width, "n": summed.to_numpy()})
     parts["floor"] = parts["n"] // den

@@ -21,7 +21,7 @@ from pumpurs.core.indicators import indicators
 from pumpurs.core.money import to_cents
 from pumpurs.core.rules import Judgement
 from pumpurs.core.settings import Municipality, Programme
-from pumpurs.core.totals import totals
+from pumpurs.core.totals import totals, totals_many
 from pumpurs.report.audience import Audience
 
 KEY_FIGURES = ("allocation", "declared", "eligible", "at_risk", "esf", "state")
@@ -250,10 +250,9 @@ def municipality_report(
     schools = j.dataset.schools
     schools = schools[schools["partner_id"].isin(partners["partner_id"])].sort_values("school_id")
 
-    t_partner = totals(led, partners, "partner")
-    t_cat = totals(led, partners, "category")
-    t_school = totals(led, partners, "school")
-    t_sem = totals(led, partners, "semester")
+    t_partner, t_cat, t_school, t_sem = totals_many(
+        led, partners, ["partner", "category", "school", "semester"]
+    ).values()
     all_schools = j.dataset.schools
     names = dict(zip(all_schools["school_id"], all_schools["name"], strict=True))
     by_school = t_school.rows.copy()
@@ -303,8 +302,7 @@ def municipality_report(
         warnings=int((f["severity"] == "warning").sum()),
         due=period.end_date + dt.timedelta(days=programme.reporting.corrections_due_days),
     )
-    t_cat_p = totals(period_led, partners, "category")
-    t_school_p = totals(period_led, partners, "school")
+    t_cat_p, t_school_p = totals_many(period_led, partners, ["category", "school"]).values()
     counts = {
         "pupils": int(s.plans["student_id"].nunique()),
         "plans": int(len(s.plans)),
