@@ -351,59 +351,28 @@ def _pass1(
     led: pd.DataFrame, plans: pd.DataFrame, ds: Dataset, programme: Programme
 ) -> pd.DataFrame:
     """A boolean column per eligibility rule, in docs/rules.md order. Whatever depends on
-    the month alone is computed once per distinct month (a ledger has ~90)."""
+    the month alone is computed once per distinct month (a ledger has ~90); the helpers
+    below hold their row-long temporaries only while they run."""
     month_code, month_names = pd.factorize(led["service_month"], sort=True)
+    month_code = month_code.astype(np.int32)
     months = pd.Series(np.asarray(month_names, dtype=object), dtype=object)
-    y, mm = cal.year_month(months)
-    number = (y * 12 + mm)[month_code]
     per = _version_index(programme.period, months)
     start = np.asarray([v.start_month for v in programme.period], dtype=object)[per]
     end = np.asarray([v.end_month for v in programme.period], dtype=object)[per]
     m = months.to_numpy(dtype=object)
     breaks = pd.DataFrame(index=led.index)
     breaks["ELIG_PERIOD"] = ((m < start) | (m > end))[month_code]
+    agreement, partner, joined = _partner_and_school_rules(led, ds, months, month_code)
+    breaks["ELIG_AGREEMENT"] = agreement
+    breaks["ELIG_SCHOOL_PARTNER"] = partner
+    breaks["ELIG_SCHOOL_JOINED"] = joined
 
-    partner_at = positions(led["partner_id"], ds.partners["partner_id"])
-    agreement = _month_number(ds.partners["agreement_date"])
-    breaks["ELIG_AGREEMENT"] = number < _take(agreement, partner_at, -1)
-
-    school_at = positions(led["school_id"], ds.schools["school_id"])
-    joined = _month_number(ds.schools["joined_on"])
-    has_school = (led["school_id"] != "").to_numpy()
-    partner = pd.factorize(pd.concat([led["partner_id"], ds.schools["partner_id"]]))[0]
-    school_partner = _take(partner[len(led) :], school_at, -1)  # the school's own partner
-    breaks["ELIG_SCHOOL_PARTNER"] = has_school & (school_partner != partner[: len(led)])
-    breaks["ELIG_SCHOOL_JOINED"] = has_school & (number < _take(joined, school_at, -1))
-
-    # The plan for (student, school, semester): the earliest one; it counts if it was
-    # created by the last day of the service month.
-    key = ["student_id", "school_id", "semester"]
-    first_plan = _first_plans(plans, key)[[*key, "created_on", "level", "grade"]]
-    joint = group_codes(*(pd.concat([led[c], first_plan[c]], ignore_index=True) for c in key))
-    plan_at = pd.Index(joint[len(led) :]).get_indexer(joint[: len(led)])
-    created = _take(first_plan["created_on"].to_numpy(), plan_at, np.datetime64("NaT"))
-    month_end = cal.month_end(months).to_numpy()[month_code]
+    has_plan, grade, level = _plan_of_rows(led, plans, months, month_code)
     has_student = (led["student_id"] != "").to_numpy()
-    has_plan = (plan_at >= 0) & (created <= month_end)
     breaks["ELIG_NO_PLAN"] = has_student & ~has_plan
-
-    tg = _version_index(programme.target_group, months)[month_code]
-    lo_gen = np.array([v.general.min_grade for v in programme.target_group])[tg]
-    hi_gen = np.array([v.general.max_grade for v in programme.target_group])[tg]
-    lo_voc = np.array([v.vocational.min_grade for v in programme.target_group])[tg]
-    hi_voc = np.array([v.vocational.max_grade for v in programme.target_group])[tg]
-    grade = _take(first_plan["grade"].to_numpy(dtype=np.int64), plan_at, 0).astype(np.int64)
-    levels = pd.Index(pd.unique(first_plan["level"])).append(pd.Index([""])).unique()
-    level = pd.Categorical.from_codes(  # a code per row, not 600 000 strings
-        _take(levels.get_indexer(first_plan["level"]), plan_at, levels.get_loc("")),
-        categories=levels,
+    breaks["ELIG_TARGET_GROUP"] = (
+        has_student & has_plan & _outside_target_group(programme, months, month_code, grade, level)
     )
-    outside = np.where(
-        level == "vocational",
-        (grade < lo_voc) | (grade > hi_voc),
-        (grade < lo_gen) | (grade > hi_gen),
-    )
-    breaks["ELIG_TARGET_GROUP"] = has_student & has_plan & outside
     vocational_only = led["category"].isin(programme.vocational_only_categories).to_numpy()
     breaks["ELIG_MATERIALS_VOCATIONAL"] = (
         vocational_only & has_student & has_plan & (level == "general")
@@ -411,6 +380,77 @@ def _pass1(
     breaks["_plan_level"] = level
     breaks["_plan_grade"] = grade
     return breaks
+
+
+def _partner_and_school_rules(
+    led: pd.DataFrame, ds: Dataset, months: pd.Series, month_code: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """ELIG_AGREEMENT, ELIG_SCHOOL_PARTNER and ELIG_SCHOOL_JOINED of every row."""
+    y, mm = cal.year_month(months)
+    number = (y * 12 + mm).astype(np.int32)[month_code]
+    agreement = _month_number(ds.partners["agreement_date"])
+    before_agreement = number < _take(
+        agreement, positions(led["partner_id"], ds.partners["partner_id"]), -1
+    )
+    school_at = positions(led["school_id"], ds.schools["school_id"])
+    has_school = (led["school_id"] != "").to_numpy()
+    partner = pd.factorize(pd.concat([led["partner_id"], ds.schools["partner_id"]]))[0]
+    school_partner = _take(partner[len(led) :], school_at, -1)  # the school's own partner
+    other_partner = has_school & (school_partner != partner[: len(led)])
+    del partner, school_partner
+    joined = _month_number(ds.schools["joined_on"])
+    before_joining = has_school & (number < _take(joined, school_at, -1))
+    return before_agreement, other_partner, before_joining
+
+
+def _plan_of_rows(
+    led: pd.DataFrame, plans: pd.DataFrame, months: pd.Series, month_code: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, pd.Categorical]:
+    """Whether each row has its plan — the first for (student, school, semester), created
+    by the last day of the service month — and that plan's grade (0 if none) and level
+    ("" if none)."""
+    key = ["student_id", "school_id", "semester"]
+    first_plan = _first_plans(plans, key)[[*key, "created_on", "level", "grade"]]
+    joint = group_codes(*(pd.concat([led[c], first_plan[c]], ignore_index=True) for c in key))
+    plan_at = pd.Index(joint[len(led) :]).get_indexer(joint[: len(led)])
+    del joint
+    created = _take(first_plan["created_on"].to_numpy(), plan_at, np.datetime64("NaT"))
+    has_plan = (plan_at >= 0) & (created <= cal.month_end(months).to_numpy()[month_code])
+    del created
+    grade = _take(first_plan["grade"].to_numpy(dtype=np.int64), plan_at, 0).astype(np.int16)
+    levels = pd.Index(pd.unique(first_plan["level"])).append(pd.Index([""])).unique()
+    level = pd.Categorical.from_codes(  # a code per row, not 600 000 strings
+        _take(levels.get_indexer(first_plan["level"]), plan_at, levels.get_loc("")),
+        categories=levels,
+    )
+    return has_plan, grade, level
+
+
+def _outside_target_group(
+    programme: Programme,
+    months: pd.Series,
+    month_code: np.ndarray,
+    grade: np.ndarray,
+    level: pd.Categorical,
+) -> np.ndarray:
+    """Whether the plan's grade is outside the target group in force in the month (the
+    vocational bounds for a vocational plan, the general ones otherwise)."""
+    bounds = np.array(
+        [
+            [
+                v.general.min_grade,
+                v.general.max_grade,
+                v.vocational.min_grade,
+                v.vocational.max_grade,
+            ]
+            for v in programme.target_group
+        ],
+        dtype=np.int16,
+    )[_version_index(programme.target_group, months)]  # one row per distinct month
+    vocational = np.asarray(level == "vocational")
+    low = bounds[month_code, np.where(vocational, 2, 0)]
+    high = bounds[month_code, np.where(vocational, 3, 1)]
+    return (grade < low) | (grade > high)
 
 
 # ---------------------------------------------------------------------------
