@@ -287,6 +287,13 @@ def _default_as_of(ds: Dataset) -> dt.date:
     return paid.max().date()
 
 
+def _category(values: pd.Series, at: np.ndarray) -> pd.Categorical:
+    """values[at] (missing where at is -1) as a categorical with sorted categories: a byte
+    per row instead of a string (a 6-million-row ledger: 40 MB instead of 600 MB)."""
+    codes, names = pd.factorize(values, sort=True)
+    return pd.Categorical.from_codes(_take(codes, at, -1), categories=names)
+
+
 def _prepare(
     ds: Dataset, programme: Programme, as_of: dt.date
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -296,7 +303,7 @@ def _prepare(
     partners = ds.partners[["partner_id", "municipality", "municipality_code"]]
     at = positions(led["partner_id"], partners["partner_id"])
     for c in ("municipality", "municipality_code"):
-        led[c] = partners[c].array.take(at, allow_fill=True)
+        led[c] = _category(partners[c], at)
     # What follows from the month alone, worked out once per distinct month (~90).
     code, names = pd.factorize(led["service_month"])
     months = pd.Series(names)
@@ -309,7 +316,7 @@ def _prepare(
         "esf_rate": pd.Series(rates[_version_index(programme.esf_rate, months)]).astype(str),
     }
     for c, values in by_month.items():
-        led[c] = values.array.take(code)
+        led[c] = _category(values, code)
 
     p = ds.support_plans
     plans = p.loc[p["created_on"] <= cutoff].drop(columns="_row").reset_index(drop=True)

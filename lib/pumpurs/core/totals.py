@@ -72,7 +72,7 @@ class _Ledger:
 
     @classmethod
     def of(cls, ledger: pd.DataFrame) -> _Ledger:
-        rate_codes, rate_values = pd.factorize(ledger["esf_rate"].astype(str))  # a few
+        rate_codes, rate_values = _key_codes(ledger["esf_rate"])  # a few
         rates = [Decimal(r).as_integer_ratio() for r in rate_values]
         den = math.lcm(*(d for _, d in rates)) if rates else 1
         scale = np.array([n * (den // d) for n, d in rates], dtype=np.int64)  # rate = scale/den
@@ -164,14 +164,29 @@ def _totals(ledger: pd.DataFrame, rows: _Ledger, partners: pd.DataFrame, by: str
 
 def _money_by(ledger: pd.DataFrame, rows: _Ledger, key: str) -> pd.DataFrame:
     """Summed money per key value, with each partner's ESF share apportioned over the keys."""
-    keys = ledger[key].astype(str).where(ledger[key].notna(), "")
-    codes, uniques = pd.factorize(keys, sort=True)  # integer keys: groupby without strings
+    codes, uniques = _key_codes(ledger[key])  # integer keys: groupby without strings
     sums = rows.money.groupby(codes, sort=True)[list(_SUMMED)].sum().rename(columns=_SUMMED)
     sums.index = pd.Index(np.asarray(uniques, dtype=object)[sums.index], dtype=str)
     esf = _esf_by_codes(rows, codes, uniques)
     sums["esf_cents"] = esf.reindex(sums.index, fill_value=0)
     sums["state_cents"] = sums["eligible_cents"] - sums["esf_cents"]
     return sums[list(MONEY_COLUMNS)].astype("int64")
+
+
+def _key_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Sorted integer codes of a key column and the keys as text, a missing key as "".
+    A categorical column (the judged ledger's municipality, semester, …) is coded from its
+    categories, never turned into millions of strings."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        return pd.factorize(column.astype(str).where(column.notna(), ""), sort=True)
+    codes, uniques = pd.factorize(column, sort=True)  # categories are sorted: key order
+    names = [str(u) for u in uniques]
+    if (codes < 0).any():
+        if "" in names:
+            codes = np.where(codes < 0, names.index(""), codes)
+        else:  # "" sorts before every other key
+            names, codes = ["", *names], codes + 1
+    return codes, pd.Index(names, dtype=str)
 
 
 def esf_by(ledger: pd.DataFrame, keys: pd.Series) -> pd.Series:

@@ -131,17 +131,19 @@ def _to_arrow(frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(out, preserve_index=False)
 
 
-def _dtypes(frame: pd.DataFrame) -> dict[str, str]:
-    return {str(c): str(t) for c, t in frame.dtypes.items()}
+def _dtypes(frame: pd.DataFrame) -> dict[str, Any]:
+    """The frame's dtypes themselves (pickled in meta): a categorical keeps its categories,
+    which a Parquet row group, holding only its own values, would not give back."""
+    return {str(c): t for c, t in frame.dtypes.items()}
 
 
-def _from_arrow(table: pa.Table, dtypes: dict[str, str]) -> pd.DataFrame:
+def _from_arrow(table: pa.Table, dtypes: dict[str, Any]) -> pd.DataFrame:
     """Back to pandas with the dtypes the judgement had (object text stays object)."""
     frame = table.to_pandas()
     if "entry_ids" in frame:
         frame["entry_ids"] = pd.Series([tuple(t) for t in frame["entry_ids"]], dtype=object)
     for col, dtype in dtypes.items():
-        if col in frame and str(frame[col].dtype) != dtype:
+        if col in frame and frame[col].dtype != dtype:
             frame[col] = frame[col].astype(dtype)
     return frame
 
