@@ -120,14 +120,12 @@ def _totals(ledger: pd.DataFrame, rows: _Ledger, partners: pd.DataFrame, by: str
     elif by == "municipality":
         alloc = partners.groupby("municipality", sort=False)["allocation_cents"].sum()
         allocation = alloc.astype("int64")
-        codes = pd.concat(
-            [
-                partners[["municipality", "municipality_code"]],
-                ledger[["municipality", "municipality_code"]]
-                if "municipality_code" in ledger
-                else pd.DataFrame(columns=["municipality", "municipality_code"], dtype=str),
-            ]
-        )
+        pairs = ["municipality", "municipality_code"]
+        seen = pd.DataFrame(columns=pairs, dtype=str)
+        if "municipality_code" in ledger:  # its distinct pairs: a few, not millions of rows
+            distinct = ledger[pairs].drop_duplicates()
+            seen = distinct.astype(str).where(distinct.notna())
+        codes = pd.concat([partners[pairs], seen])
         info = codes.drop_duplicates("municipality").set_index("municipality")
     else:
         allocation = None
