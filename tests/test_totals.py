@@ -477,3 +477,23 @@ def reference_esf(rows: list[dict[str, Any]], key: str) -> dict[str, int]:
         for k, v in floors.items():
             out[k] = out.get(k, 0) + v
     return out
+
+
+def test_a_categorical_key_with_missing_and_empty_values_totals_like_text():
+    """A missing key is the key "" — in a categorical column as in a text one, whether or
+    not "" is one of its categories."""
+    base = ledger(SAMPLE)
+    assert "" in set(base["school_id"])  # partner-level spend, no school
+    for keep_empty in (True, False):
+        frame = base.copy()
+        frame["school_id"] = frame["school_id"].astype(object)
+        if not keep_empty:
+            frame.loc[frame["school_id"] == "", "school_id"] = "S9"
+        frame.loc[0, "school_id"] = None
+        want = totals(frame, PARTNERS, "school")
+        assert "" in set(want.rows["school_id"])
+        coded = frame.assign(school_id=frame["school_id"].astype("category"))
+        assert ("" in coded["school_id"].cat.categories) == keep_empty
+        got = totals(coded, PARTNERS, "school")
+        pd.testing.assert_frame_equal(got.rows, want.rows)
+        assert got.total == want.total
