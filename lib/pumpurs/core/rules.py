@@ -10,8 +10,10 @@ Ledger columns (one row per expenditure with paid_on <= as_of):
   category, service_month (YYYY-MM), semester (YYYY/YYYY-N), school_year (YYYY/YYYY),
   half_year (YYYY-HN), paid_on (datetime64), amount_cents, ineligible_cents,
   over_allocation_cents, eligible_cents (= amount - ineligible - over_allocation),
-  esf_rate (str, e.g. "0.85", the rate in force in the service month),
+  esf_rate (e.g. "0.85", the rate in force in the service month),
   document_ref, specialist_role, hours, ngo_project_id.
+  municipality, municipality_code, semester, school_year, half_year and esf_rate are
+  categoricals with sorted categories (one byte a row, not a string).
 Plans columns: the support_plans columns plus partner_id, municipality,
   municipality_code, school_year.
 Findings columns: rule, severity (error|warning), partner_id, school_id, student_id,
