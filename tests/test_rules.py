@@ -466,7 +466,7 @@ def test_the_first_plan_counts_and_a_tie_on_the_day_goes_to_the_smaller_plan_id(
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(
-        st.tuples(st.sampled_from(["a", "b", "", "ā"]), st.integers(0, 3), st.booleans()),
+        st.tuples(st.sampled_from(["a", "b", "", "ā", None]), st.integers(0, 3), st.booleans()),
         max_size=30,
     )
 )

@@ -254,7 +254,7 @@ def group_codes(*columns: pd.Series | np.ndarray) -> np.ndarray:
         if _is_code(column):
             part, n = column, int(column.max()) + 1 if len(column) else 1
         else:
-            part, uniques = pd.factorize(column)
+            part, uniques = pd.factorize(column, use_na_sentinel=False)  # NaN: its own code
             n = max(len(uniques), 1)
         if size * n >= 2**62:  # the combined number would overflow: make it dense first
             code, uniques = pd.factorize(code)
@@ -276,7 +276,7 @@ def positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
     numbers, looked up once per distinct value."""
     codes, uniques = pd.factorize(values)
     found = pd.Index(keys).get_indexer(uniques)
-    return np.where(codes >= 0, found[codes], -1)
+    return _take(found, codes, -1)
 
 
 # ---------------------------------------------------------------------------
