@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -332,7 +333,7 @@ def _prepare(
 # ---------------------------------------------------------------------------
 # Pass 1: whole rows
 # ---------------------------------------------------------------------------
-def _take(values: np.ndarray, at: np.ndarray, missing: object) -> np.ndarray:
+def _take(values: np.ndarray, at: np.ndarray, missing: Any) -> np.ndarray:
     """values[at], `missing` where at is -1 (nothing was found, or there is nothing)."""
     if len(values) == 0:
         return np.full(len(at), missing)

@@ -105,13 +105,13 @@ def totals_many(
         if by not in BY_KEYS:
             valid = ", ".join(BY_KEYS)
             raise UsageError(f'"{by}" is not a totals key; use one of: {valid}')
-    rows = _Ledger.of(ledger)
-    return {by: _totals(ledger, rows, partners, by) for by in bys}
+    shared = _Ledger.of(ledger)
+    return {by: _totals(ledger, shared, partners, by) for by in bys}
 
 
-def _totals(ledger: pd.DataFrame, rows: _Ledger, partners: pd.DataFrame, by: str) -> TotalsTable:
+def _totals(ledger: pd.DataFrame, shared: _Ledger, partners: pd.DataFrame, by: str) -> TotalsTable:
     key = BY_KEYS[by]
-    money = _money_by(ledger, rows, key)
+    money = _money_by(ledger, shared, key)
 
     if by == "partner":
         info = partners.set_index("partner_id")
