@@ -272,6 +272,13 @@ def _is_code(column: pd.Series | np.ndarray) -> bool:
     )
 
 
+def _take(values: np.ndarray, at: np.ndarray, missing: Any) -> np.ndarray:
+    """values[at], `missing` where at is -1 (nothing was found, or there is nothing)."""
+    if len(values) == 0:
+        return np.full(len(at), missing)
+    return np.where(at >= 0, values[np.maximum(at, 0)], missing)
+
+
 def positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
     """Where each value is in `keys` (unique), -1 where it is not: a left join's row
     numbers, looked up once per distinct value."""
@@ -333,13 +340,6 @@ def _prepare(
 # ---------------------------------------------------------------------------
 # Pass 1: whole rows
 # ---------------------------------------------------------------------------
-def _take(values: np.ndarray, at: np.ndarray, missing: Any) -> np.ndarray:
-    """values[at], `missing` where at is -1 (nothing was found, or there is nothing)."""
-    if len(values) == 0:
-        return np.full(len(at), missing)
-    return np.where(at >= 0, values[np.maximum(at, 0)], missing)
-
-
 def _month_number(dates: pd.Series) -> np.ndarray:
     """year * 12 + month of each date (-1 where there is none): months compare as ints."""
     number = (dates.dt.year * 12 + dates.dt.month).to_numpy(dtype="float64", na_value=-1)
@@ -553,11 +553,8 @@ def _cap_first_month(
     codes, names = semester if per == "student_semester" else month
     per_group = pd.Series(codes).groupby(g, sort=True).min()
     if per == "student_semester":  # the semester's first month, whichever month is spent
-        sem = pd.Series(names, dtype=object)
-        y1 = sem.str.slice(0, 4).astype("int64")
-        second = sem.str.slice(10, 11) == "2"
-        names = (y1 + second.astype("int64")).astype(str) + np.where(second, "-01", "-09")
-        names = names.to_numpy(dtype=object)
+        start = cal.semester_start(pd.Series(names, dtype=object))
+        names = start.dt.strftime("%Y-%m").to_numpy(dtype=object)
     return pd.Series(names[per_group.to_numpy()], index=per_group.index)
 
 

@@ -160,12 +160,12 @@ def _totals(ledger: pd.DataFrame, shared: _Ledger, partners: pd.DataFrame, by: s
     return TotalsTable(by=by, key=key, rows=rows, total=total)
 
 
-def _money_by(ledger: pd.DataFrame, rows: _Ledger, key: str) -> pd.DataFrame:
+def _money_by(ledger: pd.DataFrame, shared: _Ledger, key: str) -> pd.DataFrame:
     """Summed money per key value, with each partner's ESF share apportioned over the keys."""
     codes, uniques = _key_codes(ledger[key])  # integer keys: groupby without strings
-    sums = rows.money.groupby(codes, sort=True)[list(_SUMMED)].sum().rename(columns=_SUMMED)
+    sums = shared.money.groupby(codes, sort=True)[list(_SUMMED)].sum().rename(columns=_SUMMED)
     sums.index = pd.Index(np.asarray(uniques, dtype=object)[sums.index], dtype=str)
-    esf = _esf_by_codes(rows, codes, uniques)
+    esf = _esf_by_codes(shared, codes, uniques)
     sums["esf_cents"] = esf.reindex(sums.index, fill_value=0)
     sums["state_cents"] = sums["eligible_cents"] - sums["esf_cents"]
     return sums[list(MONEY_COLUMNS)].astype("int64")
@@ -194,12 +194,12 @@ def esf_by(ledger: pd.DataFrame, keys: pd.Series) -> pd.Series:
     return _esf_by_codes(_Ledger.of(ledger), codes, uniques)
 
 
-def _esf_by_codes(rows: _Ledger, codes: np.ndarray, uniques: Any) -> pd.Series:
+def _esf_by_codes(shared: _Ledger, codes: np.ndarray, uniques: Any) -> pd.Series:
     """`esf_by` on keys already turned into sorted integer codes (code order = key order)."""
-    den = rows.den
+    den = shared.den
     width = max(len(uniques), 1)  # (partner, key) as one integer, in (partner, key) order
-    pair = rows.partner * width + np.asarray(codes)
-    summed = pd.Series(rows.numerator).groupby(pair, sort=True).sum()
+    pair = shared.partner * width + np.asarray(codes)
+    summed = pd.Series(shared.numerator).groupby(pair, sort=True).sum()
     pairs = summed.index.to_numpy(dtype=np.int64)
     parts = pd.DataFrame({"p": pairs // width, "k": pairs % width, "n": summed.to_numpy()})
     parts["floor"] = parts["n"] // den

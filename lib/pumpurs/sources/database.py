@@ -43,8 +43,9 @@ from pumpurs.core.errors import Problem, SourceError, UsageError
 from pumpurs.sources.folder import as_text
 
 DRIVERS = "pip install 'pumpurs[db]'"
-SECRET_KEY = re.compile(r"pass|pwd|secret|token", re.IGNORECASE)
-"""URL query keys that carry a secret (`?password=`, `?sslpassword=`): refused like one."""
+SECRET_KEY = re.compile(r"password|passwd|pwd|secret|token", re.IGNORECASE)
+"""URL query keys that carry a secret (`?password=`, `?sslpassword=`): refused like one
+(`?passfile=`, the path of a .pgpass file, is not one)."""
 DUCKDB_SUFFIXES = (".duckdb", ".ddb")  # a plain path with one of these is a DuckDB file
 ORDER = {**KEYS, "outcomes": "student_id"}
 """The column a table's rows are counted by (then every other column, for ties)."""
