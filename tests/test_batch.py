@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -619,6 +620,45 @@ def test_end_to_end_with_the_real_notebooks(tmp_path):
         str(p): assert_no_identifiers(p.read_bytes(), ids) for p in public.rglob("*") if p.is_file()
     }
     assert {k: v for k, v in leaks.items() if v} == {}
+
+
+def test_one_report_starts_from_its_own_rows_and_equals_one_from_the_national_store(tmp_path):
+    """A cold run of one municipality renders from an early store of its rows while the
+    national store is written; the report is the one the national store gives."""
+    from pumpurs.demo import write_demo
+    from pumpurs.run import session
+
+    data = tmp_path / "demo"
+    write_demo(data, scale="small", seed=1)
+    out = tmp_path / "reports"
+    opts = RunOptions(
+        data=data, municipalities=["Aizkraukles novads"], period=PERIOD, out=out,
+        workers=1, progress=False,
+    )  # fmt: skip
+    seen: list[str] = []
+    real = session.write_judgement
+
+    def spy(j, folder, only=()):
+        seen.append("early" if only else "national")
+        return real(j, folder, only=only)
+
+    session.write_judgement = spy
+    try:
+        assert run_batch(opts, echo=lambda _line: None).exit_code == 0
+        report = out / PERIOD / "aizkraukles-novads"
+        first = {
+            n: (report / n).read_bytes() for n in ("report.ipynb", "report.html", "findings.csv")
+        }
+        assert run_batch(replace(opts, force=True), echo=lambda _line: None).exit_code == 0
+    finally:
+        session.write_judgement = real
+    assert seen == ["early", "national"]  # the second run read the national store
+    for n, before in first.items():
+        assert (report / n).read_bytes() == before, n
+    (store,) = [d for d in (out / ".cache").iterdir()]  # the early store is gone
+    assert session.is_stored(store.name, out / ".cache")
+    nb = nbformat.read(report / "report.ipynb", as_version=4)
+    assert nb.metadata["papermill"]["parameters"]["judgement_path"] == str(store)
 
 
 # ---------------------------------------------------------------------------

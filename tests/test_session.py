@@ -55,6 +55,28 @@ def test_a_stored_slice_is_exactly_the_scoped_judgement(judged: Judgement, tmp_p
     assert with_rows >= 2  # the small demo has spending in several municipalities
 
 
+def test_a_store_of_a_few_municipalities_reads_as_the_national_store(
+    judged: Judgement, tmp_path: Path
+):
+    national = session.write_judgement(judged, tmp_path / "national")
+    names = [m.name for m in judged.programme.municipalities]
+    with_rows = [n for n in names if national["reports"][n]["ledger_rows"] > 0]
+    no_rows = [n for n in names if n not in with_rows]
+    few = [with_rows[0], with_rows[-1], *no_rows[:1], with_rows[0]]  # a name twice: once
+    meta = session.write_judgement(judged, tmp_path / "few", only=few)
+    assert list(meta["reports"]) == list(dict.fromkeys(few))
+    for name in few:
+        assert meta["reports"][name] == national["reports"][name]
+        _same(
+            session.load_slice(tmp_path / "national", name),
+            session.load_slice(tmp_path / "few", name),
+            name,
+        )
+    # another municipality's rows are not in it
+    other = next(n for n in with_rows if n not in few)
+    assert session.load_slice(tmp_path / "few", other).ledger.empty
+
+
 def test_a_store_is_small_and_written_whole(judged: Judgement, tmp_path: Path):
     store = tmp_path / "cache" / "key"
     session.write_judgement(judged, store)

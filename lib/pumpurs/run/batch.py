@@ -34,6 +34,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -94,27 +95,38 @@ __all__ = [
 # ---------------------------------------------------------------------------
 # Step 3: prepare_shared
 # ---------------------------------------------------------------------------
-def prepare_shared(inputs: Inputs) -> Shared:
+def prepare_shared(inputs: Inputs, first: int = 0) -> Shared:
     """Validate and judge the data once and store the judgement for the kernels.
 
     A judgement already stored for exactly these inputs (data, programme, code, as_of)
     is reused, so a rerun with nothing changed does not judge again. InputError (bad
     data) propagates before anything is written.
+
+    `first`: when the batch renders at most this many municipality reports (and no
+    overview), their rows are stored first, in a small store of their own that the
+    kernels start from, and the national store is written meanwhile on a thread (one
+    report waits for its kernel, not for the nation's Parquet files).
     """
     from pumpurs.run import session
 
     cache = inputs.cache_dir
     key = session.inputs_key(inputs.data, inputs.programme_path, inputs.as_of)
     store = session.store_path(key, cache)
+    names = {OVERVIEW: session.NATIONAL} | {m.slug: m.name for m in inputs.programme.municipalities}
     national = None  # read from the store only if a step needs it
-    if not session.is_stored(key, cache):
-        key, national = session.prepare_slices(
-            inputs.data, inputs.as_of, inputs.programme_path, cache=cache
-        )
-        store = session.store_path(key, cache)
-    _touch(store)
-    facts = session.read_meta(store)["reports"]
-    ids = {OVERVIEW: session.NATIONAL} | {m.slug: m.name for m in inputs.programme.municipalities}
+    early, storing = None, None
+    if session.is_stored(key, cache):
+        _touch(store)
+        facts = session.read_meta(store)["reports"]
+    else:
+        national = session.load_and_judge(inputs.data, inputs.programme, inputs.as_of)
+        few = [names[r.id] for r in inputs.reports if r.kind == "municipality"]
+        if 0 < len(few) == len(inputs.reports) <= first:
+            early = cache / f".{key}.first-{uuid.uuid4().hex[:8]}.tmp"  # pruned if left
+            facts = session.write_judgement(national, early, only=few)["reports"]
+            storing = _in_background(session.write_judgement, national, store)
+        else:
+            facts = session.write_judgement(national, store)["reports"]
     data_files = open_source(inputs.data).describe()
     # What was judged must be what the manifests record: data that moved while it was
     # read would give reports whose hashes name other data.
@@ -127,13 +139,24 @@ def prepare_shared(inputs: Inputs) -> Shared:
         key=key,
         judged=national,
         store=store,
-        names=ids,
-        slice_hashes={rid: facts[name]["hash"] for rid, name in ids.items()},
-        slice_sizes={rid: facts[name] for rid, name in ids.items()},
+        early=early,
+        storing=storing,
+        names=names,
+        slice_hashes={rid: facts[name]["hash"] for rid, name in names.items() if name in facts},
+        slice_sizes={rid: facts[name] for rid, name in names.items() if name in facts},
         data_files=data_files,
         programme_sha256=sha256_file(inputs.programme_path),
         templates_sha256=templates_hash(),
     )
+
+
+def _in_background(work: Callable[..., Any], *args: Any) -> Future[Any]:
+    """Start `work` on a thread of its own; the interpreter waits for it before exiting."""
+    pool = ThreadPoolExecutor(1, thread_name_prefix="pumpurs-store")
+    try:
+        return pool.submit(work, *args)
+    finally:
+        pool.shutdown(wait=False)
 
 
 def _touch(path: Path) -> None:
@@ -252,8 +275,12 @@ def make_task(inputs: Inputs, shared: Shared, spec: ReportSpec, workdir: Path) -
     expect = outputs.notebook_writes(spec.kind, audience)
     forbid = outputs.refused(spec.kind, audience)
     parameters = dict(spec.parameters)
+    shown = dict(parameters)
     if "judgement_path" in inputs.notebook_params[spec.notebook.name]:
-        parameters["judgement_path"] = str(shared.store)
+        # The notebook may start from the early store of its own rows; it records the
+        # national store, which reads the same rows and outlives the run.
+        parameters["judgement_path"] = str(shared.early or shared.store)
+        shown["judgement_path"] = str(shared.store)
     inputs_list = [
         *shared.data_files,
         {
@@ -297,7 +324,8 @@ def make_task(inputs: Inputs, shared: Shared, spec: ReportSpec, workdir: Path) -
         "name": spec.name,
         "notebook": str(spec.notebook),
         "parameters": parameters,
-        "shown_parameters": _shown_parameters(parameters, audience),
+        "shown_parameters": _shown_parameters(shown, audience),
+        "shown_notebook": str(spec.notebook) if audience.sees_local_paths else spec.notebook.name,
         "workdir": str(workdir),
         "title": _title(spec, inputs.period),
         "footer": _footer(spec, inputs.period),
@@ -544,8 +572,8 @@ def run_batch(opts: RunOptions, echo: Callable[[str], None] = print) -> Outcome:
     ):
         if not opts.retry_failed and not _likely_up_to_date(inputs):
             workers.start()  # kernels warm up while the data is judged
-        shared = prepare_shared(inputs)
-        with batch_lock(inputs.period_dir):
+        shared = prepare_shared(inputs, first=workers.n)
+        with _national_store_awaited(shared), batch_lock(inputs.period_dir):
             recover_interrupted(inputs.period_dir)
             session.prune_cache(inputs.cache_dir, shared.key, last=0)
             status = read_status(inputs.period_dir)
@@ -567,10 +595,10 @@ def run_batch(opts: RunOptions, echo: Callable[[str], None] = print) -> Outcome:
                 outcome.rendered = [r for r in results if r["ok"]]
                 outcome.failed = [r for r in results if not r["ok"]]
                 outcome.exit_code = 1 if outcome.failed else 0
-            workers.close()
             with contextlib.suppress(OSError):
                 (inputs.period_dir / TMP).rmdir()
-            write_index(inputs, shared, status)
+            write_index(inputs, shared, status)  # while the workers shut their kernels down
+            workers.close()
     outcome.seconds = time.perf_counter() - t0
     if plan.render:
         echo(summary(outcome, status))
@@ -581,6 +609,22 @@ def run_batch(opts: RunOptions, echo: Callable[[str], None] = print) -> Outcome:
         outcome.message = f"nothing to render: {len(plan.up_to_date)} reports up to date"
         echo(outcome.message)
     return outcome
+
+
+@contextlib.contextmanager
+def _national_store_awaited(shared: Shared) -> Iterator[None]:
+    """The batch ends only when the national store written on a thread is whole (its
+    error, such as a full disk, is the batch's); the early store goes when rendering ends."""
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(Exception):
+            shared.wait_stored()
+        raise
+    finally:
+        if shared.early is not None:
+            shutil.rmtree(shared.early, ignore_errors=True)
+    shared.wait_stored()
 
 
 @contextlib.contextmanager

@@ -61,7 +61,7 @@ def index_figures(inputs: Inputs, shared: Shared) -> dict[str, Any]:
     nothing new reads no judgement at all."""
     from dataclasses import asdict
 
-    from pumpurs.present.index_page import Figures, key_figures
+    from pumpurs.present.index_page import Figures, key_figures, key_figures_by_municipality
     from pumpurs.present.render import write_atomic
     from pumpurs.run.session import derived_path
 
@@ -69,8 +69,15 @@ def index_figures(inputs: Inputs, shared: Shared) -> dict[str, Any]:
     kept = _read_json(path)
     if isinstance(kept, dict) and set(kept) == set(shared.names):
         return {rid: Figures(**values) for rid, values in kept.items()}
-    slices = shared.every_slice()
-    figures = {rid: key_figures(slices[rid], inputs.period, inputs.programme) for rid in slices}
+    national = shared.national
+    towns = key_figures_by_municipality(national, inputs.period, inputs.programme)
+    figures = {
+        rid: key_figures(national, inputs.period, inputs.programme)
+        if rid == OVERVIEW
+        else towns[name]
+        for rid, name in shared.names.items()
+    }
+    shared.wait_stored()  # kept inside the store's folder, which may still be being written
     with contextlib.suppress(OSError):  # a cache that cannot be written costs time only
         write_atomic(path, json.dumps({rid: asdict(f) for rid, f in figures.items()}))
     return figures

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,7 +128,15 @@ class Shared:
     programme_sha256: str
     templates_sha256: str
     judged: Any = None  # the national Judgement when this batch judged it, else read lazily
+    early: Path | None = None  # a store of the few municipalities rendered, written first
+    storing: Future[Any] | None = None  # the national store, while a thread writes it
     _slices: dict[str, Any] = field(default_factory=dict)  # municipality name -> Judgement
+
+    def wait_stored(self) -> None:
+        """Wait until the national store is whole (it may be written while reports render);
+        raises what writing it raised."""
+        if self.storing is not None:
+            self.storing.result()
 
     @property
     def national(self) -> Any:
@@ -147,12 +156,6 @@ class Shared:
         if name not in self._slices:
             self._slices[name] = self.national.scoped(municipality=name)
         return self._slices[name]
-
-    def every_slice(self) -> dict[str, Any]:
-        """Every municipality's Judgement (the index shows them all), in one pass."""
-        if any(n not in self._slices for rid, n in self.names.items() if rid != OVERVIEW):
-            self._slices.update(self.national.by_municipality())
-        return {rid: self.slice(rid) for rid in self.names}
 
 
 @dataclass

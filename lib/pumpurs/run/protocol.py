@@ -24,6 +24,7 @@ class Task(TypedDict):
     notebook: str  # the notebook to execute
     parameters: dict[str, Any]  # injected by papermill
     shown_parameters: dict[str, Any]  # what the stored notebook records (no paths if public)
+    shown_notebook: str  # the notebook's path as the stored notebook records it
     workdir: str  # the report's temporary folder (the kernel's cwd)
     title: str
     footer: str

@@ -21,6 +21,7 @@ import pickle
 import shutil
 import tempfile
 import time
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -148,24 +149,30 @@ def _from_arrow(table: pa.Table, dtypes: dict[str, Any]) -> pd.DataFrame:
     return frame
 
 
-def write_judgement(j: Judgement, folder: Path) -> dict[str, Any]:
+def write_judgement(j: Judgement, folder: Path, only: Sequence[str] = ()) -> dict[str, Any]:
     """Store a national judgement once, compactly: each table sorted (stably) by
     municipality, one Parquet row group per municipality, so a report reads its own rows
     and nothing else. Returns the meta: row groups, and per report its content hash and
-    size. Written into a temporary folder and renamed, so a store is whole or absent."""
+    size. Written into a temporary folder and renamed, so a store is whole or absent.
+
+    `only`: a store of these municipalities' rows alone (and the whole tables), read
+    exactly as the national store reads them: what a report of one municipality starts
+    from while the national store is still being written."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp"))
-    names = [m.name for m in j.programme.municipalities]
+    names = list(dict.fromkeys(only)) or [m.name for m in j.programme.municipalities]
     rows = j.municipality_rows()  # table -> municipality -> national positions
 
     def grouped(table: str) -> tuple[str, dict[str, list[int]]]:
-        own = rows[table]
+        own = {n: rows[table][n] for n in names}
         frame = _frame(j, table)
         counts = np.array([len(own[n]) for n in names], dtype=np.int64)
         placed = np.concatenate([np.zeros(0, np.int64), *own.values()])
-        unplaced = np.ones(len(frame), dtype=bool)
-        unplaced[placed] = False
-        rest = np.flatnonzero(unplaced)  # rows of no municipality
+        rest = np.zeros(0, np.int64)
+        if not only:
+            unplaced = np.ones(len(frame), dtype=bool)
+            unplaced[placed] = False
+            rest = np.flatnonzero(unplaced)  # rows of no municipality
         order = np.concatenate([placed, rest]).astype(np.int64)
         counts = np.append(counts, len(rest))
         bounds = np.concatenate([[0], np.cumsum(counts)])
@@ -191,7 +198,7 @@ def write_judgement(j: Judgement, folder: Path) -> dict[str, Any]:
         with ThreadPoolExecutor(max(1, min(4, os.cpu_count() or 1))) as pool:
             written = [pool.submit(grouped, t) for t in split]
             kept = [pool.submit(whole, t) for t in WHOLE_TABLES]
-            facts = _slice_facts(j, names, rows)
+            facts = _few_facts(j, names) if only else _slice_facts(j, names, rows)
             done = dict(f.result() for f in written)
             groups = {t: done[t] for t in rows if t in done}  # in the tables' own order
             for pending in kept:
@@ -283,6 +290,20 @@ def _slice_facts(
             "hash": _combine(columns, part, j.as_of),
             "ledger_rows": len(take["ledger"]),
             "findings": len(take["findings"]),
+        }
+    return facts
+
+
+def _few_facts(j: Judgement, names: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """`_slice_facts` of a few municipalities, from their own rows (hashing the nation's
+    rows for one report would cost more than the report's slice)."""
+    facts = {}
+    for name in names:
+        own = j.scoped(municipality=name)
+        facts[name] = {
+            "hash": content_hash(own),
+            "ledger_rows": len(own.ledger),
+            "findings": len(own.findings),
         }
     return facts
 

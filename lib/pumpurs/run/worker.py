@@ -82,7 +82,7 @@ def _record_parameters(nb: Any, task: Task) -> None:
         if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
             cell.source = translate_parameters(KERNEL_NAME, "python", shown, "Parameters")
     recorded = nb.metadata.setdefault("papermill", {})
-    recorded["input_path"] = Path(task["notebook"]).name
+    recorded["input_path"] = task["shown_notebook"]
     recorded["parameters"] = shown
 
 
