@@ -23,7 +23,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
 from pumpurs.core.money import NBSP
 from pumpurs.present.fmt import (
@@ -192,16 +192,23 @@ def _months(values: pd.Series) -> pd.Series:
 
 
 def _month_axis(ax: Axes, first: pd.Timestamp, last: pd.Timestamp, lang: str) -> None:
+    """Years (quarters as minor ticks) over long spans, else months: the ticks of
+    matplotlib's Year/MonthLocator, listed once (those locators re-run dateutil's rrule
+    at every layout pass: a fifth of a report's chart time)."""
     span = (last.year - first.year) * 12 + last.month - first.month
+    months = pd.date_range(
+        pd.Timestamp(first.year - 1, 1, 1), pd.Timestamp(last.year + 2, 1, 1), freq="MS"
+    )
+    at = mdates.date2num(months)
     if span > 30:
-        ax.xaxis.set_major_locator(mdates.YearLocator())
+        major, minor = at[months.month == 1], at[months.month.isin((4, 7, 10))]
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
-        ax.xaxis.set_minor_locator(mdates.MonthLocator(bymonth=(4, 7, 10)))
     else:
         step = 1 if span <= 8 else 3
-        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=range(1, 13, step)))
+        major, minor = at[(months.month - 1) % step == 0], at
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%m.%Y" if lang == "lv" else "%Y-%m"))
-        ax.xaxis.set_minor_locator(mdates.MonthLocator())
+    ax.xaxis.set_major_locator(FixedLocator(major))
+    ax.xaxis.set_minor_locator(FixedLocator(minor))
 
 
 # ---------------------------------------------------------------------------
