@@ -124,3 +124,14 @@ def test_by_municipality_is_scoped_for_every_municipality(judged: Judgement):
     assert list(views) == [m.name for m in judged.programme.municipalities]
     for name, view in views.items():
         _same(judged.scoped(municipality=name), view, name)
+
+
+def test_the_rows_of_a_few_municipalities_are_those_of_all_at_once(judged: Judgement):
+    every = judged.municipality_rows()
+    names = [m.name for m in judged.programme.municipalities]
+    few = judged.municipality_rows(names)
+    assert list(few) == list(every)
+    for table, rows in every.items():
+        for name in names:
+            assert few[table][name].tolist() == rows[name].tolist(), (table, name)
+    assert sum(len(r) for r in every["ledger"].values()) > 0

@@ -70,6 +70,7 @@ def test_notebook_imports_finds_what_to_warm(tmp_path):
         tmp_path / "a.ipynb",
         "%matplotlib inline\nimport pandas as pd\nfrom pumpurs.run.session import judgement",
         "from . import nothing\nimport os.path, json",
+        "from pumpurs.present import report_view as view, nothing_here",
         "this is not python",
     )
     assert worker.notebook_imports([nb]) == [
@@ -77,6 +78,8 @@ def test_notebook_imports_finds_what_to_warm(tmp_path):
         "pumpurs.run.session",
         "os.path",
         "json",
+        "pumpurs.present",
+        "pumpurs.present.report_view",  # a module imported from its package
     ]
 
 

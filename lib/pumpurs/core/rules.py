@@ -25,6 +25,7 @@ Findings columns: rule, severity (error|warning), partner_id, school_id, student
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -93,24 +94,38 @@ class Judgement:
             ids = set(partners.loc[partners["municipality"] == municipality, "partner_id"])
         else:
             return self
-        ds = self.dataset
-        own_schools = ds.schools.loc[ds.schools["partner_id"].isin(ids), "school_id"]
-        plans = self.plans[self.plans["partner_id"].isin(ids)].reset_index(drop=True)
+        ds, keep = self.dataset, self._kept(ids)
         narrow = replace(  # every school stays: rows may name another partner's school
             ds,
-            partners=partners[partners["partner_id"].isin(ids)].reset_index(drop=True),
-            support_plans=ds.support_plans[ds.support_plans["school_id"].isin(own_schools)],
-            expenditures=ds.expenditures[ds.expenditures["partner_id"].isin(ids)],
-            outcomes=ds.outcomes[ds.outcomes["student_id"].isin(plans["student_id"])],
+            partners=partners[keep["partners"]].reset_index(drop=True),
+            support_plans=ds.support_plans[keep["support_plans"]],
+            expenditures=ds.expenditures[keep["expenditures"]],
+            outcomes=ds.outcomes[keep["outcomes"]],
         )
         return Judgement(
             as_of=self.as_of,
-            ledger=self.ledger[self.ledger["partner_id"].isin(ids)].reset_index(drop=True),
-            plans=plans,
-            findings=self.findings[self.findings["partner_id"].isin(ids)].reset_index(drop=True),
+            ledger=self.ledger[keep["ledger"]].reset_index(drop=True),
+            plans=self.plans[keep["plans"]].reset_index(drop=True),
+            findings=self.findings[keep["findings"]].reset_index(drop=True),
             dataset=narrow,
             programme=self.programme,
         )
+
+    def _kept(self, ids: set[str]) -> dict[str, np.ndarray]:
+        """Per table, which rows the view of partners `ids` keeps (what `scoped` means)."""
+        ds = self.dataset
+        own_schools = ds.schools.loc[ds.schools["partner_id"].isin(ids), "school_id"]
+        plans = self.plans["partner_id"].isin(ids).to_numpy()
+        students = self.plans["student_id"][plans]
+        return {
+            "ledger": self.ledger["partner_id"].isin(ids).to_numpy(),
+            "plans": plans,
+            "findings": self.findings["partner_id"].isin(ids).to_numpy(),
+            "partners": ds.partners["partner_id"].isin(ids).to_numpy(),
+            "expenditures": ds.expenditures["partner_id"].isin(ids).to_numpy(),
+            "support_plans": ds.support_plans["school_id"].isin(own_schools).to_numpy(),
+            "outcomes": ds.outcomes["student_id"].isin(students).to_numpy(),
+        }
 
     def _municipality_order(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Per table: its row positions ordered by current municipality (stable, so each
@@ -157,9 +172,20 @@ class Judgement:
         out["outcomes"] = (hit["pos"].to_numpy(dtype=np.int64), bounds(hit["m"].to_numpy()))
         return out
 
-    def municipality_rows(self) -> dict[str, dict[str, np.ndarray]]:
+    def municipality_rows(
+        self, names: Sequence[str] | None = None
+    ) -> dict[str, dict[str, np.ndarray]]:
         """Each table's row positions per current municipality (ascending): exactly the
-        rows `scoped(municipality=m)` keeps, for every m at once."""
+        rows `scoped(municipality=m)` keeps, for every m at once, or for a few `names`
+        (found then as `scoped` finds them: cheaper than ordering every table)."""
+        if names is not None:
+            partners = self.dataset.partners
+            kept = {
+                n: self._kept(set(partners.loc[partners["municipality"] == n, "partner_id"]))
+                for n in names
+            }
+            tables = next(iter(kept.values()), {})
+            return {t: {n: np.flatnonzero(kept[n][t]) for n in names} for t in tables}
         names = [m.name for m in self.programme.municipalities]
         return {
             table: {n: order[b[i] : b[i + 1]] for i, n in enumerate(names)}

@@ -18,8 +18,24 @@ KERNEL_NAME = "python3"
 KERNEL_ARGS = ("--HistoryManager.enabled=False",)
 # The module the kernel keeps its own state in (survives `%reset -f`).
 KERNEL_STATE = "__pumpurs_kernel__"
-# Always worth importing while the kernel warms up (the notebooks need them anyway).
-DEFAULT_WARM_IMPORTS = ("pandas", "matplotlib", "matplotlib.pyplot", "pumpurs.run.session")
+# Always worth importing while the kernel warms up: what the notebooks import, and what
+# the library imports only when first called (reading Parquet, drawing, writing XLSX).
+DEFAULT_WARM_IMPORTS = (
+    "pandas",
+    "matplotlib",
+    "matplotlib.pyplot",
+    "matplotlib.backends.backend_agg",
+    "PIL.PngImagePlugin",
+    "pyarrow.parquet",
+    "pyarrow.dataset",
+    "pyarrow.pandas_compat",
+    "xlsxwriter",
+    "jinja2",
+    "pumpurs.run.session",
+    "pumpurs.present.charts",
+    "pumpurs.present.export",
+    "pumpurs.present.render",
+)
 
 
 # ---------------------------------------------------------------------------
@@ -93,8 +109,9 @@ del _pumpurs_setup
 def notebook_imports(paths: list[Path]) -> list[str]:
     """Top-level modules imported by the notebooks' code cells, for warming the kernel.
 
-    Only plain `import x.y` / `from x.y import z` statements count; a cell that does
-    not parse (IPython magics) is skipped. Relative imports are ignored.
+    Only plain `import x.y` / `from x.y import z` statements count (`z` too when it is a
+    module of package `x.y`); a cell that does not parse (IPython magics) is skipped.
+    Relative imports are ignored.
     """
     import json as _json
 
@@ -120,7 +137,24 @@ def notebook_imports(paths: list[Path]) -> list[str]:
                         found[alias.name] = None
                 elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                     found[node.module] = None
+                    for alias in node.names:  # `from pkg import module` imports pkg.module
+                        if _is_submodule(node.module, alias.name):
+                            found[f"{node.module}.{alias.name}"] = None
     return list(found)
+
+
+def _is_submodule(package: str, name: str) -> bool:
+    """`name` is a module of `package` (found without importing it; a package's own
+    __init__ may be imported to look)."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(package)
+        if spec is None or spec.submodule_search_locations is None:
+            return False
+        return importlib.util.find_spec(f"{package}.{name}") is not None
+    except (ImportError, ValueError):
+        return False
 
 
 # ---------------------------------------------------------------------------

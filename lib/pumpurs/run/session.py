@@ -161,7 +161,7 @@ def write_judgement(j: Judgement, folder: Path, only: Sequence[str] = ()) -> dic
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp"))
     names = list(dict.fromkeys(only)) or [m.name for m in j.programme.municipalities]
-    rows = j.municipality_rows()  # table -> municipality -> national positions
+    rows = j.municipality_rows(names if only else None)  # table -> municipality -> positions
 
     def grouped(table: str) -> tuple[str, dict[str, list[int]]]:
         own = {n: rows[table][n] for n in names}

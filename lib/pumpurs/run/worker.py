@@ -273,6 +273,21 @@ def _import_toolchain() -> None:
 
     with contextlib.suppress(Exception):  # an optimisation only; nbconvert may change
         cache_nbconvert_templates()
+    with contextlib.suppress(Exception):  # the first page compiles the templates: not a report's
+        render.notebook_to_html(_rehearsal(), "", "lv", funding=False)
+
+
+def _rehearsal() -> Any:
+    """A notebook with the kinds of output a report has, rendered once while warming up."""
+    import nbformat
+
+    cell = nbformat.v4.new_code_cell("1")
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "display_data", {"text/html": "<table><tr><td>1</td></tr></table>", "text/plain": "1"}
+        )
+    ]
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 1"), cell])
 
 
 async def _serve(conn: Any) -> None:
