@@ -98,8 +98,10 @@ def write_notebook(path: Path, overview: bool) -> Path:
 
 
 @pytest.fixture
-def setup(tmp_path: Path) -> dict[str, Path]:
-    """Tiny data, tiny notebooks, an empty params folder and a reports folder."""
+def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """Tiny data, tiny notebooks, an empty params folder and a reports folder; the tiny
+    notebooks' own judgement cache (they pass no judgement_path) is the test's own."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
     write_notebook(notebooks / model.MUNICIPALITY_NOTEBOOK, overview=False)

@@ -135,3 +135,32 @@ def test_the_rows_of_a_few_municipalities_are_those_of_all_at_once(judged: Judge
         for name in names:
             assert few[table][name].tolist() == rows[name].tolist(), (table, name)
     assert sum(len(r) for r in every["ledger"].values()) > 0
+
+
+def test_pruning_keeps_a_judgement_another_notebook_is_reading(tmp_path: Path):
+    import os
+    import time
+
+    cache = tmp_path / "cache"
+    old = time.time() - 3600
+    for key in ("other-data", "older", "now"):
+        (cache / key).mkdir(parents=True)
+        os.utime(cache / key, (old, old))
+    os.utime(cache / "other-data")  # read a moment ago by a notebook on other data
+    session.prune_cache(cache, "now", last=0, busy_seconds=600)
+    assert sorted(p.name for p in cache.iterdir()) == ["now", "other-data"]
+    session.prune_cache(cache, "now", last=0)  # a batch's own cache: the current one only
+    assert sorted(p.name for p in cache.iterdir()) == ["now"]
+
+
+def test_reading_a_cached_judgement_marks_it_in_use(tmp_path: Path, monkeypatch):
+    import os
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    data = tmp_path / "data"
+    write_demo(data, scale="small", seed=1)
+    session.judgement(data, as_of="2021-06-30")
+    (store,) = [d for d in session.cache_dir().iterdir()]
+    os.utime(store, (1_000_000, 1_000_000))
+    session.judgement(data, "Aizkraukles novads", as_of="2021-06-30")
+    assert store.stat().st_mtime > 1_000_000 + 3600

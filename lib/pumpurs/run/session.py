@@ -410,14 +410,18 @@ def load_slice(path: str | Path, name: str | None = None) -> Judgement:
 
 
 TMP_GRACE_SECONDS = 3600  # a store being written is not a leftover
+BUSY_SECONDS = 600  # a judgement a notebook read this recently may still be being read
 
 
-def prune_cache(cache: Path, keep: str, max_age_days: int = 14, last: int = 1) -> None:
+def prune_cache(
+    cache: Path, keep: str, max_age_days: int = 14, last: int = 1, busy_seconds: float = 0
+) -> None:
     """Keep the current judgement and the `last` ones used before it; drop the rest, and
     anything unused for `max_age_days`, so that the cache does not grow with every data
     version. An analyst's own cache keeps one more (switching between two report dates
     is common there); a batch's `--out` cache keeps the current one only (`last=0`), so
-    that reports and cache stay smaller than the data."""
+    that reports and cache stay smaller than the data. A judgement used in the last
+    `busy_seconds` stays: another notebook (on other data) may be reading it right now."""
     if not cache.is_dir():
         return
     now = time.time()
@@ -436,6 +440,8 @@ def prune_cache(cache: Path, keep: str, max_age_days: int = 14, last: int = 1) -
                 others.append((d.stat().st_mtime, d))
     others.sort(reverse=True)
     for i, (mtime, d) in enumerate(others):
+        if mtime > now - busy_seconds:
+            continue
         if i >= last or mtime < limit:
             shutil.rmtree(d, ignore_errors=True)
 
@@ -481,8 +487,10 @@ def judgement(
     if not is_stored(key):
         j = load_and_judge(data, programme, when)
         write_judgement(j, store_path(key))
-        prune_cache(cache_dir(), key)
+        prune_cache(cache_dir(), key, busy_seconds=BUSY_SECONDS)
         return j if name == NATIONAL else j.scoped(municipality=name)
+    with contextlib.suppress(OSError):
+        os.utime(store_path(key))  # in use: no other notebook's pruning removes it now
     return read_judgement(store_path(key), name)
 
 
