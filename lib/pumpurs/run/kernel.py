@@ -20,10 +20,10 @@ KERNEL_ARGS = ("--HistoryManager.enabled=False",)
 KERNEL_STATE = "__pumpurs_kernel__"
 # Always worth importing while the kernel warms up: what the notebooks import, and what
 # the library imports only when first called (reading Parquet, drawing, writing XLSX).
+# Not pyplot: the charts draw on their own Agg canvas (a notebook importing it pays).
 DEFAULT_WARM_IMPORTS = (
     "pandas",
     "matplotlib",
-    "matplotlib.pyplot",
     "matplotlib.backends.backend_agg",
     "PIL.PngImagePlugin",
     "pyarrow.parquet",

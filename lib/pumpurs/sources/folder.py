@@ -182,16 +182,36 @@ def _read_csv(table: str, path: Path, digest: str) -> RawTable:
         # Blank lines or broken rows: the exact reader that knows every row's number.
         frame = _read_csv_exact(body, encoding, delim, source, problems)
     else:
+        records = len(frame)
         frame["_row"] = np.arange(2, len(frame) + 2)
-        cells = frame.drop(columns="_row")
-        if len(cells.columns):
-            blank = (cells.apply(lambda c: c.str.strip()) == "").all(axis=1)
-            if blank.any():  # Excel writes cleared rows as ";;;;": skip them like blank lines
-                frame = frame.loc[~blank].reset_index(drop=True)
-    headers = [c for c in frame.columns if c != "_row"]
+        blank = _blank_rows(frame.drop(columns="_row"))
+        if blank.any():  # Excel writes cleared rows as ";;;;": skip them like blank lines
+            frame = frame.loc[~blank].reset_index(drop=True)
+        lines = body.count(b"\n") + (not body.endswith(b"\n"))
+        if lines == records + 1:  # a line per row: no cell holds a line break to look into
+            return RawTable(source, _normalise_headers(frame), _headers(frame), problems)
     if b'"' in body:
         problems.extend(_swallowed_rows(frame, delim, source))
-    return RawTable(source, _normalise_headers(frame), headers, problems)
+    return RawTable(source, _normalise_headers(frame), _headers(frame), problems)
+
+
+def _headers(frame: pd.DataFrame) -> list[str]:
+    return [c for c in frame.columns if c != "_row"]
+
+
+def _blank_rows(cells: pd.DataFrame) -> np.ndarray:
+    """Rows whose every cell is empty or spaces: a column is looked at only where the
+    columns before it were blank (a real row stops the search at its first value)."""
+    if not len(cells.columns):
+        return np.zeros(len(cells), dtype=bool)
+    blank = np.ones(len(cells), dtype=bool)
+    for column in cells.columns:
+        at = np.flatnonzero(blank)
+        if not len(at):
+            break
+        empty = cells[column].iloc[at].str.strip().eq("")
+        blank[at] = empty.fillna(True).to_numpy(dtype=bool)  # a missing cell is empty too
+    return blank
 
 
 def _swallowed_rows(frame: pd.DataFrame, delim: str, source: Source) -> list[Problem]:
