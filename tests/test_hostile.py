@@ -200,7 +200,16 @@ def test_12_municipality_names_that_collide_are_refused(
 
 
 # --- 13: control characters and look-alike digits ----------------------------------------------
-@pytest.mark.parametrize(("value", "shown"), [("E\x001", "E\\x001"), ("E\x1b[31m1", "E\\x1b[31m1")])
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("E\x001", "E\\x001"),
+        ("E\x1b[31m1", "E\\x1b[31m1"),
+        ("E\x7f1", "E\\x7f1"),  # DEL
+        ("E\x851", "E\\x851"),  # a C1 control (NEL): two bytes in UTF-8, 0xC2 0x85
+        ("E\t1", "E\\x091"),  # a tab is not part of an id
+    ],
+)
 def test_13_control_characters_are_refused_and_shown_escaped(
     data: Path, value: str, shown: str
 ) -> None:
@@ -217,6 +226,12 @@ def test_13_only_ascii_digits_are_amounts(data: Path, amount: str) -> None:
         f'expenditures.csv row 2, column amount_eur: "{amount}" is not an amount in EUR '
         "(expected e.g. 12,50 or 12.50)"
     ]
+
+
+def test_13_letters_that_share_a_first_byte_with_controls_are_kept(data: Path) -> None:
+    set_cell(data, "expenditures", 2, "document_ref", "§ 12\u00a0b\tā")  # 0xC2 0xA7, NBSP, tab
+    ds = load_data(data, PROGRAMME)
+    assert "§ 12\u00a0b\tā" in set(ds.expenditures["document_ref"])
 
 
 def test_13_a_line_break_in_free_text_is_kept(data: Path) -> None:

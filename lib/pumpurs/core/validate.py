@@ -269,7 +269,9 @@ def _typed_table(name: str, raw: RawTable) -> tuple[pd.DataFrame | None, _Collec
     for col in TABLES[name]:
         text = frame[col.name].astype(str).str.strip()
         pattern = TEXT_CONTROL_RE if col.kind == "text" else CONTROL_RE
-        control = text.str.contains(pattern, regex=True).to_numpy()
+        control = np.zeros(len(text), dtype=bool)
+        if _may_hold_control(text, allow_breaks=col.kind == "text"):
+            control = text.str.contains(pattern, regex=True).to_numpy(dtype=bool)
         out.add(control, col.name, "contains a control character; remove it", text)
         shown = text  # what messages quote
         text = text.where(~control, "")  # refused above: judged as empty, reported once
@@ -291,6 +293,30 @@ def _typed_table(name: str, raw: RawTable) -> tuple[pd.DataFrame | None, _Collec
         )
     typed["_row"] = out.rows
     return typed, out
+
+
+_BYTE_CONTROL = np.zeros(256, dtype=bool)  # UTF-8 bytes that are, or begin, a control
+_BYTE_CONTROL[[*range(0x20), 0x7F, 0xC2]] = True  # C1 controls U+0080-U+009F: 0xC2 0x80-0x9F
+_BYTE_CONTROL_TEXT = _BYTE_CONTROL.copy()
+_BYTE_CONTROL_TEXT[[0x09, 0x0A, 0x0D]] = False  # a text cell may hold tabs and line breaks
+
+
+def _may_hold_control(text: pd.Series, allow_breaks: bool) -> bool:
+    """False when no byte of the column's UTF-8 text could be a control character: the
+    regex (CONTROL_RE) then need not look at each of a million cells. Text not held by
+    Arrow, or any suspect byte (0xC2 also begins "é"), sends the column to the regex."""
+    if not isinstance(text.array, pd.arrays.ArrowStringArray):
+        return True
+    import pyarrow as pa
+
+    table = _BYTE_CONTROL_TEXT if allow_breaks else _BYTE_CONTROL
+    arrow = pa.array(text.array)
+    chunks = arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]
+    for chunk in chunks:
+        data = chunk.buffers()[2]
+        if data is not None and table[np.frombuffer(data, dtype=np.uint8)].any():
+            return True
+    return False
 
 
 def _empty_value(kind: str, values: pd.Series):

@@ -160,11 +160,32 @@ def _sniff_delimiter(first_line: str) -> str:
     return max(counts, key=lambda d: counts[d]) if max(counts.values()) else ","
 
 
+def _first_line(body: bytes) -> bytes:
+    """The bytes before the first line break (without copying the rest of a large file)."""
+    end = body.find(b"\n")
+    return body if end < 0 else body[:end]
+
+
+def _end_without_breaks(body: bytes) -> int:
+    """Where the body ends once its trailing line breaks are left out."""
+    end = len(body)
+    while end and body[end - 1] in b"\r\n":
+        end -= 1
+    return end
+
+
+def _has_blank_line(body: bytes) -> bool:
+    """An empty line before the last row ("\n\n", or the same with CRLF line ends); empty
+    lines at the very end do not count. Searched in place: a file is read once."""
+    end = _end_without_breaks(body)
+    return body.find(b"\n\n", 0, end) >= 0 or body.find(b"\n\r\n", 0, end) >= 0
+
+
 def _read_csv(table: str, path: Path, digest: str) -> RawTable:
     data = path.read_bytes()
     offset, encoding = _decode_choice(data)
     body = data[offset:]
-    first = body.split(b"\n", 1)[0].decode(encoding, errors="replace")
+    first = _first_line(body).decode(encoding, errors="replace")
     delim = _sniff_delimiter(first)
     source = Source(table, path, None, digest, f"csv {delim} {encoding}")
     problems: list[Problem] = []
@@ -176,7 +197,7 @@ def _read_csv(table: str, path: Path, digest: str) -> RawTable:
             [],
             [_quote_left_open(body, delim, encoding, source)],
         )
-    if b"\n\n" not in body.replace(b"\r\n", b"\n").rstrip(b"\n"):
+    if not _has_blank_line(body):
         frame = _read_csv_arrow(body, delim, encoding)
     if frame is None:
         # Blank lines or broken rows: the exact reader that knows every row's number.
@@ -247,7 +268,7 @@ def _opens_at_the_end(body: bytes, delim: str) -> bool:
 
 
 def _header_of(body: bytes, delim: str, encoding: str) -> list[str]:
-    first = body.split(b"\n", 1)[0].rstrip(b"\r").decode(encoding, errors="replace")
+    first = _first_line(body).rstrip(b"\r").decode(encoding, errors="replace")
     return next(csv.reader([first], delimiter=delim), [])
 
 
@@ -314,9 +335,7 @@ def _read_csv_arrow(body: bytes, delim: str, encoding: str) -> pd.DataFrame | No
     import pyarrow as pa
 
     header = next(
-        csv.reader(
-            io.StringIO(body.split(b"\n", 1)[0].rstrip(b"\r").decode(encoding)), delimiter=delim
-        ),
+        csv.reader(io.StringIO(_first_line(body).rstrip(b"\r").decode(encoding)), delimiter=delim),
         [],
     )
     broken = False
@@ -327,7 +346,7 @@ def _read_csv_arrow(body: bytes, delim: str, encoding: str) -> pd.DataFrame | No
         return "error"  # stop at the first broken row: the exact reader names them all
 
     cols = [f"c{i}" for i in range(len(header))]
-    if b"\n" not in body.rstrip(b"\r\n"):  # the header alone: an empty table
+    if body.find(b"\n", 0, _end_without_breaks(body)) < 0:  # the header alone: an empty table
         return pd.DataFrame({h: pd.Series([], dtype=str) for h in header})
     try:
         tbl = _arrow_csv(body, cols, delim, encoding, on_invalid)
