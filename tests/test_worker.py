@@ -187,6 +187,18 @@ def test_pool_survives_a_worker_that_dies(tmp_path):
     assert all(by_id[f"good{i}"]["ok"] for i in range(3)), results
 
 
+def test_workers_and_their_kernels_yield_to_the_batch(tmp_path):
+    """The batch judges at its own priority; workers (kernels, browsers) run below it."""
+    nb = notebook(
+        tmp_path / "nice.ipynb", "import os\nopen('nice.txt', 'w').write(str(os.nice(0)))"
+    )
+    with WorkerPool(1, {"env": {}, "warm_imports": [], "cwd": str(tmp_path)}).start() as pool:
+        (result,) = pool.render([task(tmp_path, nb, "n", name="n")])
+    assert result["ok"], result
+    expected = min(19, os.nice(0) + worker.WORKER_NICENESS)
+    assert int((tmp_path / "n" / "nice.txt").read_text()) == expected
+
+
 def test_runtime_dir_removes_connection_files_of_dead_workers(monkeypatch, tmp_path):
     monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path))
     folder = tmp_path / "pumpurs"
