@@ -605,3 +605,4 @@ def test_11_data_changed_mid_batch_stops_before_any_report(
             echo=lambda _line: None,
         )
     assert not list(out.rglob("report.html"))
+    assert not [p for p in out.rglob("*") if p.is_file()]  # no judgement stored either

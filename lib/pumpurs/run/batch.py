@@ -113,13 +113,24 @@ def prepare_shared(inputs: Inputs, first: int = 0) -> Shared:
     key = session.inputs_key(inputs.data, inputs.programme_path, inputs.as_of)
     store = session.store_path(key, cache)
     names = {OVERVIEW: session.NATIONAL} | {m.slug: m.name for m in inputs.programme.municipalities}
-    national = None  # read from the store only if a step needs it
+    stored = session.is_stored(key, cache)
+    # read from the store only if a step needs it
+    national = (
+        None if stored else session.load_and_judge(inputs.data, inputs.programme, inputs.as_of)
+    )
+    data_files = open_source(inputs.data).describe()
+    # What was judged must be what the manifests record: data that moved while it was
+    # read would give reports whose hashes name other data. Nothing is stored then.
+    if session.inputs_key(inputs.data, inputs.programme_path, inputs.as_of) != key:
+        raise UsageError(
+            f"{inputs.data}: the data changed while it was being read; nothing was rendered. "
+            "Run again once the files are complete"
+        )
     early, storing = None, None
-    if session.is_stored(key, cache):
+    if national is None:
         _touch(store)
         facts = session.read_meta(store)["reports"]
     else:
-        national = session.load_and_judge(inputs.data, inputs.programme, inputs.as_of)
         few = [names[r.id] for r in inputs.reports if r.kind == "municipality"]
         if 0 < len(few) == len(inputs.reports) <= first:
             early = cache / f".{key}.first-{uuid.uuid4().hex[:8]}.tmp"  # pruned if left
@@ -127,14 +138,6 @@ def prepare_shared(inputs: Inputs, first: int = 0) -> Shared:
             storing = _in_background(session.write_judgement, national, store)
         else:
             facts = session.write_judgement(national, store)["reports"]
-    data_files = open_source(inputs.data).describe()
-    # What was judged must be what the manifests record: data that moved while it was
-    # read would give reports whose hashes name other data.
-    if session.inputs_key(inputs.data, inputs.programme_path, inputs.as_of) != key:
-        raise UsageError(
-            f"{inputs.data}: the data changed while it was being read; nothing was rendered. "
-            "Run again once the files are complete"
-        )
     return Shared(
         key=key,
         judged=national,
