@@ -785,3 +785,32 @@ def test_money_in_cents_stays_exact_through_the_whole_load(tmp_path: Path) -> No
     ds = load_data(write_folder(tmp_path / "data", tables))
     assert ds.expenditures["amount_cents"].iloc[:3].sum() == 60
     assert Decimal(int(ds.expenditures["amount_cents"].iloc[:2].sum())) / 100 == Decimal("0.3")
+
+
+_CELL = st.text(alphabet=st.sampled_from(list("aā§é \t\n\r\x00\x1b\x7f\x85\x9f\xa0€1")), max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(cells=st.lists(_CELL, min_size=1, max_size=8), start=st.integers(0, 3), text=st.booleans())
+def test_the_byte_look_never_hides_a_control_character_from_the_regex(cells, start, text):
+    """`_may_hold_control` lets a column skip the regex only when the regex would find
+    nothing: Arrow-held, sliced (its buffer holds other rows' bytes too) or not."""
+    from pumpurs.core.validate import CONTROL_RE, TEXT_CONTROL_RE, _may_hold_control
+
+    pattern = TEXT_CONTROL_RE if text else CONTROL_RE
+    for column in (
+        pd.Series(cells, dtype="string[pyarrow]").iloc[start:],
+        pd.Series(cells, dtype=object).iloc[start:],
+    ):
+        found = bool(column.str.contains(pattern, regex=True).any()) if len(column) else False
+        if found:
+            assert _may_hold_control(column, allow_breaks=text)
+
+
+def test_the_byte_look_lets_plain_latvian_text_skip_the_regex():
+    from pumpurs.core.validate import _may_hold_control
+
+    plain = pd.Series(["Ādažu novads", "E0001", "ēšana\tun\nlīdz"], dtype="string[pyarrow]")
+    assert not _may_hold_control(plain, allow_breaks=True)
+    assert _may_hold_control(plain, allow_breaks=False)  # the tab and line break in an id
+    assert _may_hold_control(plain.astype(object), allow_breaks=True)  # not Arrow: the regex

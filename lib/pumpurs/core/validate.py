@@ -304,13 +304,16 @@ _BYTE_CONTROL_TEXT[[0x09, 0x0A, 0x0D]] = False  # a text cell may hold tabs and 
 def _may_hold_control(text: pd.Series, allow_breaks: bool) -> bool:
     """False when no byte of the column's UTF-8 text could be a control character: the
     regex (CONTROL_RE) then need not look at each of a million cells. Text not held by
-    Arrow, or any suspect byte (0xC2 also begins "é"), sends the column to the regex."""
+    Arrow as plain UTF-8 buffers (a string view inlines short strings elsewhere), or any
+    suspect byte (0xC2 also begins "§" and the no-break space), sends it to the regex."""
     if not isinstance(text.array, pd.arrays.ArrowStringArray):
         return True
     import pyarrow as pa
 
     table = _BYTE_CONTROL_TEXT if allow_breaks else _BYTE_CONTROL
     arrow = pa.array(text.array)
+    if not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
+        return True
     chunks = arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]
     for chunk in chunks:
         data = chunk.buffers()[2]
