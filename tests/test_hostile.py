@@ -271,6 +271,20 @@ def test_1_the_row_of_an_unclosed_quote_counts_rows_as_excel_does(data: Path) ->
     )
 
 
+def test_1_a_quote_closed_rows_later_is_refused_where_it_opened(data: Path) -> None:
+    """An even number of quotes: the rows between the two fall into one cell of a row of
+    the right width, so the reader accepts the file; the cell's lines give it away."""
+    set_cell(data, "support_plans", 3, "risk_factors", '"dzīves apstākļi')
+    set_cell(data, "support_plans", 6, "risk_factors", 'cits"')
+    problems = refused(data)
+    assert any(
+        p.startswith(
+            'support_plans.csv row 3, column risk_factors: "dzīves apstākļi …" opens a quote'
+        )
+        for p in problems
+    ), problems
+
+
 def test_1_a_quote_inside_a_field_is_a_plain_character(data: Path) -> None:
     set_cell(data, "support_plans", 3, "risk_factors", '12" monitors')
     plans = load_data(data, PROGRAMME).support_plans

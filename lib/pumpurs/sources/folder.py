@@ -209,7 +209,8 @@ def _read_csv(table: str, path: Path, digest: str) -> RawTable:
         if blank.any():  # Excel writes cleared rows as ";;;;": skip them like blank lines
             frame = frame.loc[~blank].reset_index(drop=True)
         lines = body.count(b"\n") + (not body.endswith(b"\n"))
-        if lines == records + 1:  # a line per row: no cell holds a line break to look into
+        bare_cr = body.count(b"\r") - body.count(b"\r\n")  # the reader ends rows at them too
+        if lines == records + 1 and not bare_cr:  # a line per row: no cell holds a break
             return RawTable(source, _normalise_headers(frame), _headers(frame), problems)
     if b'"' in body:
         problems.extend(_swallowed_rows(frame, delim, source))
