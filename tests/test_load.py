@@ -618,3 +618,17 @@ def test_sources_are_plug_ins_with_a_content_fingerprint(tmp_path) -> None:
     assert a.fingerprint() and a.fingerprint() != b.fingerprint()
     with pytest.raises(UsageError, match=r'no data source is known for "ftp://"'):
         open_source("ftp://example.org/data")
+
+
+def test_a_cleared_row_beside_empty_excel_columns_is_skipped(tmp_path):
+    """Excel's empty columns to the right share one (empty) header name: a cleared row
+    (";;;") is still skipped, and the repeated name does not stop the file being read."""
+    from pumpurs.sources.folder import _read_csv
+
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"a;b;;\r\n1;2;;\r\n;;;\r\n3;4;;\r\n")
+    raw = _read_csv("t", path, "x")
+    assert raw.problems == []
+    assert raw.frame["a"].tolist() == ["1", "3"]
+    assert raw.frame["_row"].tolist() == [2, 4]
+    assert raw.headers == ["a", "b", "", ""]

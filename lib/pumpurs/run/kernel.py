@@ -153,7 +153,7 @@ def _is_submodule(package: str, name: str) -> bool:
         if spec is None or spec.submodule_search_locations is None:
             return False
         return importlib.util.find_spec(f"{package}.{name}") is not None
-    except (ImportError, ValueError):
+    except Exception:  # a package that fails to import is the kernel's to report
         return False
 
 

@@ -176,8 +176,15 @@ def _end_without_breaks(body: bytes) -> int:
 
 def _has_blank_line(body: bytes) -> bool:
     """An empty line before the last row ("\n\n", or the same with CRLF line ends); empty
-    lines at the very end do not count. Searched in place: a file is read once."""
-    end = _end_without_breaks(body)
+    lines at the very end (\n or \r\n) do not count. Searched in place."""
+    end = len(body)
+    while end:
+        if body.endswith(b"\r\n", 0, end):
+            end -= 2
+        elif body.endswith(b"\n", 0, end):
+            end -= 1
+        else:
+            break
     return body.find(b"\n\n", 0, end) >= 0 or body.find(b"\n\r\n", 0, end) >= 0
 
 
@@ -211,10 +218,12 @@ def _read_csv(table: str, path: Path, digest: str) -> RawTable:
         lines = body.count(b"\n") + (not body.endswith(b"\n"))
         bare_cr = body.count(b"\r") - body.count(b"\r\n")  # the reader ends rows at them too
         if lines == records + 1 and not bare_cr:  # a line per row: no cell holds a break
-            return RawTable(source, _normalise_headers(frame), _headers(frame), problems)
+            headers = _headers(frame)  # as the user wrote them, before normalising
+            return RawTable(source, _normalise_headers(frame), headers, problems)
     if b'"' in body:
         problems.extend(_swallowed_rows(frame, delim, source))
-    return RawTable(source, _normalise_headers(frame), _headers(frame), problems)
+    headers = _headers(frame)
+    return RawTable(source, _normalise_headers(frame), headers, problems)
 
 
 def _headers(frame: pd.DataFrame) -> list[str]:
@@ -227,11 +236,11 @@ def _blank_rows(cells: pd.DataFrame) -> np.ndarray:
     if not len(cells.columns):
         return np.zeros(len(cells), dtype=bool)
     blank = np.ones(len(cells), dtype=bool)
-    for column in cells.columns:
+    for i in range(len(cells.columns)):  # by position: a header may be repeated
         at = np.flatnonzero(blank)
         if not len(at):
             break
-        empty = cells[column].iloc[at].str.strip().eq("")
+        empty = cells.iloc[at, i].astype(str).str.strip().eq("")
         blank[at] = empty.fillna(True).to_numpy(dtype=bool)  # a missing cell is empty too
     return blank
 
