@@ -640,9 +640,9 @@ def test_one_report_starts_from_its_own_rows_and_equals_one_from_the_national_st
     seen: list[str] = []
     real = session.write_judgement
 
-    def spy(j, folder, only=()):
+    def spy(j, folder, only=(), rest_in=None):
         seen.append("early" if only else "national")
-        return real(j, folder, only=only)
+        return real(j, folder, only=only, rest_in=rest_in)
 
     session.write_judgement = spy
     try:

@@ -7,8 +7,10 @@ import datetime as dt
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
+from pumpurs.core.errors import UsageError
 from pumpurs.core.rules import Judgement
 from pumpurs.core.settings import load_programme
 from pumpurs.demo import write_demo
@@ -63,7 +65,9 @@ def test_a_store_of_a_few_municipalities_reads_as_the_national_store(
     with_rows = [n for n in names if national["reports"][n]["ledger_rows"] > 0]
     no_rows = [n for n in names if n not in with_rows]
     few = [with_rows[0], with_rows[-1], *no_rows[:1], with_rows[0]]  # a name twice: once
-    meta = session.write_judgement(judged, tmp_path / "few", only=few)
+    meta = session.write_judgement(
+        judged, tmp_path / "few", only=few, rest_in=tmp_path / "national"
+    )
     assert list(meta["reports"]) == list(dict.fromkeys(few))
     for name in few:
         assert meta["reports"][name] == national["reports"][name]
@@ -72,9 +76,40 @@ def test_a_store_of_a_few_municipalities_reads_as_the_national_store(
             session.load_slice(tmp_path / "few", name),
             name,
         )
-    # another municipality's rows are not in it
+    # another municipality's rows are not in it: asked for them (a custom notebook may
+    # ask), or for the nation, it reads them from the national store
+    assert len(pq.read_table(tmp_path / "few" / "ledger.parquet")) == sum(
+        national["reports"][n]["ledger_rows"] for n in dict.fromkeys(few)
+    )
     other = next(n for n in with_rows if n not in few)
-    assert session.load_slice(tmp_path / "few", other).ledger.empty
+    _same(judged.scoped(municipality=other), session.load_slice(tmp_path / "few", other), other)
+    _same(judged, session.read_judgement(tmp_path / "few"), "national")
+
+
+def test_a_store_of_a_few_waits_for_the_national_store_and_says_when_it_never_came(
+    judged: Judgement, tmp_path: Path
+):
+    import threading
+
+    names = [m.name for m in judged.programme.municipalities]
+    later = tmp_path / "national"
+    session.write_judgement(judged, tmp_path / "few", only=names[:1], rest_in=later)
+    writer = threading.Timer(0.3, session.write_judgement, (judged, later))
+    writer.start()
+    try:
+        _same(judged, session.read_judgement(tmp_path / "few"), "national")  # waited
+    finally:
+        writer.join()
+    session.write_judgement(judged, tmp_path / "few2", only=names[:1], rest_in=tmp_path / "none")
+    with pytest.raises(UsageError) as e:
+        session._wait_for_store(tmp_path / "few2", tmp_path / "none", timeout=0.1)
+    assert str(e.value) == (
+        f"{tmp_path / 'few2'}: holds only some municipalities' rows, and the national store "
+        f"{tmp_path / 'none'} was not written within 0 s (see the batch's error); "
+        "leave judgement_path empty to judge the data in the notebook"
+    )
+    with pytest.raises(ValueError, match="names the store of the rest"):
+        session.write_judgement(judged, tmp_path / "few3", only=names[:1])
 
 
 def test_a_store_is_small_and_written_whole(judged: Judgement, tmp_path: Path):

@@ -126,6 +126,7 @@ def prepare_shared(inputs: Inputs, first: int = 0) -> Shared:
             f"{inputs.data}: the data changed while it was being read; nothing was rendered. "
             "Run again once the files are complete"
         )
+    programme_sha256, templates_sha256 = sha256_file(inputs.programme_path), templates_hash()
     early, storing = None, None
     if national is None:
         _touch(store)
@@ -134,7 +135,8 @@ def prepare_shared(inputs: Inputs, first: int = 0) -> Shared:
         few = [names[r.id] for r in inputs.reports if r.kind == "municipality"]
         if 0 < len(few) == len(inputs.reports) <= first:
             early = cache / f".{key}.first-{uuid.uuid4().hex[:8]}.tmp"  # pruned if left
-            facts = session.write_judgement(national, early, only=few)["reports"]
+            facts = session.write_judgement(national, early, only=few, rest_in=store)["reports"]
+            # started last: nothing may fail between here and the batch awaiting it
             storing = _in_background(session.write_judgement, national, store)
         else:
             facts = session.write_judgement(national, store)["reports"]
@@ -148,8 +150,8 @@ def prepare_shared(inputs: Inputs, first: int = 0) -> Shared:
         slice_hashes={rid: facts[name]["hash"] for rid, name in names.items() if name in facts},
         slice_sizes={rid: facts[name] for rid, name in names.items() if name in facts},
         data_files=data_files,
-        programme_sha256=sha256_file(inputs.programme_path),
-        templates_sha256=templates_hash(),
+        programme_sha256=programme_sha256,
+        templates_sha256=templates_sha256,
     )
 
 

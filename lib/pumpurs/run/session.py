@@ -33,6 +33,7 @@ import pyarrow.parquet as pq
 
 from pumpurs.core.calendar import parse_date
 from pumpurs.core.dataset import Dataset
+from pumpurs.core.errors import UsageError
 from pumpurs.core.project import resolve_data
 from pumpurs.core.rules import Judgement, judge
 from pumpurs.core.settings import DEFAULT_PROGRAMME, Programme, load_programme
@@ -149,7 +150,9 @@ def _from_arrow(table: pa.Table, dtypes: dict[str, Any]) -> pd.DataFrame:
     return frame
 
 
-def write_judgement(j: Judgement, folder: Path, only: Sequence[str] = ()) -> dict[str, Any]:
+def write_judgement(
+    j: Judgement, folder: Path, only: Sequence[str] = (), rest_in: Path | None = None
+) -> dict[str, Any]:
     """Store a national judgement once, compactly: each table sorted (stably) by
     municipality, one Parquet row group per municipality, so a report reads its own rows
     and nothing else. Returns the meta: row groups, and per report its content hash and
@@ -157,7 +160,10 @@ def write_judgement(j: Judgement, folder: Path, only: Sequence[str] = ()) -> dic
 
     `only`: a store of these municipalities' rows alone (and the whole tables), read
     exactly as the national store reads them: what a report of one municipality starts
-    from while the national store is still being written."""
+    from while the national store is still being written. Asked for the nation or another
+    municipality, it reads them from `rest_in` (the national store), once that is whole."""
+    if only and rest_in is None:
+        raise ValueError("a store of a few municipalities names the store of the rest")
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp"))
     names = list(dict.fromkeys(only)) or [m.name for m in j.programme.municipalities]
@@ -213,6 +219,8 @@ def write_judgement(j: Judgement, folder: Path, only: Sequence[str] = ()) -> dic
                 t: _dtypes(_frame(j, t)) for t in (*LEDGER_TABLES, *DATASET_TABLES, *WHOLE_TABLES)
             },
             "reports": facts,
+            "only": list(names) if only else None,  # a store of a few municipalities;
+            "rest_in": str(rest_in) if only else None,  # every other name is read there
         }
         with open(tmp / META, "wb") as f:
             pickle.dump(meta, f, protocol=pickle.HIGHEST_PROTOCOL)
@@ -360,6 +368,9 @@ def read_judgement(folder: str | Path, name: str = NATIONAL) -> Judgement:
     `Judgement.scoped(municipality=name)` gives, row order and index included."""
     folder = Path(folder)
     meta = read_meta(folder)
+    held = meta.get("only")
+    if held is not None and name not in held:  # a store of a few: the rest is elsewhere
+        return read_judgement(_wait_for_store(folder, Path(meta["rest_in"])), name)
     frames: dict[str, pd.DataFrame] = {}
     for table, groups in meta["groups"].items():
         path = folder / f"{table}.parquet"
@@ -402,6 +413,24 @@ def read_judgement(folder: str | Path, name: str = NATIONAL) -> Judgement:
         dataset=ds,
         programme=meta["programme"],
     )
+
+
+STORE_WAIT_SECONDS = 600.0
+
+
+def _wait_for_store(early: Path, national: Path, timeout: float = STORE_WAIT_SECONDS) -> Path:
+    """The national store a batch is writing beside an early one (a custom notebook may
+    ask the early store for the nation, or for a municipality it does not hold)."""
+    deadline = time.monotonic() + timeout
+    while not (national / META).is_file():
+        if time.monotonic() > deadline:
+            raise UsageError(
+                f"{early}: holds only some municipalities' rows, and the national store "
+                f"{national} was not written within {timeout:.0f} s (see the batch's error); "
+                "leave judgement_path empty to judge the data in the notebook"
+            )
+        time.sleep(0.05)
+    return national
 
 
 def load_slice(path: str | Path, name: str | None = None) -> Judgement:
