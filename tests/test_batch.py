@@ -753,3 +753,24 @@ def test_a_public_folder_stays_public_and_keeps_no_pupil_detail(setup):
     # An internal report cannot be written into the public folder.
     with pytest.raises(UsageError, match="holds public reports; write --audience internal"):
         run(s, audience="internal")
+
+
+def test_background_threads_yield_to_the_reports_and_leave_the_batch_as_it_was():
+    """The national store (beside an early store) and the index's figures run on threads
+    below the workers' priority; on Linux a thread's niceness is its own (and its new
+    threads'), so the batch's own thread keeps its priority."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pumpurs.run import batch, worker
+
+    def seen() -> tuple[int, int]:
+        with ThreadPoolExecutor(1) as inner:  # what write_judgement's pool threads get
+            return os.nice(0), inner.submit(os.nice, 0).result()
+
+    before = os.nice(0)
+    with ThreadPoolExecutor(1) as pool:
+        own, inner = pool.submit(batch._yielding, seen).result()
+    assert os.nice(0) == before
+    expected = min(19, before + batch.BACKGROUND_NICENESS) if sys.platform == "linux" else before
+    assert (own, inner) == (expected, expected)
+    assert batch.BACKGROUND_NICENESS > worker.WORKER_NICENESS

@@ -137,7 +137,7 @@ def prepare_shared(inputs: Inputs, first: int = 0) -> Shared:
             early = cache / f".{key}.first-{uuid.uuid4().hex[:8]}.tmp"  # pruned if left
             facts = session.write_judgement(national, early, only=few, rest_in=store)["reports"]
             # started last: nothing may fail between here and the batch awaiting it
-            storing = _in_background(session.write_judgement, national, store)
+            storing = _in_background(_yielding, session.write_judgement, national, store)
         else:
             facts = session.write_judgement(national, store)["reports"]
     return Shared(
@@ -162,6 +162,22 @@ def _in_background(work: Callable[..., Any], *args: Any) -> Future[Any]:
         return pool.submit(work, *args)
     finally:
         pool.shutdown(wait=False)
+
+
+# How much lower than the batch's own the priority of its background threads is (the
+# national store while a few reports render from the early one, the index's figures):
+# above the workers' (WORKER_NICENESS), since a report is what the user waits for.
+BACKGROUND_NICENESS = 10
+
+
+def _yielding(work: Callable[..., Any], *args: Any) -> Any:
+    """Run `work` in this thread at a lower priority. Linux gives each thread its own
+    niceness (and a thread's new threads inherit it); elsewhere nice() would lower the
+    whole batch, so there the thread keeps the batch's."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            os.nice(BACKGROUND_NICENESS)
+    return work(*args)
 
 
 def _touch(path: Path) -> None:
@@ -593,7 +609,7 @@ def run_batch(opts: RunOptions, echo: Callable[[str], None] = print) -> Outcome:
                 bar = opts.progress if opts.progress is not None else sys.stdout.isatty()
                 names = {s.id: s.name for s in plan.render}
                 with (
-                    _meanwhile(index_figures, inputs, shared),
+                    _meanwhile(_yielding, index_figures, inputs, shared),
                     Progress(len(plan.render), names, bar) as progress,
                 ):
                     results = render_reports(inputs, shared, plan, pool, status, progress)

@@ -267,9 +267,19 @@ class KernelSession:
 
     async def shutdown(self) -> None:
         """Stop the kernel (quickly) and close the channels; never raises."""
+        import asyncio
+
         with contextlib.suppress(Exception):
             if self.kc is not None:
                 self.kc.stop_channels()
+        with contextlib.suppress(Exception):
+            # jupyter_client looks at a killed kernel every 0.1 s: kill it and look sooner
+            if self.km is not None and self.km.has_kernel:
+                await self.km.provisioner.kill()
+                for _ in range(1000):
+                    if not await self.km.is_alive():
+                        break
+                    await asyncio.sleep(0.005)
         with contextlib.suppress(Exception):
             if self.km is not None:
                 await self.km.shutdown_kernel(now=True)
