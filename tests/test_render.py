@@ -293,6 +293,22 @@ def test_pdf_engine_is_chosen_by_the_environment(monkeypatch) -> None:
     )
 
 
+def test_auto_prints_with_weasyprint_when_playwright_is_not_installed(monkeypatch) -> None:
+    import importlib.util
+
+    from pumpurs.present import pdf
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name.startswith("playwright") else real(name, *a),
+    )
+    monkeypatch.setenv("PUMPURS_PDF_ENGINE", "auto")
+    assert pdf.chromium_path() is not None  # the test machine has Chromium (README)
+    assert pdf.pdf_engine() == "weasyprint"
+
+
 def test_pdf_is_reproducible(page: str, tmp_path) -> None:
     a, b = tmp_path / "a.pdf", tmp_path / "b.pdf"
     html_to_pdf(page, a, "Aizkraukles novads", "lv")
