@@ -127,18 +127,21 @@ class Judgement:
             "outcomes": ds.outcomes["student_id"].isin(students).to_numpy(),
         }
 
+    def municipality_codes(self, partner_ids: pd.Series) -> np.ndarray:
+        """Each row's current municipality, as its position in the programme's list of
+        municipalities, found from the row's partner; -1 for a partner in none."""
+        partners = self.dataset.partners
+        names = [m.name for m in self.programme.municipalities]
+        town = pd.Index(names).get_indexer(partners["municipality"].astype(str))
+        at = pd.Index(partners["partner_id"].astype(str)).get_indexer(partner_ids)
+        return np.where(at >= 0, town[np.maximum(at, 0)], -1)
+
     def _municipality_order(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Per table: its row positions ordered by current municipality (stable, so each
         municipality's rows keep the national order), and where each municipality's rows
         begin and end in that order (`bounds[i]:bounds[i + 1]`), in one pass per table."""
         ds, names = self.dataset, [m.name for m in self.programme.municipalities]
-        partners = ds.partners
-        of_partner = pd.Index(names).get_indexer(partners["municipality"])
-        partner_at = pd.Index(partners["partner_id"])
-
-        def by_partner(ids: pd.Series) -> np.ndarray:
-            at = partner_at.get_indexer(ids)
-            return np.where(at >= 0, of_partner[at], -1)
+        by_partner = self.municipality_codes
 
         def bounds(code: np.ndarray) -> np.ndarray:
             counts = np.bincount(code[code >= 0], minlength=len(names))
@@ -152,7 +155,7 @@ class Judgement:
             "ledger": by_partner(self.ledger["partner_id"]),
             "plans": by_partner(self.plans["partner_id"]),
             "findings": by_partner(self.findings["partner_id"]),
-            "partners": of_partner,
+            "partners": by_partner(ds.partners["partner_id"]),
             "expenditures": by_partner(ds.expenditures["partner_id"]),
             "support_plans": by_partner(pd.Series(school_partner, dtype=object)),
         }

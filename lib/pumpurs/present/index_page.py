@@ -92,12 +92,9 @@ def key_figures_by_municipality(judgement: Any, period: Any, programme: Any) -> 
     names = [m.name for m in judgement.programme.municipalities]
     n, partners, led = len(names), judgement.partners, judgement.ledger
     findings = judgement.findings
-    town = pd.Index(names).get_indexer(partners["municipality"].astype(str))
-    partner_at = pd.Index(partners["partner_id"].astype(str))
 
     def of(ids: pd.Series) -> np.ndarray:  # a row's municipality (n: none current)
-        at = partner_at.get_indexer(ids.astype(str))
-        code = np.where(at >= 0, town[at], -1)
+        code = judgement.municipality_codes(ids)
         return np.where(code >= 0, code, n)
 
     def per(code: np.ndarray, values: Any) -> np.ndarray:  # exact integer sums
@@ -111,7 +108,7 @@ def key_figures_by_municipality(judgement: Any, period: Any, programme: Any) -> 
     in_period = per(row, np.where(period.holds(led["service_month"]), led["eligible_cents"], 0))
     rows = per(row, np.ones(len(led)))
     errors = per(of(findings["partner_id"]), findings["severity"] == "error")
-    allocation = per(np.where(town >= 0, town, n), partners["allocation_cents"])
+    allocation = per(of(partners["partner_id"]), partners["allocation_cents"])
     if programme_ended(programme, judgement.as_of):
         reached = eligible
     else:

@@ -6,9 +6,10 @@ The batch reads as its steps (`run_batch`):
    the chosen municipalities; anything wrong is refused (exit 2) before a kernel starts.
 2. worker processes start in the background (`pumpurs.run.worker`): each warms one Jupyter
    kernel while the batch goes on.
-3. `prepare_shared` - the data is validated and judged ONCE (`session.prepare_slices`)
-   and stored in `<out>/.cache` (Parquet, a row group per municipality): each kernel
-   reads its municipality's rows and nothing else.
+3. `prepare_shared` - the data is validated and judged ONCE (`session.load_and_judge`)
+   and stored in `<out>/.cache` (`session.write_judgement`: Parquet, a row group per
+   municipality): each kernel reads its municipality's rows and nothing else. A run of
+   a few municipalities stores their rows first and the national store on a thread.
    Bad data raises InputError (exit 2) and nothing is written.
 4. `plan_work` - a report whose inputs (its judged slice, parameters, notebook, code,
    programme.yaml) are unchanged and whose outputs are intact is skipped.

@@ -1,9 +1,9 @@
 """Judged data, computed once and reused: the bridge between notebooks and the batch.
 
 Validating and judging the national data takes seconds; a report needs only its
-municipality's slice. The batch judges once (`prepare_slices`) into a cache folder it
-names, and hands each notebook the path of the stored judgement (`judgement_path`): the
-kernel reads its municipality's row groups and nothing else. A notebook run alone (an
+municipality's slice. The batch judges once, stores the judgement (`write_judgement`)
+in a cache folder it names, and hands each notebook the store's path
+(`judgement_path`): the kernel reads its municipality's row groups and nothing else. A notebook run alone (an
 analyst in JupyterLab) passes no path; `judgement()` then uses a per-user cache keyed by
 everything the result depends on: the input files' hashes, programme.yaml, the
 library's source, `as_of` and this module's own source. This module alone knows the
