@@ -204,6 +204,7 @@ def _read_csv(table: str, path: Path, digest: str) -> RawTable:
             [],
             [_quote_left_open(body, delim, encoding, source)],
         )
+    records = None  # the fast reader's rows, before cleared rows are skipped
     if not _has_blank_line(body):
         frame = _read_csv_arrow(body, delim, encoding)
     if frame is None:
@@ -215,19 +216,17 @@ def _read_csv(table: str, path: Path, digest: str) -> RawTable:
         blank = _blank_rows(frame.drop(columns="_row"))
         if blank.any():  # Excel writes cleared rows as ";;;;": skip them like blank lines
             frame = frame.loc[~blank].reset_index(drop=True)
-        lines = body.count(b"\n") + (not body.endswith(b"\n"))
-        bare_cr = body.count(b"\r") - body.count(b"\r\n")  # the reader ends rows at them too
-        if lines == records + 1 and not bare_cr:  # a line per row: no cell holds a break
-            headers = _headers(frame)  # as the user wrote them, before normalising
-            return RawTable(source, _normalise_headers(frame), headers, problems)
-    if b'"' in body:
+    if b'"' in body and not (records is not None and _one_line_a_row(body, records)):
         problems.extend(_swallowed_rows(frame, delim, source))
-    headers = _headers(frame)
+    headers = [c for c in frame.columns if c != "_row"]  # as written, before normalising
     return RawTable(source, _normalise_headers(frame), headers, problems)
 
 
-def _headers(frame: pd.DataFrame) -> list[str]:
-    return [c for c in frame.columns if c != "_row"]
+def _one_line_a_row(body: bytes, records: int) -> bool:
+    """The file has a line for the header and one for each record the reader found, and
+    no bare carriage return (the reader ends rows at those too): no cell holds a break."""
+    lines = body.count(b"\n") + (not body.endswith(b"\n"))
+    return lines == records + 1 and body.count(b"\r") == body.count(b"\r\n")
 
 
 def _blank_rows(cells: pd.DataFrame) -> np.ndarray:
