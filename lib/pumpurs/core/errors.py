@@ -1,7 +1,10 @@
 """The project's error hierarchy: each error says the thing, the bad value and the fix.
 
 Commands map them to exit statuses: `InputError` and `SettingsError` and `UsageError`
-are the user's to fix (exit 2, nothing written); anything else is a bug.
+are the user's to fix (exit 2, nothing written); `TemporaryError` is a failure that a
+later retry may not meet (a lost connection, a lock held by another run, data written
+while it was read: exit 75, sysexits' EX_TEMPFAIL, so a scheduler can retry); anything
+else is a bug.
 """
 
 from __future__ import annotations
@@ -55,6 +58,14 @@ class UsageError(PumpursError):
 class SourceError(PumpursError):
     """The data source cannot be reached or read: a database that refuses the connection,
     a driver that is not installed, a URL that names no database."""
+
+
+class TemporaryError(PumpursError):
+    """Nothing is wrong with the input or the call, but the run could not finish now: the
+    database connection was lost, another run holds the lock, the data changed while it
+    was read. Retrying later may succeed; exit status 75 (EX_TEMPFAIL)."""
+
+    exit_code = 75
 
 
 class SettingsError(PumpursError):
