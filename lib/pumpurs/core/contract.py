@@ -24,6 +24,11 @@ class Col:
     choices: tuple[str, ...] = ()
 
 
+# A point in time read where the contract wants a date (a Parquet `timestamp[tz=…]`, a
+# database TIMESTAMPTZ) is the date it is at that moment in Latvia: a Riga midnight stored
+# as UTC (22:00 or 21:00 the day before) is still that Riga day. Every source uses this zone.
+DATA_TIME_ZONE = "Europe/Riga"
+
 SPECIALIST_ROLES = (
     "pedagogue",
     "psychologist",
