@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import DIALECTS, Tables, valid_tables, write_folder, write_table
+from conftest import DIALECTS, Tables, csv_text, valid_tables, write_folder, write_table
 from pumpurs.core.errors import InputError
 from pumpurs.sources.folder import Dataset, find_sources, load_data, read_folder
 
@@ -632,3 +632,131 @@ def test_a_cleared_row_beside_empty_excel_columns_is_skipped(tmp_path):
     assert raw.frame["a"].tolist() == ["1", "3"]
     assert raw.frame["_row"].tolist() == [2, 4]
     assert raw.headers == ["a", "b", "", ""]
+
+
+# ---------------------------------------------------------------------------
+# Hostile input, round two (issue 25): CSV bytes and line ends
+# ---------------------------------------------------------------------------
+def _csv_lines(path: Path) -> list[str]:
+    """A CSV written by conftest (UTF-8, with or without BOM, CRLF) as its lines."""
+    return path.read_bytes().decode("utf-8-sig").split("\r\n")
+
+
+@pytest.mark.parametrize("dialect", ["lv", "plain"])
+def test_cr_only_line_ends_of_csv_macintosh_are_read(dialect: str, tmp_path: Path) -> None:
+    """Excel for Mac's "CSV (Macintosh)" ends lines with a carriage return alone (item 15)."""
+    folder = write_folder(tmp_path / "data", dialect=dialect)
+    for table in TABLE_NAMES:
+        path = folder / f"{table}.csv"
+        path.write_bytes(path.read_bytes().replace(b"\r\n", b"\r"))
+    assert_expected(load_data(folder))
+
+
+@pytest.mark.parametrize("dialect", ["lv", "plain"])
+def test_excel_unicode_text_utf16_is_read(dialect: str, tmp_path: Path) -> None:
+    """Excel's "Unicode Text": UTF-16 with a BOM, tab between fields (item 16)."""
+    folder = write_folder(tmp_path / "data", dialect=dialect)
+    lv = dialect == "lv"
+    for table, rows in valid_tables().items():
+        text = csv_text(rows, list(rows[0]), "\t", lv, lv)
+        (folder / f"{table}.csv").write_bytes(text.encode("utf-16"))  # BOM, little-endian
+    ds = load_data(folder)
+    assert_expected(ds)
+    assert ds.sources["partners"].dialect == "csv \t utf-16"
+
+
+@pytest.mark.parametrize(("dialect", "sep"), [("lv", ";"), ("plain", ",")])
+def test_an_excel_sep_line_gives_the_separator_and_is_not_a_row(
+    dialect: str, sep: str, tmp_path: Path
+) -> None:
+    """Excel writes (and hides) a first line `sep=;`: the header stays row 1."""
+    t = valid_tables()
+    t["expenditures"][1]["amount_eur"] = "0.1.0"
+    folder = write_folder(tmp_path / "data", t, dialect=dialect)
+    for table in TABLE_NAMES:
+        path = folder / f"{table}.csv"
+        path.write_bytes(
+            f"sep={sep}\r\n".encode() + path.read_bytes().removeprefix(b"\xef\xbb\xbf")
+        )
+    with pytest.raises(InputError) as info:
+        load_data(folder)
+    assert [str(p) for p in info.value.problems] == [
+        'expenditures.csv row 3, column amount_eur: "0.1.0" is not an amount in EUR '
+        "(expected e.g. 12,50 or 12.50)"
+    ]
+    t["expenditures"][1]["amount_eur"] = Decimal("0.10")
+    folder = write_folder(tmp_path / "ok", t, dialect=dialect)
+    path = folder / "partners.csv"
+    body = path.read_bytes().removeprefix(b"\xef\xbb\xbf").replace(sep.encode(), b";")
+    path.write_bytes(b'\xef\xbb\xbf"sep=;"\r\n' + body)
+    assert_expected(load_data(folder))
+
+
+def test_a_utf8_file_with_a_row_pasted_in_windows_1257_names_the_row(tmp_path: Path) -> None:
+    """Item 5: the file is not decoded wholly as Windows-1257 (which would turn every "ī"
+    into "Ä«"); the pasted row is refused with the fix."""
+    for bom in (b"\xef\xbb\xbf", b""):
+        folder = write_folder(tmp_path / f"data{len(bom)}")
+        path = folder / "partners.csv"
+        lines = _csv_lines(path)
+        pasted = lines[3].encode("cp1257")  # "P003;Rīgas Valsts tehnikums;…"
+        body = b"\r\n".join(
+            [*(x.encode() for x in lines[:3]), pasted, *(x.encode() for x in lines[4:])]
+        )
+        path.write_bytes(bom + body)
+        with pytest.raises(InputError) as info:
+            load_data(folder)
+        assert [str(p) for p in info.value.problems] == [
+            'partners.csv row 4, column name: "R\ufffdgas Valsts tehnikums" is not UTF-8 text like '
+            "the rest of the file (it was typed or pasted in another encoding, e.g. Windows-1257); "
+            'save the file again as "CSV UTF-8" or type it again',
+        ]
+
+
+def test_a_byte_that_is_no_letter_in_windows_1257_names_the_row(tmp_path: Path) -> None:
+    """A codec error names the file, the row and the fix, never bytes and positions."""
+    folder = write_folder(tmp_path / "data", dialect="cp1257")
+    path = folder / "schools.csv"
+    path.write_bytes(path.read_bytes().replace(b"Bebru", b"Be\x81ru"))
+    with pytest.raises(InputError) as info:
+        load_data(folder)
+    assert [str(p) for p in info.value.problems] == [
+        'schools.csv row 2, column name: "Be\ufffdru pamatskola" holds characters that are not '
+        'Windows-1257 text; save the file again as "CSV UTF-8"'
+    ]
+
+
+def test_a_wholly_windows_1257_file_with_a_utf8_looking_pair_reads_as_windows_1257(
+    tmp_path: Path,
+) -> None:
+    """The file's first line with a letter beyond ASCII decides: "Pērses" in Windows-1257
+    is no UTF-8, so a later "Ā°" (0xC2 0xB0, valid UTF-8 by chance) does not turn the file."""
+    t = valid_tables()
+    t["schools"][2]["name"] = "RĀ° tehnikums"
+    folder = write_folder(tmp_path / "data", t, dialect="cp1257")
+    assert "Ā°".encode("cp1257").decode("utf-8") == "°"  # a valid UTF-8 pair
+    ds = load_data(folder)
+    assert ds.schools["name"].tolist() == ["Bebru pamatskola", "Pērses sākumskola", "RĀ° tehnikums"]
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("name", [" _ROW", "_row"])
+def test_a_users_column_named_like_an_internal_one_is_an_ignored_extra(
+    dialect: str, name: str, tmp_path: Path
+) -> None:
+    """Item 9: `_ROW` beside the row numbers the readers add crashed the load."""
+    t = valid_tables()
+    for i, row in enumerate(t["expenditures"]):
+        row[name] = 100 + i
+    ds = load_data(write_folder(tmp_path / "data", t, dialect))
+    assert_expected(ds)
+
+
+def test_an_in_memory_column_named_like_an_internal_one_is_ignored() -> None:
+    from pumpurs.sources.folder import load_frames
+
+    t = valid_tables()
+    frames = {n: pd.DataFrame(rows) for n, rows in t.items()}
+    frames["partners"]["_Row "] = [7, 8, 9]
+    ds = load_frames(frames)
+    assert ds.partners["_row"].tolist() == [2, 3, 4]

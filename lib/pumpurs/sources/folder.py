@@ -7,10 +7,13 @@ it) so that `validate` can name the exact cell of every problem.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import hashlib
 import io
+import re
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,6 +29,7 @@ from pumpurs.core.validate import MAX_PROBLEMS, more_problems
 from pumpurs.sources.files import sha256_file
 
 FORMATS = (".csv", ".xlsx", ".parquet")
+INTERNAL_COLUMNS = frozenset({"_row"})  # what the readers add beside the user's columns
 WORKBOOK = "data.xlsx"
 
 
@@ -144,15 +148,88 @@ def read_table(table: str, path: Path, sheet: str | None, digest: str | None = N
     return _read_parquet(table, path, digest)
 
 
-def _decode_choice(data: bytes) -> tuple[int, str]:
-    """(offset, encoding): UTF-8 (with or without BOM), else Windows-1257."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return 3, "utf-8"
+MARK = "\ufdd0"
+"""Stands in the text for bytes that are not valid in the file's encoding (a Unicode
+noncharacter: never part of real text), so that the rows holding them can be named."""
+
+
+def _mark(error: UnicodeError) -> tuple[str, int]:
+    assert isinstance(error, UnicodeDecodeError)
+    return MARK, error.end
+
+
+codecs.register_error("pumpurs-mark", _mark)
+CP1257_UNDEFINED = re.compile(rb"[\x81\x83\x88\x8a\x8c\x90\x98\x9a\x9c\x9f\xa1\xa5]")
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A CSV's bytes ready for the readers: UTF-8 or Windows-1257, line ends LF or CRLF."""
+
+    body: bytes  # without BOM and without Excel's `sep=` line
+    encoding: str  # how the readers decode `body`
+    name: str  # the file's own encoding, as the dialect records it
+    marked: bool  # `body` holds MARK where the file had bytes invalid in its encoding
+    delimiter: str | None  # given by an Excel `sep=` first line
+
+
+def _decode(data: bytes) -> Decoded:
+    """The encoding of a CSV, detected, never asked: UTF-16 with a BOM (Excel's "Unicode
+    Text") and UTF-8 (with or without BOM) are read as UTF-8, anything else as Windows-1257.
+    A UTF-8 file with a row pasted in another encoding stays UTF-8 (its first line with a
+    non-ASCII letter is UTF-8): the bytes that are not are marked, and named as problems,
+    rather than the whole file being decoded wrongly."""
+    if data.startswith(UTF16_BOMS):
+        text = data.decode("utf-16", errors="pumpurs-mark")  # the BOM gives the byte order
+        return _lines(text.encode("utf-8"), "utf-8", "utf-16", MARK in text)
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    if _is_utf8(body):
+        return _lines(body, "utf-8", "utf-8", False)
+    if body is not data or _is_utf8(_first_foreign_line(body)):
+        name = "utf-8"
+    else:
+        name = "cp1257"
+        if not CP1257_UNDEFINED.search(body):
+            return _lines(body, "cp1257", name, False)
+    text = body.decode(name, errors="pumpurs-mark")
+    return _lines(text.encode("utf-8"), "utf-8", name, True)
+
+
+def _is_utf8(data: bytes) -> bool:
     try:
         data.decode("utf-8")
-        return 0, "utf-8"
     except UnicodeDecodeError:
-        return 0, "cp1257"
+        return False
+    return True
+
+
+def _first_foreign_line(body: bytes) -> bytes:
+    """The first line holding a byte that is not ASCII."""
+    found = re.search(rb"[\x80-\xff]", body)
+    if found is None:
+        return b""
+    start = max(body.rfind(b"\n", 0, found.start()), body.rfind(b"\r", 0, found.start())) + 1
+    end = re.compile(rb"[\r\n]").search(body, found.start())
+    return body[start : end.start() if end else len(body)]
+
+
+SEP_LINE = re.compile(rb'"?sep=([^\r\n])"?[ \t]*\r?\n', re.IGNORECASE)
+
+
+def _lines(body: bytes, encoding: str, name: str, marked: bool) -> Decoded:
+    """Line ends as the readers expect, and Excel's `sep=;` line taken as the separator.
+
+    A file whose lines end in a carriage return alone (Excel for Mac's "CSV (Macintosh)")
+    has them as line feeds. Excel hides a first line `sep=;` and shows the header as row 1:
+    so do we."""
+    if b"\r" in body and b"\n" not in body:
+        body = body.replace(b"\r", b"\n")
+    delimiter = None
+    sep = SEP_LINE.match(body)
+    if sep:
+        delimiter, body = sep.group(1).decode("latin-1"), body[sep.end() :]
+    return Decoded(body, encoding, name, marked, delimiter)
 
 
 def _sniff_delimiter(first_line: str) -> str:
@@ -189,12 +266,11 @@ def _has_blank_line(body: bytes) -> bool:
 
 
 def _read_csv(table: str, path: Path, digest: str) -> RawTable:
-    data = path.read_bytes()
-    offset, encoding = _decode_choice(data)
-    body = data[offset:]
+    decoded = _decode(path.read_bytes())
+    body, encoding = decoded.body, decoded.encoding
     first = _first_line(body).decode(encoding, errors="replace")
-    delim = _sniff_delimiter(first)
-    source = Source(table, path, None, digest, f"csv {delim} {encoding}")
+    delim = decoded.delimiter or _sniff_delimiter(first)
+    source = Source(table, path, None, digest, f"csv {delim} {decoded.name}")
     problems: list[Problem] = []
     frame = None
     if _opens_at_the_end(body, delim):  # a quote that never closes: say where, read no further
@@ -209,17 +285,60 @@ def _read_csv(table: str, path: Path, digest: str) -> RawTable:
         frame = _read_csv_arrow(body, delim, encoding)
     if frame is None:
         # Blank lines or broken rows: the exact reader that knows every row's number.
-        frame = _read_csv_exact(body, encoding, delim, source, problems)
+        frame, headers = _read_csv_exact(body, encoding, delim, source, problems)
     else:
         records = len(frame)
-        frame["_row"] = np.arange(2, len(frame) + 2)
-        blank = _blank_rows(frame.drop(columns="_row"))
+        headers = [str(c) for c in frame.columns]  # as written, before normalising
+        blank = _blank_rows(frame)
+        frame = _with_rows(frame, np.arange(2, len(frame) + 2))
         if blank.any():  # Excel writes cleared rows as ";;;;": skip them like blank lines
             frame = frame.loc[~blank].reset_index(drop=True)
     if b'"' in body and not (records is not None and _one_line_a_row(body, records)):
         problems.extend(_swallowed_rows(frame, delim, source))
-    headers = [c for c in frame.columns if c != "_row"]  # as written, before normalising
+    if decoded.marked:
+        problems.extend(_marked_cells(frame, headers, decoded.name, source))
     return RawTable(source, _normalise_headers(frame), headers, problems)
+
+
+def _marked_cells(
+    frame: pd.DataFrame, headers: list[str], encoding: str, source: Source
+) -> list[Problem]:
+    """The cells (and header names) holding bytes that are not text in the file's encoding:
+    each named with its row, and the fix."""
+    if encoding == "utf-8":
+        why = (
+            "is not UTF-8 text like the rest of the file (it was typed or pasted in another "
+            'encoding, e.g. Windows-1257); save the file again as "CSV UTF-8" or type it again'
+        )
+    else:
+        why = (
+            f"holds characters that are not {'UTF-16' if encoding == 'utf-16' else 'Windows-1257'} "
+            'text; save the file again as "CSV UTF-8"'
+        )
+    problems = [
+        Problem(source.label, 1, None, h.replace(MARK, "\ufffd"), why) for h in headers if MARK in h
+    ]
+    rows = frame["_row"].to_numpy()
+    for i, column in enumerate(frame.columns):
+        if column == "_row":
+            continue
+        cells = frame.iloc[:, i]
+        for at in np.flatnonzero(cells.str.contains(MARK, regex=False).to_numpy(dtype=bool)):
+            if len(problems) < MAX_PROBLEMS:
+                value = str(cells.iloc[at]).replace(MARK, "\ufffd")
+                problems.append(Problem(source.label, int(rows[at]), column, value, why))
+    return problems
+
+
+def _with_rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """The user's columns and `_row`, the row number as the user sees it. A user's column
+    named like an internal one (`_ROW`, ` _row`) is an extra column like any other: it is
+    left out here, so it can neither replace nor sit beside the row numbers."""
+    keep = [str(c).strip().lower() not in INTERNAL_COLUMNS for c in frame.columns]
+    if not all(keep):
+        frame = frame.iloc[:, keep].copy()
+    frame["_row"] = np.asarray(rows, dtype=np.int64)
+    return frame
 
 
 def _one_line_a_row(body: bytes, records: int) -> bool:
@@ -253,10 +372,10 @@ def _swallowed_rows(frame: pd.DataFrame, delim: str, source: Source) -> list[Pro
     """
     problems: list[Problem] = []
     width = len(frame.columns) - 1
-    for column in frame.columns:
+    for i, column in enumerate(frame.columns):
         if column == "_row":
             continue
-        cells = frame[column]
+        cells = frame.iloc[:, i]
         multi = cells.str.contains("\n", regex=False).to_numpy()
         for row, cell in zip(frame["_row"].to_numpy()[multi], cells.to_numpy()[multi], strict=True):
             found = _unclosed_quote(cell, delim, width, source, int(row), str(column))
@@ -295,8 +414,7 @@ def _open_quote(source: Source, row: int, column: str | None, start: str, lines:
 
 def _empty_frame(body: bytes, delim: str, encoding: str) -> pd.DataFrame:
     frame = pd.DataFrame(columns=_header_of(body, delim, encoding), dtype=str)
-    frame["_row"] = np.asarray([], dtype=np.int64)
-    return frame
+    return _with_rows(frame, np.asarray([], dtype=np.int64))
 
 
 def _quote_left_open(body: bytes, delim: str, encoding: str, source: Source) -> Problem:
@@ -388,7 +506,7 @@ def _arrow_csv(body: bytes, cols: list[str], delim: str, encoding: str, on_inval
 
 def _read_csv_exact(
     body: bytes, encoding: str, delim: str, source: Source, problems: list[Problem]
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, list[str]]:
     csv.field_size_limit(max(csv.field_size_limit(), len(body) + 1))  # a long note is data
     # Streamed: the file is not decoded into one string first (memory stays near its size).
     text = io.TextIOWrapper(io.BytesIO(body), encoding=encoding, newline="")
@@ -433,8 +551,7 @@ def _read_csv_exact(
         if records
         else pd.DataFrame(columns=header, dtype=str)
     )
-    frame["_row"] = np.asarray(numbers, dtype=np.int64)
-    return frame
+    return _with_rows(frame, np.asarray(numbers, dtype=np.int64)), header
 
 
 def _cell_text(v) -> str:
@@ -541,7 +658,7 @@ def _read_xlsx(table: str, path: Path, sheet: str | None, digest: str) -> RawTab
         if records
         else pd.DataFrame(columns=headers, dtype=str)
     )
-    frame["_row"] = np.asarray(numbers, dtype=np.int64)
+    frame = _with_rows(frame, np.asarray(numbers, dtype=np.int64))
     return RawTable(source, _normalise_headers(frame), headers, problems)
 
 
@@ -600,7 +717,7 @@ def _read_parquet(table: str, path: Path, digest: str) -> RawTable:
     headers = [str(c) for c in arrow.column_names]
     out = pa.table([as_text(arrow.column(i)) for i in range(arrow.num_columns)], names=headers)
     out = out.to_pandas() if headers else pd.DataFrame(index=range(arrow.num_rows))
-    out["_row"] = np.arange(2, arrow.num_rows + 2)
+    out = _with_rows(out, np.arange(2, arrow.num_rows + 2))
     return RawTable(Source(table, path, None, digest, "parquet"), _normalise_headers(out), headers)
 
 
@@ -707,7 +824,7 @@ def frames_as_raw(
         out = pd.DataFrame(
             {str(c): [_cell_text(v) for v in frame[c].tolist()] for c in frame.columns}, dtype=str
         )
-        out["_row"] = np.arange(2, len(frame) + 2)
+        out = _with_rows(out, np.arange(2, len(frame) + 2))
         source = Source(table, Path(table), None, "", "memory")
         raws[table] = RawTable(source, _normalise_headers(out), [str(c) for c in frame.columns])
     problems = [
