@@ -333,11 +333,13 @@ def test_4_rows_of_the_wrong_width_give_a_bounded_list_of_problems(data: Path) -
 def test_4_a_workbook_that_unpacks_too_far_is_refused(data: Path, monkeypatch) -> None:
     from pumpurs.sources import folder
 
-    monkeypatch.setattr(folder, "XLSX_MAX_UNPACKED", 1000)
+    monkeypatch.setattr(folder, "MAX_UNPACKED", 1000)
     problems = refused(data)
     assert problems == [
         "data.xlsx: unpacks to 0 MB, more than the 0 MB a workbook may have; save its large "
-        "tables as CSV or Parquet"
+        "tables as CSV or Parquet",
+        "outcomes.parquet: unpacks to 0 MB, more than the 0 MB a Parquet table may have; check "
+        "that this is the programme's table",
     ]
 
 

@@ -760,3 +760,95 @@ def test_an_in_memory_column_named_like_an_internal_one_is_ignored() -> None:
     frames["partners"]["_Row "] = [7, 8, 9]
     ds = load_frames(frames)
     assert ds.partners["_row"].tolist() == [2, 3, 4]
+
+
+# ---------------------------------------------------------------------------
+# Hostile input, round two (issue 25): Parquet types and sizes
+# ---------------------------------------------------------------------------
+def _set_parquet_column(path: Path, name: str, values: pa.Array) -> None:
+    table = pq.read_table(path)
+    table = table.set_column(table.schema.get_field_index(name), name, values)
+    pq.write_table(table, path)
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Riga", "America/New_York"])
+def test_parquet_timestamps_with_a_zone_are_dates_in_riga(zone: str, tmp_path: Path) -> None:
+    """Item 4: Riga midnights stored as UTC (22:00 or 21:00 the day before) are the Riga
+    day, whatever zone the column is written in; naive timestamps keep their own date."""
+    folder = write_folder(tmp_path / "data", dialect="parquet")
+    e = valid_tables()["expenditures"]
+    riga = [pd.Timestamp(r["paid_on"]).tz_localize("Europe/Riga").value // 1000 for r in e]
+    paid = pa.array(riga, pa.int64()).view(pa.timestamp("us", tz=zone))  # instants, in `zone`
+    _set_parquet_column(folder / "expenditures.parquet", "paid_on", paid)
+    plans = valid_tables()["support_plans"]
+    naive = [dt.datetime.combine(r["created_on"], dt.time(23, 30)) for r in plans]
+    _set_parquet_column(folder / "support_plans.parquet", "created_on", pa.array(naive))
+    assert str(pq.read_table(folder / "expenditures.parquet")["paid_on"][0]).startswith(
+        "2020-02-0" + ("4" if zone != "Europe/Riga" else "5")
+    )
+    assert_expected(load_data(folder))
+
+
+def test_parquet_decimals_are_judged_by_value_not_scale(tmp_path: Path) -> None:
+    """Item 10: 535.800 in a decimal(12,3) column is 535.80; 540.125 still has three
+    decimals. (A text 535,800 in a CSV stays refused: it may mean 535 800.)"""
+    folder = write_folder(tmp_path / "data", dialect="parquet")
+    e = valid_tables()["expenditures"]
+    amounts = [Decimal("535.800"), *(r["amount_eur"] for r in e[1:])]
+    _set_parquet_column(
+        folder / "expenditures.parquet", "amount_eur", pa.array(amounts, pa.decimal128(12, 3))
+    )
+    ds = load_data(folder)
+    assert ds.expenditures["amount_cents"].tolist()[:2] == [53580, 10]
+    amounts[1] = Decimal("540.125")
+    _set_parquet_column(
+        folder / "expenditures.parquet", "amount_eur", pa.array(amounts, pa.decimal128(12, 3))
+    )
+    with pytest.raises(InputError) as info:
+        load_data(folder)
+    assert [str(p) for p in info.value.problems] == [
+        'expenditures.parquet row 3, column amount_eur: "540.125" has more than two decimals '
+        "(expected cents at most, e.g. 12,50)"
+    ]
+
+
+def _outcomes_bomb(folder: Path, rows: int, value: str) -> None:
+    """outcomes.parquet of `rows` rows of one repeated value: a few KB on disk."""
+    column = pa.DictionaryArray.from_arrays(pa.array([0] * rows, pa.int32()), pa.array([value]))
+    table = pa.table({"student_id": column, "school_year": column, "status": column})
+    pq.write_table(table, folder / "outcomes.parquet", compression="zstd")
+
+
+def test_a_parquet_bomb_is_refused_from_its_footer(tmp_path: Path, monkeypatch) -> None:
+    """Item 7: rows and unpacked bytes are checked before a row is read."""
+    from pumpurs.sources import folder as reader
+
+    folder = write_folder(tmp_path / "data")
+    (folder / "outcomes.csv").unlink()
+    monkeypatch.setattr(reader, "PARQUET_MAX_ROWS", 999)
+    _outcomes_bomb(folder, 1000, "continues")
+    monkeypatch.setattr(pq.ParquetFile, "read", None)  # nothing is read past the footer
+    with pytest.raises(InputError) as info:
+        load_data(folder)
+    assert [str(p) for p in info.value.problems] == [
+        "outcomes.parquet: has 1 000 rows, more than the 999 a table may have; check that this "
+        "is the programme's table"
+    ]
+
+
+def test_a_parquet_of_one_long_value_repeated_is_refused_before_it_is_unpacked(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from pumpurs.sources import folder as reader
+
+    folder = write_folder(tmp_path / "data", dialect="parquet")
+    monkeypatch.setattr(reader, "MAX_UNPACKED", 1 << 20)
+    _outcomes_bomb(folder, 1000, "x" * 1024)  # 3 × 1000 × 1 KB: the pages hold it once
+    footer = pq.ParquetFile(folder / "outcomes.parquet").metadata
+    assert footer.row_group(0).total_byte_size < 1 << 16
+    with pytest.raises(InputError) as info:
+        load_data(folder)
+    assert [str(p) for p in info.value.problems] == [
+        "outcomes.parquet: unpacks to 2 MB of text, more than the 1 MB a Parquet table may "
+        "have; check that this is the programme's table"
+    ]

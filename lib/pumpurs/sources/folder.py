@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pumpurs.core.contract import OPTIONAL_TABLES, TABLES
+from pumpurs.core.contract import DATA_TIME_ZONE, OPTIONAL_TABLES, TABLES
 from pumpurs.core.dataset import Dataset, RawTable, Source
 from pumpurs.core.errors import InputError, Problem
 from pumpurs.core.settings import Programme
@@ -577,7 +577,12 @@ def _cell_text(v) -> str:
 
 def as_text(array: Any) -> Any:
     """An Arrow column as the text the validators read, in one vectorised pass: dates
-    ISO, decimals exact, NULL and NaN as "" (the text `_cell_text` gives one value)."""
+    ISO, decimals exact, NULL and NaN as "" (the text `_cell_text` gives one value).
+
+    A point in time with a zone is the date it is in Latvia then (`DATA_TIME_ZONE`: a Riga
+    midnight stored as UTC is still that Riga day); one without a zone keeps its own date.
+    A decimal is judged by its value, not its type: 535.800 in a `decimal(12,3)` column is
+    535.80 (540.125 still has more than two decimals)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -592,17 +597,33 @@ def as_text(array: Any) -> Any:
     if pa.types.is_floating(kind):
         column = pc.if_else(pc.is_nan(column), None, column)
     if pa.types.is_timestamp(kind):
+        if kind.tz is not None:  # the same instants (UTC inside), read on Riga's clock
+            riga = pa.timestamp(kind.unit, tz=DATA_TIME_ZONE)
+            column = pc.local_timestamp(
+                pa.chunked_array([c.view(riga) for c in column.chunks], riga)
+            )
         column = pc.strftime(column, "%Y-%m-%d")
     elif pa.types.is_boolean(kind):
         column = pc.if_else(column, "True", "False")
+    elif pa.types.is_decimal(kind) and kind.scale > 2:
+        cents = pc.round(column, ndigits=2)
+        two = pa.decimal256 if kind.bit_width == 256 else pa.decimal128
+        exact = pc.cast(cents, two(kind.precision, 2))
+        column = pc.if_else(
+            pc.equal(cents, column), pc.cast(exact, pa.string()), pc.cast(column, pa.string())
+        )
     elif not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
         column = pc.cast(column, pa.string())
     return pc.fill_null(column, "")
 
 
-XLSX_MAX_UNPACKED = 200 << 20
-"""200 MB of XML (some 500 000 ledger rows) reads in under a minute; beyond that, or a
-zip bomb, the table belongs in CSV or Parquet, which read in seconds."""
+MAX_UNPACKED = 200 << 20
+"""What a workbook's XML or a Parquet table's pages and text may unpack to: 200 MB (some
+500 000 ledger rows of XML, some two million of Parquet) reads in under a minute and 2 GB;
+beyond it, or a zip or decompression bomb, the file is refused before it is unpacked."""
+PARQUET_MAX_ROWS = 2_000_000
+"""Rows a Parquet table may have: three times the national ledger (668 274 rows). A file
+that claims more (a 0.2 MB file can hold 20 million repeated rows) is refused unread."""
 
 
 def open_workbook(path: Path) -> Any:
@@ -621,10 +642,10 @@ def open_workbook(path: Path) -> Any:
         raise ValueError("is not an Excel .xlsx workbook; save it again as CSV, XLSX or Parquet")
     with zipfile.ZipFile(path) as z:
         unpacked = sum(i.file_size for i in z.infolist())
-    if unpacked > XLSX_MAX_UNPACKED:
+    if unpacked > MAX_UNPACKED:
         raise ValueError(
             f"unpacks to {unpacked // (1 << 20)} MB, more than the "
-            f"{XLSX_MAX_UNPACKED // (1 << 20)} MB a workbook may have; save its large "
+            f"{MAX_UNPACKED // (1 << 20)} MB a workbook may have; save its large "
             "tables as CSV or Parquet"
         )
     return load_workbook(path, read_only=True, data_only=True)
@@ -713,12 +734,67 @@ def _read_parquet(table: str, path: Path, digest: str) -> RawTable:
     import pyarrow.parquet as pq
 
     with path.open("rb") as f:  # a file object: Arrow cannot take a path that is not UTF-8
-        arrow = pq.read_table(f)
+        footer = pq.ParquetFile(f).metadata
+        _parquet_within_limits(footer)
+        schema = footer.schema.to_arrow_schema()
+        text = [c.name for c in schema if pa.types.is_string(c.type) or pa.types.is_binary(c.type)]
+        f.seek(0)
+        # Text columns stay dictionaries while read: their unpacked size is known before
+        # a single repeated value is copied millions of times.
+        arrow = pq.ParquetFile(f, read_dictionary=text).read()
+    _text_within_limits(arrow)
     headers = [str(c) for c in arrow.column_names]
     out = pa.table([as_text(arrow.column(i)) for i in range(arrow.num_columns)], names=headers)
     out = out.to_pandas() if headers else pd.DataFrame(index=range(arrow.num_rows))
     out = _with_rows(out, np.arange(2, arrow.num_rows + 2))
     return RawTable(Source(table, path, None, digest, "parquet"), _normalise_headers(out), headers)
+
+
+def _parquet_within_limits(footer: Any) -> None:
+    """Refuse, from the footer alone, a table that claims more rows or unpacks to more
+    bytes than a load can hold (a decompression bomb)."""
+    if footer.num_rows > PARQUET_MAX_ROWS:
+        raise ValueError(
+            f"has {_thousands(footer.num_rows)} rows, more than the "
+            f"{_thousands(PARQUET_MAX_ROWS)} a table may have; check that this is the "
+            "programme's table"
+        )
+    groups = (footer.row_group(i) for i in range(footer.num_row_groups))
+    unpacked = sum(
+        g.column(c).total_uncompressed_size for g in groups for c in range(g.num_columns)
+    )
+    if unpacked > MAX_UNPACKED:
+        raise ValueError(
+            f"unpacks to {unpacked // (1 << 20)} MB, more than the {MAX_UNPACKED // (1 << 20)} "
+            "MB a Parquet table may have; check that this is the programme's table"
+        )
+
+
+def _thousands(n: int) -> str:
+    return f"{n:,}".replace(",", " ")
+
+
+def _text_within_limits(arrow: Any) -> None:
+    """The text of a table read with its dictionaries kept, counted as it will be
+    unpacked: a dictionary of one long value repeated on every row is refused here."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    total = 0
+    for column in arrow.columns:
+        for chunk in column.chunks:
+            if pa.types.is_dictionary(chunk.type):
+                lengths = pc.binary_length(chunk.dictionary)
+                total += int(pc.sum(pc.take(lengths, chunk.indices)).as_py() or 0)
+                total += 4 * len(chunk)
+            else:
+                total += chunk.nbytes
+    if total > MAX_UNPACKED:
+        raise ValueError(
+            f"unpacks to {total // (1 << 20)} MB of text, more than the "
+            f"{MAX_UNPACKED // (1 << 20)} MB a Parquet table may have; check that this is "
+            "the programme's table"
+        )
 
 
 def _normalise_headers(frame: pd.DataFrame) -> pd.DataFrame:
