@@ -852,3 +852,134 @@ def test_a_parquet_of_one_long_value_repeated_is_refused_before_it_is_unpacked(
         "outcomes.parquet: unpacks to 2 MB of text, more than the 1 MB a Parquet table may "
         "have; check that this is the programme's table"
     ]
+
+
+# ---------------------------------------------------------------------------
+# Hostile input, round two (issue 25): workbooks
+# ---------------------------------------------------------------------------
+def _ledger_over_two_sheets(folder: Path, hidden_copy: bool = False) -> Path:
+    """expenditures.xlsx with rows E1-E4 on a sheet "2017-2020" and E5-E7 on "2021-2024"
+    (columns in another order there), optionally a hidden first sheet of old rows."""
+    from openpyxl import Workbook
+
+    rows = valid_tables()["expenditures"]
+    columns = list(rows[0])
+    wb = Workbook()
+    wb.remove(wb.active)
+    if hidden_copy:
+        old = wb.create_sheet("vecais")
+        old.sheet_state = "hidden"
+        old.append(columns)
+        old.append(["E1", "P001", "S001", "stu-a", "meals", "2020-01", "05.02.2020", 99999])
+    first = wb.create_sheet("2017-2020")
+    first.append(columns)
+    for r in rows[:4]:
+        first.append([_xlsx_value(r[c]) for c in columns])
+    second = wb.create_sheet("2021-2024")
+    second.append(list(reversed(columns)))
+    for r in rows[4:]:
+        second.append([_xlsx_value(r[c]) for c in reversed(columns)])
+    path = folder / "expenditures.xlsx"
+    (folder / "expenditures.csv").unlink()
+    wb.save(path)
+    return path
+
+
+def _xlsx_value(value: object) -> object:
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def test_every_visible_sheet_of_a_tables_workbook_is_read_in_order(tmp_path: Path) -> None:
+    """Item 1: a ledger over two sheets is read whole; a hidden sheet is never data."""
+    folder = write_folder(tmp_path / "data")
+    _ledger_over_two_sheets(folder, hidden_copy=True)
+    ds = load_data(folder)
+    got = ds.expenditures.drop(columns="_row")
+    pd.testing.assert_frame_equal(got, EXPECTED["expenditures"].drop(columns="_row"))
+    assert ds.expenditures["_row"].tolist()[3:5] == [5, 10_000_002]  # sheet by sheet
+
+
+def test_a_problem_on_a_second_sheet_names_the_sheet(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    folder = write_folder(tmp_path / "data")
+    path = _ledger_over_two_sheets(folder)
+    wb = load_workbook(path)
+    wb["2021-2024"]["E3"] = "12.5.0"  # amount_eur of E6 (columns reversed: E is amount)
+    wb["2021-2024"]["L4"] = "E1"  # entry_id of E7 repeats the first sheet's E1
+    wb.save(path)
+    with pytest.raises(InputError) as info:
+        load_data(folder)
+    assert [str(p) for p in info.value.problems] == [
+        'expenditures.xlsx sheet "2021-2024" row 3, column amount_eur: "12.5.0" is not an amount '
+        "in EUR (expected e.g. 12,50 or 12.50)",
+        'expenditures.xlsx sheet "2021-2024" row 4, column entry_id: "E1" appears more than once '
+        '(first in expenditures.xlsx sheet "2017-2020" row 2); each entry_id must be unique',
+    ]
+
+
+def test_a_visible_sheet_without_the_tables_header_is_refused(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    folder = write_folder(tmp_path / "data")
+    path = _ledger_over_two_sheets(folder)
+    wb = load_workbook(path)
+    notes = wb.create_sheet("Piezīmes")
+    notes.append(["E8", "P001", None, None, "coordination", "2021-07", "01.08.2021", 10])
+    wb["2021-2024"].delete_cols(3)  # its specialist_role column (reversed: C is the role)
+    wb.save(path)
+    with pytest.raises(InputError) as info:
+        load_data(folder)
+    assert [str(p) for p in info.value.problems] == [
+        'expenditures.xlsx sheet "2021-2024" row 1, column specialist_role: column is missing; '
+        "add a column named specialist_role to this sheet's header row (the other sheets have it)",
+        'expenditures.xlsx sheet "Piezīmes": is not a sheet of the table expenditures: its first '
+        "row names none of its columns (entry_id, partner_id, school_id …); every visible sheet "
+        "of expenditures.xlsx is read, so hide or delete this one, or give it the header",
+    ]
+    wb["Piezīmes"].sheet_state = "hidden"
+    wb.save(path)
+    assert len(refused_problems(folder)) == 1
+
+
+def refused_problems(folder: Path) -> list[str]:
+    with pytest.raises(InputError) as info:
+        load_data(folder)
+    return [str(p) for p in info.value.problems]
+
+
+def test_a_hidden_sheet_of_data_xlsx_is_not_a_table(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    folder = write_folder(tmp_path / "data", dialect="workbook")
+    wb = load_workbook(folder / "data.xlsx")
+    old = wb.copy_worksheet(wb["partners"])
+    old.title = "Partners "  # an old copy, hidden: not "given twice", not read
+    old.sheet_state = "hidden"
+    old["F2"] = 1
+    wb.save(folder / "data.xlsx")
+    assert_expected(load_data(folder))
+
+
+@pytest.mark.parametrize("dialect", ["xlsx", "workbook"])
+def test_merged_cells_over_the_table_are_refused_naming_the_range(
+    dialect: str, tmp_path: Path
+) -> None:
+    """Item 2: a school_id merged over three rows would leave two of them without one."""
+    from openpyxl import load_workbook
+
+    folder = write_folder(tmp_path / "data", dialect=dialect)
+    path = folder / ("expenditures.xlsx" if dialect == "xlsx" else "data.xlsx")
+    wb = load_workbook(path)
+    sheet = wb["expenditures"]
+    sheet.merge_cells("C2:C4")  # school_id S001 of E1-E3: the same school
+    sheet.merge_cells("N2:P2")  # notes right of the table: not the table's business
+    wb.save(path)
+    label = "expenditures.xlsx" if dialect == "xlsx" else "data.xlsx sheet expenditures"
+    assert refused_problems(folder) == [
+        f"{label} row 2, column school_id: is merged with other cells (C2:C4): Excel keeps a "
+        "merged range's value in its first cell alone, so the others would be read as empty; "
+        "unmerge them and fill in every cell"
+    ]

@@ -33,12 +33,24 @@ class Source:
         return f"{self.path.name} sheet {self.sheet}" if self.sheet else self.path.name
 
 
+SHEET_ROWS = 10_000_000
+"""A table read from several sheets numbers its rows sheet by sheet: row r of its k-th
+sheet (from 0) is k * SHEET_ROWS + r in `_row` (a sheet has at most 1 048 576 rows)."""
+
+
 @dataclass
 class RawTable:
     source: Source
     frame: pd.DataFrame  # str columns named by the user's headers (trimmed, lower case) + `_row`
     headers: list[str]  # as the user wrote them
     problems: list[Problem] = field(default_factory=list)
+    sheets: tuple[str, ...] = ()  # how messages name each sheet, when read from several
+
+    def where(self, row: int) -> tuple[str, int]:
+        """The file (and sheet) and the row as the user sees it, for a `_row` number."""
+        if not self.sheets:
+            return self.source.label, row
+        return self.sheets[row // SHEET_ROWS], row % SHEET_ROWS
 
 
 @dataclass

@@ -239,7 +239,8 @@ class _Collector:
         shown = (values if values is not None else self.raw.frame[column]).to_numpy()[index]
         for row, value in zip(self.rows[index], shown, strict=True):
             text = None if value is None or (isinstance(value, str) and value == "") else str(value)
-            self.problems.append(Problem(self.file, int(row), column, text, message))
+            file, seen = self.raw.where(int(row))  # a table of several sheets names the sheet
+            self.problems.append(Problem(file, seen, column, text, message))
 
 
 def _typed_table(name: str, raw: RawTable) -> tuple[pd.DataFrame | None, _Collector]:
@@ -399,10 +400,9 @@ def _duplicates(typed: pd.DataFrame, key: str, out: _Collector) -> None:
     for idx in np.flatnonzero(later.to_numpy()):
         mask = np.zeros(len(typed), dtype=bool)
         mask[idx] = True
-        other = int(first_row.loc[typed.index[idx]])
-        out.add(
-            mask, key, f"appears more than once (first in row {other}); each {key} must be unique"
-        )
+        file, other = out.raw.where(int(first_row.loc[typed.index[idx]]))
+        first = f"{file} row {other}" if out.raw.sheets else f"row {other}"
+        out.add(mask, key, f"appears more than once (first in {first}); each {key} must be unique")
 
 
 # ---------------------------------------------------------------------------

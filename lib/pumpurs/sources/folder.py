@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from pumpurs.core.contract import DATA_TIME_ZONE, OPTIONAL_TABLES, TABLES
-from pumpurs.core.dataset import Dataset, RawTable, Source
+from pumpurs.core.dataset import SHEET_ROWS, Dataset, RawTable, Source
 from pumpurs.core.errors import InputError, Problem
 from pumpurs.core.settings import Programme
 from pumpurs.core.validate import MAX_PROBLEMS, more_problems
@@ -85,8 +85,8 @@ def find_sources(folder: Path) -> tuple[dict[str, tuple[Path, str | None]], list
                 )
             )
         else:
-            for s in wb.sheetnames:
-                key = s.strip().lower()
+            for s in (ws.title for ws in wb.worksheets if ws.sheet_state == "visible"):
+                key = s.strip().lower()  # a hidden sheet (an old copy) is never a table
                 if key in workbook_sheets and key in TABLES:
                     problems.append(
                         Problem(
@@ -652,8 +652,49 @@ def open_workbook(path: Path) -> Any:
 
 
 def _read_xlsx(table: str, path: Path, sheet: str | None, digest: str) -> RawTable:
+    """A table's sheet of data.xlsx, or a table's own workbook: every visible sheet of it.
+
+    A ledger kept over several sheets ("2017-2020", "2021-2024") is one table: its sheets
+    are read in order, each with its own header, and messages name the sheet. A hidden
+    sheet (an old copy, a lookup list) is never data; a visible one that does not carry
+    the table's header is refused, never skipped, for its rows would be lost unseen."""
     wb = open_workbook(path)
-    ws = wb[sheet] if sheet else wb.worksheets[0]
+    try:
+        if sheet:
+            sheets = [wb[sheet]]
+        else:
+            sheets = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
+        source = Source(table, path, sheet, digest, "xlsx")
+        several = len(sheets) > 1
+        parts = [
+            _read_sheet(ws, f'{path.name} sheet "{ws.title}"' if several else source.label)
+            for ws in sheets
+        ]
+    finally:
+        wb.close()
+    parts = [p for p in parts if p.headers] or parts[:1]  # an empty sheet holds nothing
+    if len(parts) <= 1:
+        one = parts[0] if parts else _Sheet(source.label, [], [], [], [])
+        frame = (
+            pd.DataFrame(one.records, columns=one.headers, dtype=str)
+            if one.records
+            else pd.DataFrame(columns=one.headers, dtype=str)
+        )
+        frame = _with_rows(frame, np.asarray(one.numbers, dtype=np.int64))
+        return RawTable(source, _normalise_headers(frame), one.headers, one.problems)
+    return _sheets_as_one(table, source, parts)
+
+
+@dataclass
+class _Sheet:
+    label: str  # how messages name it
+    headers: list[str]
+    records: list[list[str]]
+    numbers: list[int]
+    problems: list[Problem]
+
+
+def _read_sheet(ws: Any, label: str) -> _Sheet:
     ws.reset_dimensions()  # a used range of XFD1048576 must not make a million empty rows
     rows = ws.iter_rows(values_only=True)
     header = next(rows, None) or ()
@@ -671,37 +712,114 @@ def _read_xlsx(table: str, path: Path, sheet: str | None, digest: str) -> RawTab
         cells += [""] * (width - len(cells))
         records.append(cells)
         numbers.append(i)
-    source = Source(table, path, sheet, digest, "xlsx")
-    problems = _formulas_without_values(ws, headers, source)
-    wb.close()
-    frame = (
-        pd.DataFrame(records, columns=headers, dtype=str)
-        if records
-        else pd.DataFrame(columns=headers, dtype=str)
-    )
-    frame = _with_rows(frame, np.asarray(numbers, dtype=np.int64))
-    return RawTable(source, _normalise_headers(frame), headers, problems)
+    problems = _formulas_and_merges(ws, headers, label)
+    return _Sheet(label, headers, records, numbers, problems)
 
 
-def _formulas_without_values(ws: Any, headers: list[str], source: Source) -> list[Problem]:
+def _sheets_as_one(table: str, source: Source, parts: list[_Sheet]) -> RawTable:
+    """Several sheets of one table's workbook as one table: the contract's columns of each
+    sheet by name (their order may differ), rows numbered sheet by sheet (`SHEET_ROWS`)."""
+    wanted = [c.name for c in TABLES[table]]
+    problems: list[Problem] = []
+    named = [[h.strip().lower() for h in p.headers] for p in parts]
+    present = {c for names in named for c in names if c in wanted}
+    frames = []
+    for k, (part, names) in enumerate(zip(parts, named, strict=True)):
+        problems.extend(part.problems)
+        if not set(names) & set(wanted):
+            problems.append(
+                Problem(
+                    part.label,
+                    None,
+                    None,
+                    None,
+                    f"is not a sheet of the table {table}: its first row names none of its "
+                    f"columns ({', '.join(wanted[:3])} …); every visible sheet of "
+                    f"{source.path.name} is read, so hide or delete this one, or give it the header",
+                )
+            )
+            continue
+        for c in wanted:
+            if names.count(c) > 1:
+                problems.append(
+                    Problem(part.label, 1, c, None, "this column appears twice; keep one")
+                )
+            elif c in present and c not in names:
+                problems.append(
+                    Problem(
+                        part.label,
+                        1,
+                        c,
+                        None,
+                        f"column is missing; add a column named {c} to this sheet's header row "
+                        "(the other sheets have it)",
+                    )
+                )
+        columns = {c: names.index(c) for c in wanted if c in names}
+        frame = pd.DataFrame(
+            {c: pd.Series([r[i] for r in part.records], dtype=str) for c, i in columns.items()}
+        )
+        frame["_row"] = np.asarray(part.numbers, dtype=np.int64) + k * SHEET_ROWS
+        frames.append(frame)
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"_row": []})
+    for c in present:
+        frame[c] = frame[c].fillna("").astype(str)
+    frame = frame[[c for c in wanted if c in present] + ["_row"]]
+    frame["_row"] = frame["_row"].astype(np.int64)
+    headers = list(parts[0].headers)
+    return RawTable(source, frame, headers, problems, tuple(p.label for p in parts))
+
+
+MERGE_RE = re.compile(rb'<(?:\w+:)?mergeCell ref="([A-Z]+)([0-9]+)(?::([A-Z]+)([0-9]+))?"')
+FORMULA_RE = re.compile(rb"<(\w+:)?f[ >/]")
+
+
+def _formulas_and_merges(ws: Any, headers: list[str], label: str) -> list[Problem]:
+    """Merged cells over the table and formula cells with no saved result: both read as
+    empty cells, so say what they are. One scan of the sheet's bytes finds both."""
+    from openpyxl.utils import column_index_from_string
+
+    merges: set[tuple[bytes, ...]] = set()
+    seen = False
+    with ws._get_source() as src:  # the sheet's XML, streamed from the workbook
+        tail = b""
+        while chunk := src.read(1 << 20):
+            both = tail + chunk
+            seen = seen or FORMULA_RE.search(both) is not None
+            if b"mergeCell" in both:
+                merges.update(m.groups(b"") for m in MERGE_RE.finditer(both))
+            tail = chunk[-64:]
+    problems = []
+    for left, top, right, bottom in sorted(merges, key=lambda m: (int(m[1]), m[0])):
+        first = column_index_from_string(left.decode())
+        if first > len(headers) or not right:
+            continue  # beside the table, or one cell: nothing is hidden
+        column = headers[first - 1].lower() or None
+        cells = f"{left.decode()}{top.decode()}:{right.decode()}{bottom.decode()}"
+        problems.append(
+            Problem(
+                label,
+                int(top),
+                column,
+                None,
+                f"is merged with other cells ({cells}): Excel keeps a merged range's value in "
+                "its first cell alone, so the others would be read as empty; unmerge them and "
+                "fill in every cell",
+            )
+        )
+    if seen:
+        problems.extend(_formulas_without_values(ws, headers, label))
+    return problems
+
+
+def _formulas_without_values(ws: Any, headers: list[str], label: str) -> list[Problem]:
     """Formula cells with no saved result: read as values they look empty, so say what
     they are. Programs that write workbooks without calculating (scripts, some exports)
-    leave them; the common case (no formulas at all) costs one scan of the bytes."""
-    import re
+    leave them."""
     from xml.etree.ElementTree import iterparse
 
     from openpyxl.utils import column_index_from_string
 
-    tag = re.compile(rb"<(\w+:)?f[ >/]")
-    with ws._get_source() as src:  # the sheet's XML, streamed from the workbook
-        tail, seen = b"", False
-        while chunk := src.read(1 << 20):
-            if tag.search(tail + chunk):
-                seen = True
-                break
-            tail = chunk[-8:]
-    if not seen:
-        return []
     problems: list[Problem] = []
     with ws._get_source() as src:
         for _event, cell in iterparse(src):
@@ -716,7 +834,7 @@ def _formulas_without_values(ws: Any, headers: list[str], source: Source) -> lis
                     formula = next(c.text or "" for c in cell if c.tag.endswith("}f"))
                     problems.append(
                         Problem(
-                            source.label,
+                            label,
                             int(ref[len(letters) :]),
                             headers[column - 1].lower(),
                             f"={formula}"[:80],
