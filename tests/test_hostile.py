@@ -391,18 +391,29 @@ def test_14_a_pipe_in_a_tables_place_says_what_it_is(data: Path) -> None:
     (data / "expenditures.csv").unlink()
     os.mkfifo(data / "expenditures.csv")
     assert refused(data) == [
-        "expenditures.csv: is not a regular file (a link, pipe or device); put the table's file "
-        "here"
+        "expenditures.csv: is not a regular file (a pipe or device); put the table's file here"
     ]
+
+
+LINK = (
+    "is a link; put a copy of the table's file here (a table is read from the data folder "
+    "itself, never through a link to elsewhere)"
+)
 
 
 def test_14_a_symlink_loop_in_a_tables_place_says_what_it_is(data: Path) -> None:
     (data / "expenditures.csv").unlink()
     (data / "expenditures.csv").symlink_to(data / "expenditures.csv")
-    assert refused(data) == [
-        "expenditures.csv: is not a regular file (a link, pipe or device); put the table's file "
-        "here"
-    ]
+    assert refused(data) == [f"expenditures.csv: {LINK}"]
+
+
+def test_14_a_link_to_a_regular_file_is_refused_as_documented(data: Path, tmp_path: Path) -> None:
+    """Issue 25 (unclear item): README says links are refused, yet a link to a file was read:
+    a link in the data folder could put any file the batch may read into public reports."""
+    for name in ("data.xlsx", "support_plans.csv"):
+        (data / name).rename(tmp_path / name)
+        (data / name).symlink_to(tmp_path / name)
+    assert refused(data) == [f"data.xlsx: {LINK}", f"support_plans.csv: {LINK}"]
 
 
 def test_14_a_formula_without_a_saved_result_says_so(data: Path) -> None:

@@ -57,9 +57,22 @@ def find_sources(folder: Path) -> tuple[dict[str, tuple[Path, str | None]], list
                 )
             )
             continue
+        if p.is_symlink():  # read, it would put any file this user can read into reports
+            occupied.add(key.rsplit(".", 1)[0])
+            problems.append(
+                Problem(
+                    p.name,
+                    None,
+                    None,
+                    None,
+                    "is a link; put a copy of the table's file here (a table is read from "
+                    "the data folder itself, never through a link to elsewhere)",
+                )
+            )
+            continue
         if not p.is_file():
             occupied.add(key.rsplit(".", 1)[0])
-            kind = "a folder" if p.is_dir() else "not a regular file (a link, pipe or device)"
+            kind = "a folder" if p.is_dir() else "not a regular file (a pipe or device)"
             problems.append(
                 Problem(p.name, None, None, None, f"is {kind}; put the table's file here")
             )
@@ -67,7 +80,7 @@ def find_sources(folder: Path) -> tuple[dict[str, tuple[Path, str | None]], list
         files[key] = p
     found: dict[str, tuple[Path, str | None]] = {}
     workbook_sheets: dict[str, str] = {}
-    workbook_failed = False
+    workbook_failed = "data" in occupied  # its tables are not "missing" too
     if WORKBOOK in files:
         try:
             wb = open_workbook(files[WORKBOOK])
@@ -975,6 +988,7 @@ class FolderSource:
             if p.suffix.lower() in FORMATS
             and p.name.lower().rsplit(".", 1)[0] in (*TABLES, "data")
             and p.is_file()
+            and not p.is_symlink()
         )
 
     def fingerprint(self) -> str:
