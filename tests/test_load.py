@@ -983,3 +983,22 @@ def test_merged_cells_over_the_table_are_refused_naming_the_range(
         "merged range's value in its first cell alone, so the others would be read as empty; "
         "unmerge them and fill in every cell"
     ]
+
+
+@pytest.mark.parametrize("dialect", ["lv", "xlsx", "parquet"])
+def test_text_is_read_in_composed_form_so_an_id_matches_as_typed(
+    dialect: str, tmp_path: Path
+) -> None:
+    """Issue 25 (unclear item): "Pērses" typed on a Mac arrives decomposed (e + a combining
+    macron). Read as NFC, an id matches the id that looks the same in another table."""
+    import unicodedata
+
+    t = valid_tables()
+    t["schools"][1]["school_id"] = "Pērse-2"
+    t["schools"][1]["name"] = unicodedata.normalize("NFD", "Pērses sākumskola")
+    t["support_plans"][1]["school_id"] = unicodedata.normalize("NFD", "Pērse-2")
+    t["expenditures"][3]["school_id"] = "Pērse-2"
+    ds = load_data(write_folder(tmp_path / "data", t, dialect))
+    assert ds.schools["name"].tolist()[1] == "Pērses sākumskola"
+    assert ds.support_plans["school_id"].tolist()[1] == "Pērse-2"
+    assert len(ds.support_plans.loc[1, "school_id"]) == 7

@@ -268,7 +268,7 @@ def _typed_table(name: str, raw: RawTable) -> tuple[pd.DataFrame | None, _Collec
     frame = frame.loc[:, ~frame.columns.duplicated()]  # repeated extra columns are ignored
     typed = pd.DataFrame(index=frame.index)
     for col in TABLES[name]:
-        text = frame[col.name].astype(str).str.strip()
+        text = _nfc(frame[col.name].astype(str).str.strip())
         pattern = TEXT_CONTROL_RE if col.kind == "text" else CONTROL_RE
         control = np.zeros(len(text), dtype=bool)
         if _may_hold_control(text, allow_breaks=col.kind == "text"):
@@ -294,6 +294,20 @@ def _typed_table(name: str, raw: RawTable) -> tuple[pd.DataFrame | None, _Collec
         )
     typed["_row"] = out.rows
     return typed, out
+
+
+def _nfc(text: pd.Series) -> pd.Series:
+    """Text as it looks: each letter with its mark in one character (Unicode NFC). A Mac or
+    a web form may send "ī" as "i" and a combining macron (NFD); it looks the same as the
+    id typed elsewhere, so it must match the same. Only a column with letters beyond
+    ASCII is looked at."""
+    if isinstance(text.array, pd.arrays.ArrowStringArray):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if pc.all(pc.string_is_ascii(pa.array(text.array))).as_py() is not False:
+            return text
+    return text.str.normalize("NFC")
 
 
 _BYTE_CONTROL = np.zeros(256, dtype=bool)  # UTF-8 bytes that are, or begin, a control
