@@ -477,18 +477,47 @@ def test_excel_trailing_empty_columns_are_ignored(tmp_path: Path) -> None:
     assert_expected(ds, ("outcomes",))
 
 
-def test_xlsx_stray_cells_right_of_the_table_are_ignored(tmp_path: Path) -> None:
-    """BUG: the same as above for XLSX: two stray cells right of the header give two
-    nameless header cells, reported as a duplicated column."""
+def test_xlsx_stray_cells_right_of_the_table_are_refused_not_lost(tmp_path: Path) -> None:
+    """Two stray cells right of the header were once reported as a duplicated column, then
+    ignored; a value in a column with no header may be typed one column off, so it is
+    refused (issue 25) as a CSV field more than the header is. Empty cells there are fine."""
     from openpyxl import load_workbook
 
     folder = write_folder(tmp_path / "data", dialect="xlsx")
     wb = load_workbook(folder / "outcomes.xlsx")
     wb.active["F2"] = "piezīme"
     wb.active["G3"] = "vēl viena"
+    wb.active["H3"] = ""
+    wb.active["B1"] = None  # school_year's header cleared: its values have no column now
     wb.save(folder / "outcomes.xlsx")
-    ds = load_data(folder)
-    assert_expected(ds, ("outcomes",))
+    hint = (
+        "give the column a name in row 1 (a column the table does not need is ignored) or "
+        "delete the value"
+    )
+    with pytest.raises(InputError) as info:
+        load_data(folder)
+    assert [str(p) for p in info.value.problems] == [
+        "outcomes.xlsx row 1, column school_year: column is missing; add a column named "
+        "school_year to the header row",
+        f'outcomes.xlsx row 2: "2019/2020" is in a column with no header (column B); {hint}',
+        f'outcomes.xlsx row 2: "piezīme" is in a column with no header (column F); {hint}',
+        f'outcomes.xlsx row 3: "2020/2021" is in a column with no header (column B); {hint}',
+        f'outcomes.xlsx row 3: "vēl viena" is in a column with no header (column G); {hint}',
+    ]
+
+
+def test_a_csv_value_under_an_empty_header_is_refused(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path / "data")
+    path = folder / "outcomes.csv"
+    text = path.read_bytes().decode("utf-8-sig").replace("\r\n", ";;\r\n")
+    text = text.replace("continues;;", "continues;;piezīme")  # Excel's empty columns, one used
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    with pytest.raises(InputError) as info:
+        load_data(folder)
+    assert [str(p) for p in info.value.problems] == [
+        'outcomes.csv row 2: "piezīme" is in a column with no header (field 5); give the column '
+        "a name in row 1 (a column the table does not need is ignored) or delete the value"
+    ]
 
 
 def test_a_repeated_extra_column_is_ignored(tmp_path: Path) -> None:

@@ -310,7 +310,24 @@ def _read_csv(table: str, path: Path, digest: str) -> RawTable:
         problems.extend(_swallowed_rows(frame, delim, source))
     if decoded.marked:
         problems.extend(_marked_cells(frame, headers, decoded.name, source))
+    problems.extend(_nameless_values(frame, source, "field {n}"))
     return RawTable(source, _normalise_headers(frame), headers, problems)
+
+
+def _nameless_values(frame: pd.DataFrame, source: Source, where: str) -> list[Problem]:
+    """Values in a column whose header is empty (Excel's `a;b;;` after a touched cell):
+    refused like a field more than the header, for the value may be typed one column off.
+    Empty cells there are padding and fine."""
+    problems: list[Problem] = []
+    for n, column in enumerate(frame.columns, start=1):
+        if column == "_row" or str(column).strip():
+            continue
+        cells = frame.iloc[:, n - 1].astype(str).str.strip()
+        for at in np.flatnonzero(cells.ne("").to_numpy(dtype=bool))[:MAX_PROBLEMS]:
+            row = int(frame["_row"].iloc[at])
+            message = NO_HEADER.format(where=where.format(n=n))
+            problems.append(Problem(source.label, row, None, str(cells.iloc[at]), message))
+    return problems
 
 
 def _marked_cells(
@@ -715,18 +732,42 @@ def _read_sheet(ws: Any, label: str) -> _Sheet:
     while headers and not headers[-1]:
         headers.pop()  # empty header cells at the right: padding, not columns
     width = len(headers)
+    nameless = [j for j, h in enumerate(headers) if not h]
     records, numbers = [], []
+    stray: list[Problem] = []
     for i, r in enumerate(rows, start=2):
         if not r:
             continue  # a row missing from the sheet (a gap up to a far-away cell)
+        if len(r) > width or nameless:
+            _values_without_header(r, width, nameless, label, i, stray)
         cells = [_cell_text(v) for v in r[:width]]
         if not any(c.strip() for c in cells):
             continue
         cells += [""] * (width - len(cells))
         records.append(cells)
         numbers.append(i)
-    problems = _formulas_and_merges(ws, headers, label)
+    problems = stray + _formulas_and_merges(ws, headers, label)
     return _Sheet(label, headers, records, numbers, problems)
+
+
+NO_HEADER = (
+    "is in a column with no header ({where}); give the column a name in row 1 (a column "
+    "the table does not need is ignored) or delete the value"
+)
+
+
+def _values_without_header(
+    r: tuple[Any, ...], width: int, nameless: list[int], label: str, row: int, out: list[Problem]
+) -> None:
+    """A value under an empty header cell or right of the header: refused, as a CSV row
+    with a field more than its header is (it may be a value typed one column off)."""
+    from openpyxl.utils import get_column_letter
+
+    for j in [*nameless, *range(width, len(r))]:
+        text = _cell_text(r[j]).strip() if j < len(r) else ""
+        if text and len(out) < MAX_PROBLEMS:
+            where = f"column {get_column_letter(j + 1)}"
+            out.append(Problem(label, row, None, text, NO_HEADER.format(where=where)))
 
 
 def _sheets_as_one(table: str, source: Source, parts: list[_Sheet]) -> RawTable:
@@ -878,7 +919,9 @@ def _read_parquet(table: str, path: Path, digest: str) -> RawTable:
     out = pa.table([as_text(arrow.column(i)) for i in range(arrow.num_columns)], names=headers)
     out = out.to_pandas() if headers else pd.DataFrame(index=range(arrow.num_rows))
     out = _with_rows(out, np.arange(2, arrow.num_rows + 2))
-    return RawTable(Source(table, path, None, digest, "parquet"), _normalise_headers(out), headers)
+    source = Source(table, path, None, digest, "parquet")
+    problems = _nameless_values(out, source, "column {n}")
+    return RawTable(source, _normalise_headers(out), headers, problems)
 
 
 def _parquet_within_limits(footer: Any) -> None:
