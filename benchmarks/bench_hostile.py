@@ -14,6 +14,9 @@ Cases (each a copy of the small demo with one file spoiled):
 - `long-rows`: expenditures.csv whose rows are 1 MB notes.
 - `xlsx-bomb`: a workbook of about 1 MB that unpacks to hundreds of MB of XML.
 - `xlsx-far-cell`: a workbook whose used range reaches XFD1048576.
+- `parquet-bomb`: an outcomes.parquet of some 0.2 MB holding 20 million repeated rows.
+- `parquet-long-values`: an outcomes.parquet of one million rows, each a repeated 10 KB
+  value kept once in the file's dictionary (30 GB once unpacked).
 
 Each case runs `pumpurs validate` in a fresh process; the time and peak resident memory
 (`ru_maxrss` of that process, via wait4) are printed, with the exit status (2 = refused).
@@ -149,6 +152,27 @@ def xlsx_far_cell(mb: int) -> Path:
     return folder
 
 
+def _outcomes_of_one_value(folder: Path, rows: int, value: str) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    column = pa.DictionaryArray.from_arrays(pa.array([0] * rows, pa.int32()), pa.array([value]))
+    table = pa.table({"student_id": column, "school_year": column, "status": column})
+    pq.write_table(table, folder / "outcomes.parquet", compression="zstd")
+
+
+def parquet_bomb(mb: int) -> Path:
+    folder = _copy("parquet-bomb")
+    _outcomes_of_one_value(folder, 20_000_000, "continues")
+    return folder
+
+
+def parquet_long_values(mb: int) -> Path:
+    folder = _copy("parquet-long-values")
+    _outcomes_of_one_value(folder, 1_000_000, "x" * 10_000)
+    return folder
+
+
 CASES: dict[str, Callable[[int], Path]] = {
     "junk-rows": junk_rows,
     "wrong-width": wrong_width,
@@ -156,6 +180,8 @@ CASES: dict[str, Callable[[int], Path]] = {
     "long-rows": long_rows,
     "xlsx-bomb": xlsx_bomb,
     "xlsx-far-cell": xlsx_far_cell,
+    "parquet-bomb": parquet_bomb,
+    "parquet-long-values": parquet_long_values,
 }
 
 
