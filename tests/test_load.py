@@ -1071,3 +1071,22 @@ def _rewrite_xml(path: Path, old: bytes, new: bytes) -> None:
                 assert old in data
                 data = data.replace(old, new)
             z.writestr(info, data)
+
+
+def test_a_tables_workbook_with_empty_sheets_beside_its_sheet_reads_as_one_sheet(
+    tmp_path: Path,
+) -> None:
+    """Excel's empty "Sheet2" beside the data changes nothing, and a formula without a
+    result is named once, by the file alone."""
+    from openpyxl import load_workbook
+
+    folder = write_folder(tmp_path / "data", dialect="xlsx")
+    wb = load_workbook(folder / "partners.xlsx")
+    wb.create_sheet("Sheet2")
+    wb["partners"]["F3"] = "=100*2"
+    wb.save(folder / "partners.xlsx")
+    assert refused_problems(folder) == [
+        'partners.xlsx row 3, column allocation_eur: "=100*2" is a formula with no saved result '
+        "(the workbook was written without calculating); open it in Excel and save it, or paste "
+        "the values"
+    ]

@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -716,9 +716,10 @@ def _read_xlsx(table: str, path: Path, sheet: str | None, digest: str) -> RawTab
         ]
     finally:
         wb.close()
-    parts = [p for p in parts if p.headers] or parts[:1]  # an empty sheet holds nothing
-    if len(parts) <= 1:
+    parts = [p for p in parts if p.headers or p.problems] or parts[:1]  # an empty sheet
+    if len(parts) <= 1:  # one sheet with cells: named by its file alone, as ever
         one = parts[0] if parts else _Sheet(source.label, [], [], [], [])
+        one.problems = [replace(p, file=source.label) for p in one.problems]
         frame = (
             pd.DataFrame(one.records, columns=one.headers, dtype=str)
             if one.records
