@@ -296,20 +296,47 @@ def _typed_table(name: str, raw: RawTable) -> tuple[pd.DataFrame | None, _Collec
     return typed, out
 
 
+def _may_hold_marks(arrow) -> bool:
+    """False when no cell holds a combining mark (U+0300-U+036F, UTF-8 bytes 0xCC and
+    0xCD: what a decomposed ā, č, ģ, ķ, ļ, ņ, š, ū or ž is written with), found in the
+    text's bytes at once rather than cell by cell."""
+    import pyarrow as pa
+
+    chunks = arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]
+    for chunk in chunks:
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return True
+        data = chunk.buffers()[2]
+        if data is not None and _BYTE_MARK[np.frombuffer(data, dtype=np.uint8)].any():
+            return True
+    return False
+
+
 def _nfc(text: pd.Series) -> pd.Series:
     """Text as it looks: each letter with its mark in one character (Unicode NFC). A Mac or
     a web form may send "ī" as "i" and a combining macron (NFD); it looks the same as the
-    id typed elsewhere, so it must match the same. Only a column with letters beyond
-    ASCII is looked at."""
+    id typed elsewhere, so it must match the same. A column without combining marks (what
+    Windows and Excel write) is left as it is."""
     if isinstance(text.array, pd.arrays.ArrowStringArray):
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        if pc.all(pc.string_is_ascii(pa.array(text.array))).as_py() is not False:
+        arrow = pa.array(text.array)
+        if not _may_hold_marks(arrow):
             return text
+        composed = pc.utf8_normalize(arrow, "NFC")
+        differs = pc.fill_null(pc.not_equal(composed, arrow), False)
+        if not pc.any(differs).as_py():
+            return text  # already composed (what Windows and Excel write)
+        at = np.flatnonzero(np.asarray(differs))
+        text = text.copy()
+        text.iloc[at] = np.asarray(pc.take(composed, pa.array(at)).to_pylist(), dtype=object)
+        return text
     return text.str.normalize("NFC")
 
 
+_BYTE_MARK = np.zeros(256, dtype=bool)
+_BYTE_MARK[[0xCC, 0xCD]] = True
 _BYTE_CONTROL = np.zeros(256, dtype=bool)  # UTF-8 bytes that are, or begin, a control
 _BYTE_CONTROL[[*range(0x20), 0x7F, 0xC2]] = True  # C1 controls U+0080-U+009F: 0xC2 0x80-0x9F
 _BYTE_CONTROL_TEXT = _BYTE_CONTROL.copy()

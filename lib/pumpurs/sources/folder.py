@@ -172,7 +172,6 @@ def _mark(error: UnicodeError) -> tuple[str, int]:
 
 
 codecs.register_error("pumpurs-mark", _mark)
-CP1257_UNDEFINED = re.compile(rb"[\x81\x83\x88\x8a\x8c\x90\x98\x9a\x9c\x9f\xa1\xa5]")
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
@@ -200,13 +199,14 @@ def _decode(data: bytes) -> Decoded:
     if _is_utf8(body):
         return _lines(body, "utf-8", "utf-8", False)
     if body is not data or _is_utf8(_first_foreign_line(body)):
-        name = "utf-8"
-    else:
-        name = "cp1257"
-        if not CP1257_UNDEFINED.search(body):
-            return _lines(body, "cp1257", name, False)
-    text = body.decode(name, errors="pumpurs-mark")
-    return _lines(text.encode("utf-8"), "utf-8", name, True)
+        return _marked(body, "utf-8")
+    return _lines(body, "cp1257", "cp1257", False)  # a byte no letter there: see _read_csv
+
+
+def _marked(body: bytes, encoding: str) -> Decoded:
+    """The text as UTF-8 with MARK for each byte not valid in `encoding`."""
+    text = body.decode(encoding, errors="pumpurs-mark")
+    return _lines(text.encode("utf-8"), "utf-8", encoding, True)
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -279,7 +279,15 @@ def _has_blank_line(body: bytes) -> bool:
 
 
 def _read_csv(table: str, path: Path, digest: str) -> RawTable:
-    decoded = _decode(path.read_bytes())
+    data = path.read_bytes()
+    decoded = _decode(data)
+    try:
+        return _read_decoded(table, path, digest, decoded)
+    except UnicodeDecodeError:  # Windows-1257 with a byte that is no letter: name its rows
+        return _read_decoded(table, path, digest, _marked(data, "cp1257"))
+
+
+def _read_decoded(table: str, path: Path, digest: str, decoded: Decoded) -> RawTable:
     body, encoding = decoded.body, decoded.encoding
     first = _first_line(body).decode(encoding, errors="replace")
     delim = decoded.delimiter or _sniff_delimiter(first)
