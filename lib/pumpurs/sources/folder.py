@@ -196,9 +196,10 @@ def _decode(data: bytes) -> Decoded:
         text = data.decode("utf-16", errors="pumpurs-mark")  # the BOM gives the byte order
         return _lines(text.encode("utf-8"), "utf-8", "utf-16", MARK in text)
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    if _is_utf8(body):
+    bad = _utf8_error(body)
+    if bad is None:
         return _lines(body, "utf-8", "utf-8", False)
-    if body is not data or _is_utf8(_first_foreign_line(body)):
+    if body is not data or _utf8_error(_first_foreign_line(body, bad)) is None:
         return _marked(body, "utf-8")
     return _lines(body, "cp1257", "cp1257", False)  # a byte no letter there: see _read_csv
 
@@ -209,17 +210,18 @@ def _marked(body: bytes, encoding: str) -> Decoded:
     return _lines(text.encode("utf-8"), "utf-8", encoding, True)
 
 
-def _is_utf8(data: bytes) -> bool:
+def _utf8_error(data: bytes) -> int | None:
+    """Where the bytes stop being UTF-8, or None."""
     try:
         data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+    except UnicodeDecodeError as e:
+        return e.start
+    return None
 
 
-def _first_foreign_line(body: bytes) -> bytes:
-    """The first line holding a byte that is not ASCII."""
-    found = re.search(rb"[\x80-\xff]", body)
+def _first_foreign_line(body: bytes, before: int) -> bytes:
+    """The first line holding a byte that is not ASCII (there is one at `before`)."""
+    found = re.compile(rb"[\x80-\xff]").search(body, 0, before + 1)
     if found is None:
         return b""
     start = max(body.rfind(b"\n", 0, found.start()), body.rfind(b"\r", 0, found.start())) + 1
