@@ -94,6 +94,12 @@ def temporary_postgres(
         raise ServerError(
             f"PostgreSQL did not start: {e.stderr.decode(errors='replace')}"
         ) from None
+    except BaseException:  # stopped while starting (SIGTERM, Ctrl+C): nothing left behind
+        if (data / "postmaster.pid").exists():
+            with contextlib.suppress(subprocess.CalledProcessError):
+                as_server(str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
+        shutil.rmtree(root, ignore_errors=True)
+        raise
     try:
         if announce is not None:
             announce(root)

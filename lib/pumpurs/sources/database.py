@@ -418,6 +418,14 @@ class DuckDBBackend(InformationSchema):
         self.con.close()
 
 
+UNREACHABLE = re.compile(
+    "Connection refused|timeout expired|timed out|No route to host|Network is unreachable|"
+    "Temporary failure in name resolution|starting up|shutting down|too many clients|"
+    "in recovery|terminating connection|server closed the connection"
+)
+"""libpq's words for a server that could not be reached or was not ready (exit 75)."""
+
+
 class PostgresBackend(InformationSchema):
     """PostgreSQL through ADBC (libpq underneath): Arrow out of binary COPY, in one
     read-only REPEATABLE READ transaction with the session's settings fixed."""
@@ -428,11 +436,9 @@ class PostgresBackend(InformationSchema):
         try:
             self.con = dbapi.connect(target.connect, autocommit=True)
         except Exception as e:  # the driver's errors have no common base worth naming
-            said = str(e)
-            answered = "FATAL" in said and not re.search(
-                "starting up|shutting down|too many|recovery|terminating", said
-            )  # the server said no (a user, a database, a password): retrying will not help
-            error = SourceError if answered else TemporaryError
+            # Not reached, or not ready: a later run may succeed. Anything else (no such
+            # database or user, a wrong or missing password) is the user's to fix.
+            error = TemporaryError if UNREACHABLE.search(str(e)) else SourceError
             raise error(
                 f"{target.label}: cannot connect ({_reason(e)}); check the host, port, "
                 "database and user, and that the server runs; a password is read from "
@@ -1271,6 +1277,24 @@ def _exact_text(value: Any) -> Any:
     return value
 
 
+WRITE_BATCH = 20_000
+"""Rows per INSERT batch of `pumpurs load` through SQLAlchemy: memory stays that of one
+batch, not of the ledger as Python objects."""
+
+
+def _inserter(con: Any, sa: Any, qualified: str, names: list[str]) -> Any:
+    """`insert(rows)` for a batch of row tuples: straight to the DB-API driver where its
+    placeholders are positional (SQLite's `?`, MySQL's `%s`), else through SQLAlchemy."""
+    columns = ", ".join(map(_quote, names))
+    marks = {"qmark": "?", "format": "%s"}.get(con.dialect.paramstyle)
+    if marks is not None:
+        sql = f"INSERT INTO {qualified} ({columns}) VALUES ({', '.join([marks] * len(names))})"
+        return lambda rows: con.exec_driver_sql(sql, rows)
+    binds = ", ".join(f":p{i}" for i in range(len(names)))
+    text = sa.text(f"INSERT INTO {qualified} ({columns}) VALUES ({binds})")
+    return lambda rows: con.execute(text, [{f"p{i}": v for i, v in enumerate(r)} for r in rows])
+
+
 def _write_sqlalchemy(target: Target, tables: dict[str, pa.Table], replace: bool) -> None:
     sa = _driver("sqlalchemy", "SQLAlchemy")
     engine = sa.create_engine(target.connect)
@@ -1287,14 +1311,21 @@ def _write_sqlalchemy(target: Target, tables: dict[str, pa.Table], replace: bool
                 )
                 con.execute(sa.text(f"DROP TABLE IF EXISTS {qualified}"))
                 con.execute(sa.text(_ddl(name, qualified, text_money)))
-                rows = arrow.to_pylist()
-                if text_money:
-                    rows = [{k: _exact_text(v) for k, v in r.items()} for r in rows]
                 names = [c.name for c in TABLES[name]]
-                insert = sa.text(
-                    f"INSERT INTO {qualified} ({', '.join(map(_quote, names))}) "
-                    f"VALUES ({', '.join(':p' + str(i) for i in range(len(names)))})"
-                )
-                con.execute(insert, [{f"p{i}": r[n] for i, n in enumerate(names)} for r in rows])
+                insert = _inserter(con, sa, qualified, names)
+                exact = {  # SQLite keeps money and hours as text that reads back exactly
+                    n
+                    for n in names
+                    if text_money
+                    and (pa.types.is_decimal(arrow[n].type) or pa.types.is_floating(arrow[n].type))
+                }
+                for batch in arrow.select(names).to_batches(WRITE_BATCH):
+                    columns = [
+                        [_exact_text(v) for v in batch[n].to_pylist()]
+                        if n in exact
+                        else batch[n].to_pylist()
+                        for n in names
+                    ]
+                    insert(list(zip(*columns, strict=True)))
     finally:
         engine.dispose()
