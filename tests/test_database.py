@@ -900,3 +900,29 @@ def test_pgtemp_cleans_up_on_sigterm(tmp_path):
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 0
     assert not folder.exists()
+
+
+def test_a_write_while_a_batch_reads_the_database_does_not_stop_it(
+    postgres_url, tmp_path, monkeypatch
+):
+    """The batch's key, its judgement and its manifests' hashes come from one snapshot:
+    a write meanwhile is seen by the next run, and never aborts this one."""
+    from pumpurs.run import session
+    from pumpurs.run.batch import RunOptions, prepare_shared
+    from pumpurs.run.inputs import validate_inputs
+
+    url = loaded(postgres_url, tmp_path)
+    before = open_source(url).describe()
+    real = session.load_and_judge
+
+    def judge_while_someone_writes(*args, **kwargs):
+        judged = real(*args, **kwargs)
+        execute(url, "UPDATE expenditures SET amount_eur = 1.00 WHERE entry_id = 'E1'")
+        return judged
+
+    monkeypatch.setattr(session, "load_and_judge", judge_while_someone_writes)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    options = RunOptions(data=url, all=True, period="2021-H1", out=tmp_path / "out")
+    shared = prepare_shared(validate_inputs(options))
+    assert shared.data_files == before
+    assert open_source(url).describe() != before  # the write, for the next run
