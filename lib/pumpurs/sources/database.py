@@ -40,6 +40,7 @@ import pyarrow as pa
 from pumpurs.core.contract import KEYS, OPTIONAL_TABLES, TABLES, Col
 from pumpurs.core.dataset import Dataset, RawTable, Source
 from pumpurs.core.errors import Problem, PumpursError, SourceError, TemporaryError, UsageError
+from pumpurs.core.validate import MAX_PROBLEMS
 from pumpurs.sources.folder import as_text
 
 DRIVERS = "pip install 'pumpurs[db]'"
@@ -875,7 +876,8 @@ class DatabaseSource:
                 self.target.backend, self.target.connect, self.target.label, schema
             )
         self.label = self.spec = self.target.label
-        self._rows: dict[str, pd.DataFrame] = {}  # what was read: to name a row by its values
+        self._keys: dict[str, tuple[str, np.ndarray]] = {}  # each row's key, in row order
+        self._keyless: dict[str, dict[int, str]] = {}  # a row without a key: other values
         self._held: Backend | None = None
         self._digests: dict[str, str] = {}  # each table's fingerprint in the held snapshot
         self._fetched: dict[str, pa.Table] = {}  # rows read for a fingerprint, kept for `read`
@@ -992,7 +994,10 @@ class DatabaseSource:
             text[_contract(c.name)] = values
         frame = _ordered(pa.table(text), name).to_pandas() if selected else pd.DataFrame()
         frame["_row"] = np.arange(1, len(frame) + 1)
-        self._rows[name] = frame
+        key = ORDER[name]
+        if key in frame:
+            self._keys[name] = (key, frame[key].to_numpy())
+            self._keyless[name] = _keyless(frame, name, key)
         if name not in self._digests:
             self._digests[name] = self._table_fingerprint(db, name, [actual], chosen, arrow)
         source = Source(
@@ -1052,23 +1057,33 @@ class DatabaseSource:
     def locate(self, problem: Problem) -> Problem:
         """A row named by its key as well as its position in key order; a row without a
         key by a few of its other values, which a query can find it by."""
-        frame = self._rows.get(problem.file)
-        if problem.row is None or frame is None or not 1 <= problem.row <= len(frame):
+        if problem.row is None or problem.file not in self._keys:
+            return problem
+        column, keys = self._keys[problem.file]
+        if not 1 <= problem.row <= len(keys):
             return problem
         from dataclasses import replace
 
-        row = frame.iloc[problem.row - 1]
-        key = ORDER[problem.file]
-        if str(row.get(key, "")):
-            return replace(problem, key=f"{key} {row[key]}")
-        others = [
+        if str(keys[problem.row - 1]):
+            return replace(problem, key=f"{column} {keys[problem.row - 1]}")
+        others = self._keyless[problem.file].get(problem.row)
+        return replace(problem, key=f"no {column}" + (f"; {others}" if others else ""))
+
+
+def _keyless(frame: pd.DataFrame, name: str, key: str) -> dict[int, str]:
+    """The rows without a key, each as a few of its other values (`partner_id P1,
+    school_id S1, …`): what `locate` names them by. Kept apart from the table's text,
+    which is not held once it is validated."""
+    out: dict[int, str] = {}
+    for position in np.flatnonzero(frame[key].to_numpy() == "")[:MAX_PROBLEMS]:
+        row = frame.iloc[position]
+        values = [
             f"{c.name} {str(row[c.name])[:40]}"
-            for c in TABLES[problem.file]
+            for c in TABLES[name]
             if c.name != key and c.name in row.index and str(row[c.name])
         ]
-        return replace(
-            problem, key="; ".join([f"no {key}", ", ".join(others[:4])][: 1 + bool(others)])
-        )
+        out[int(position) + 1] = ", ".join(values[:4])
+    return out
 
 
 def _fetch(db: Backend, table: str, chosen: list[Column]) -> pa.Table:
