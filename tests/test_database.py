@@ -926,3 +926,35 @@ def test_a_write_while_a_batch_reads_the_database_does_not_stop_it(
     shared = prepare_shared(validate_inputs(options))
     assert shared.data_files == before
     assert open_source(url).describe() != before  # the write, for the next run
+
+
+@pytest.mark.parametrize("backend", ("duckdb", "sqlite"))
+def test_a_file_another_program_is_writing_is_temporary(backend, database, tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    from pumpurs.sources import database as db
+
+    url = loaded(database(backend), tmp_path)
+    path = parse_target(url).connect.removeprefix("sqlite:///")
+    hold = {  # a writer holding the file (its lock) until it is stopped
+        "duckdb": f"import duckdb; c = duckdb.connect({path!r})",
+        "sqlite": f"import sqlite3; c = sqlite3.connect({path!r}, isolation_level=None); "
+        "c.execute('BEGIN EXCLUSIVE')",
+    }[backend]
+    writer = subprocess.Popen(
+        [sys.executable, "-c", f"{hold}; print('holding', flush=True); input()"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout is not None and writer.stdout.readline() == "holding\n"
+        monkeypatch.setattr(db, "SQLITE_BUSY_SECONDS", 0.1)
+        with pytest.raises(TemporaryError) as e:
+            load(url)
+    finally:
+        writer.kill()
+        writer.wait()
+    assert str(e.value).startswith(f"{parse_target(url).label}: another program holds the ")
+    assert str(e.value).endswith("); nothing was computed or written; run again once it is done")

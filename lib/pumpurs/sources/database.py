@@ -215,6 +215,8 @@ fetched, so a view over `range(20000000)` costs a moment and no memory."""
 STATEMENT_SECONDS = 300.0
 """The longest one query may run (the national ledger is read in about a second): a view
 that would compute for hours is stopped and named."""
+SQLITE_BUSY_SECONDS = 5.0
+"""How long a reader waits for a program writing to an SQLite file before exit 75."""
 DUCKDB_SANDBOX = {
     "enable_external_access": False,  # no file, no URL: a view cannot read /etc/passwd
     "autoload_known_extensions": False,
@@ -580,7 +582,13 @@ class SQLAlchemyBackend:
         uri = f"file:{quote(str(Path(database).resolve()))}?mode=ro"
 
         def connect() -> sqlite3.Connection:
-            con = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+            con = sqlite3.connect(
+                uri,
+                uri=True,
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=SQLITE_BUSY_SECONDS,
+            )
             con.set_progress_handler(lambda: time.monotonic() > self.deadline, 10_000)
             return con
 
