@@ -629,8 +629,14 @@ class SQLAlchemyBackend:
     def fetch(self, table: str, columns: Sequence[str], text: Sequence[str] = ()) -> pa.Table:
         self.table = table
         t = self._table(table, columns)
-        with self._deadline():
-            rows = self.con.execute(self.sa.select(*t.columns)).fetchall()
+        sql = self.sa.select(*t.columns).compile(dialect=self.engine.dialect)
+        cursor = self.con.connection.dbapi_connection.cursor()  # plain tuples, no Row each
+        try:
+            with self._deadline():
+                cursor.execute(str(sql))
+                rows = cursor.fetchall()
+        finally:
+            cursor.close()
         # Values as the driver gives them (SQLite's may differ in type row by row): as text.
         values = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
         return pa.table({c: _text_array(v) for c, v in zip(columns, values, strict=True)})
@@ -673,11 +679,16 @@ def _text_array(values: Sequence[Any]) -> pa.Array:
 
     from pumpurs.sources.folder import _cell_text
 
-    kinds = set(map(type, values)) - {type(None)}
-    if kinds <= {str}:
-        return pc.fill_null(pa.array(values, pa.string()), "")
-    if kinds <= {int}:
-        return pc.fill_null(pc.cast(pa.array(values, pa.int64()), pa.string()), "")
+    try:  # Arrow's own reading of a column of one type: text, or integers
+        array = pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        array = None
+    if array is not None and (
+        pa.types.is_string(array.type)
+        or pa.types.is_integer(array.type)
+        or pa.types.is_null(array.type)
+    ):
+        return pc.fill_null(pc.cast(array, pa.string()), "")
     zone = _zone()
     return pa.array(
         [
