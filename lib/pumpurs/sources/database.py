@@ -131,12 +131,13 @@ def parse_url(spec: str) -> Any:
     scheme, _, rest = spec.partition("://")
     userinfo, at, hostport = rest.split("/", 1)[0].split("?", 1)[0].rpartition("@")
     user = userinfo.partition(":")[0] if at else ""
-    shown = f"{scheme}://{user + '@' if user else ''}…"
+    named = re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme)
+    shown = f"{scheme}://{user + '@' if user else ''}…" if named else "…"
 
-    def refuse(why: str) -> UsageError:
-        return UsageError(f"{shown}: is not a database URL ({why}); write it as {URL_FORMS}")
+    def refuse(why: str) -> BadURL:
+        return BadURL(shown, f"{shown}: is not a database URL ({why}); write it as {URL_FORMS}")
 
-    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme):
+    if not named:
         raise refuse("its scheme is not a name such as postgresql")
     try:
         parts = urlsplit(spec)
@@ -180,8 +181,16 @@ def shown(spec: str) -> str:
     password; a URL that does not parse shows nothing after the user's name."""
     try:
         return shown_url(parse_url(spec))
-    except UsageError as e:
-        return str(e).split(": is not a database URL", 1)[0]
+    except BadURL as e:
+        return e.shown
+
+
+class BadURL(UsageError):
+    """A URL that does not split into its pieces; `shown` is what of it may be shown."""
+
+    def __init__(self, shown: str, message: str) -> None:
+        super().__init__(message)
+        self.shown = shown
 
 
 def _reason(e: BaseException) -> str:
@@ -915,11 +924,10 @@ class DatabaseSource:
 
     @contextmanager
     def _db(self) -> Iterator[Backend]:
-        if self._held is not None:
+        """The held snapshot's connection, or one opened for this call alone."""
+        with self.snapshot():
+            assert self._held is not None
             with translated(self._held) as db:
-                yield db
-        else:
-            with connect(self.target) as db:
                 yield db
 
     def _contract_columns(self, db: Backend, table: str) -> tuple[list[Column], list[Column]]:
@@ -931,7 +939,7 @@ class DatabaseSource:
     def read(self) -> tuple[dict[str, RawTable], list[Problem]]:
         raws: dict[str, RawTable] = {}
         problems: list[Problem] = []
-        with self.snapshot(), self._db() as db:
+        with self._db() as db:
             present = _named(db.tables())
             for name in TABLES:
                 names = present.get(name, [])
@@ -1045,7 +1053,7 @@ class DatabaseSource:
         return hashlib.sha256(f"{name}|{shape}|{checksum}|{twins}".encode()).hexdigest()
 
     def _fingerprints(self) -> dict[str, str]:
-        with self.snapshot(), self._db() as db:
+        with self._db() as db:
             present = _named(db.tables())
             for name in TABLES:
                 if name in present and name not in self._digests:
