@@ -144,11 +144,17 @@ def main() -> int:
         results = {}
         for label, spec in sources.items():
             loaded = best(lambda spec=spec: load(spec, programme), args.repeat)
+            loaded_cpu = cpu(lambda spec=spec: load(spec, programme), args.repeat)
             printed = best(lambda spec=spec: open_source(spec).fingerprint(), args.repeat)
+            printed_cpu = cpu(lambda spec=spec: open_source(spec).fingerprint(), args.repeat)
             again = best(lambda spec=spec: rerun(spec), args.repeat)
+            again_cpu = cpu(lambda spec=spec: rerun(spec), args.repeat)
             results[label] = loaded
             ratio = loaded / results["parquet folder"]
-            print(f"| {label} | {loaded:.2f} s | {ratio:.2f}x | {printed:.2f} s | {again:.2f} s |")
+            print(
+                f"| {label} | {loaded:.2f} s | {ratio:.2f}x | {loaded_cpu:.2f} s "
+                f"| {printed:.2f} s | {printed_cpu:.2f} s | {again:.2f} s | {again_cpu:.2f} s |"
+            )
     ratio = results["postgresql"] / results["parquet folder"]
     verdict = "met" if ratio <= TARGET else "NOT met"
     print(f"\nPostgreSQL / Parquet: {ratio:.2f}x (target <= {TARGET:.0f}x: {verdict})")
