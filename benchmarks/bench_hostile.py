@@ -17,6 +17,10 @@ Cases (each a copy of the small demo with one file spoiled):
 - `parquet-bomb`: an outcomes.parquet of some 0.2 MB holding 20 million repeated rows.
 - `parquet-long-values`: an outcomes.parquet of one million rows, each a repeated 10 KB
   value kept once in the file's dictionary (30 GB once unpacked).
+- `duckdb-view`: the demo in a DuckDB file whose `outcomes` is a view over
+  `range(20000000)` (refused unfetched: more rows than a table may have).
+- `duckdb-file-view`: a DuckDB file whose `partners` view reads a local file with
+  `read_text` (refused: the file is opened with external access disabled).
 
 Each case runs `pumpurs validate` in a fresh process; the time and peak resident memory
 (`ru_maxrss` of that process, via wait4) are printed, with the exit status (2 = refused).
@@ -173,6 +177,43 @@ def parquet_long_values(mb: int) -> Path:
     return folder
 
 
+def _duckdb(name: str, *statements: str) -> Path:
+    """The demo in a DuckDB file, changed by `statements` (how a hostile file is made)."""
+    import duckdb
+
+    from pumpurs.sources import load
+    from pumpurs.sources.database import write_dataset
+
+    folder = OUT / name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    path = folder / "hostile.duckdb"
+    write_dataset(load(_demo()), str(path))
+    with duckdb.connect(str(path)) as con:
+        for sql in statements:
+            con.execute(sql)
+    return path
+
+
+def duckdb_view(mb: int) -> Path:
+    return _duckdb(
+        "duckdb-view",
+        "DROP TABLE outcomes",
+        "CREATE VIEW outcomes AS SELECT 'S' || i AS student_id, '2020/2021' AS school_year, "
+        "'continues' AS status FROM range(20000000) AS t(i)",
+    )
+
+
+def duckdb_file_view(mb: int) -> Path:
+    return _duckdb(
+        "duckdb-file-view",
+        "ALTER TABLE partners RENAME TO partners_t",
+        "CREATE VIEW partners AS SELECT partner_id, (SELECT content FROM "
+        "read_text('/etc/hostname')) AS name, kind, municipality, agreement_date, "
+        "allocation_eur FROM partners_t",
+    )
+
+
 CASES: dict[str, Callable[[int], Path]] = {
     "junk-rows": junk_rows,
     "wrong-width": wrong_width,
@@ -182,6 +223,8 @@ CASES: dict[str, Callable[[int], Path]] = {
     "xlsx-far-cell": xlsx_far_cell,
     "parquet-bomb": parquet_bomb,
     "parquet-long-values": parquet_long_values,
+    "duckdb-view": duckdb_view,
+    "duckdb-file-view": duckdb_file_view,
 }
 
 
@@ -210,9 +253,10 @@ def main() -> int:
     print(f"{'case':<16} {'file MB':>8} {'seconds':>8} {'peak MB':>8} exit  answer")
     worst = 0
     for name in args.case or list(CASES):
-        folder = CASES[name](args.mb)
+        spoiled = CASES[name](args.mb)
+        folder = spoiled if spoiled.is_dir() else spoiled.parent
         size = sum(p.stat().st_size for p in folder.iterdir()) / (1 << 20)
-        seconds, peak, code, first = measure(folder)
+        seconds, peak, code, first = measure(spoiled)
         ok = seconds <= TARGET_SECONDS and peak <= TARGET_MB and code in (0, 2)
         worst = max(worst, 0 if ok else 1)
         print(f"{name:<16} {size:8.0f} {seconds:8.1f} {peak:8.0f} {code:4d}  {first[:90]}")

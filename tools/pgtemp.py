@@ -1,7 +1,8 @@
 """A throwaway PostgreSQL server in a temporary folder: for the tests, the benchmarks and
 trying the demo on a real server without setting one up.
 
-Usage: python tools/pgtemp.py   (starts a server, prints its URL, stops it on Ctrl+C)
+Usage: python tools/pgtemp.py   (starts a server, prints its URL, stops it on Ctrl+C,
+                                 SIGTERM or SIGHUP, removing its folder)
 
 `initdb` into a new temporary folder, `pg_ctl start` on a free local port (TCP on
 127.0.0.1 only, no password: `trust` for local connections), `pg_ctl stop` and the folder
@@ -44,11 +45,16 @@ class ServerError(RuntimeError):
 
 
 @contextlib.contextmanager
-def temporary_postgres(user: str = "pumpurs", password: str | None = None) -> Iterator[str]:
+def temporary_postgres(
+    user: str = "pumpurs",
+    password: str | None = None,
+    announce: Callable[[Path], None] | None = None,
+) -> Iterator[str]:
     """Yields the server's base URL, `postgresql://pumpurs@127.0.0.1:PORT` (add /dbname).
 
     With `password`, connections over TCP must give it (scram-sha-256), as on a real
-    server: the client finds it in PGPASSWORD or a .pgpass file, never in the URL."""
+    server: the client finds it in PGPASSWORD or a .pgpass file, never in the URL.
+    `announce` is told the server's folder once it runs."""
     bindir = postgres_bin()
     if bindir is None:
         raise ServerError("no PostgreSQL binaries (initdb, pg_ctl): apt-get install postgresql")
@@ -88,7 +94,15 @@ def temporary_postgres(user: str = "pumpurs", password: str | None = None) -> It
         raise ServerError(
             f"PostgreSQL did not start: {e.stderr.decode(errors='replace')}"
         ) from None
+    except BaseException:  # stopped while starting (SIGTERM, Ctrl+C): nothing left behind
+        if (data / "postmaster.pid").exists():
+            with contextlib.suppress(subprocess.CalledProcessError):
+                as_server(str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
+        shutil.rmtree(root, ignore_errors=True)
+        raise
     try:
+        if announce is not None:
+            announce(root)
         yield f"postgresql://{user}@127.0.0.1:{port}"
     finally:
         with contextlib.suppress(subprocess.CalledProcessError):
@@ -105,13 +119,25 @@ def create_database(server: str, name: str) -> str:
     return f"{server}/{name}"
 
 
+def _stop(signum: int, frame: object) -> None:
+    """SIGTERM (a `kill`, a service manager) and SIGHUP (a closed terminal) end the
+    program as Ctrl+C does: through the `with` block, which stops the server and removes
+    its folder."""
+    raise SystemExit(0)
+
+
 if __name__ == "__main__":
+    import signal
     import time
 
-    with temporary_postgres() as server:
+    folder: list[Path] = []
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _stop)
+    with temporary_postgres(announce=folder.append) as server:
         url = create_database(server, "pumpurs")
-        print(f"PostgreSQL is running: {url}\nTry: pumpurs load data/demo-national {url}")
-        print("Ctrl+C stops it and removes its data.")
+        print(f"PostgreSQL is running: {url}\nIts data: {folder[0]}", flush=True)
+        print(f"Try: pumpurs load data/demo-national {url}")
+        print("Ctrl+C (or SIGTERM) stops it and removes its data.", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             while True:
                 time.sleep(3600)

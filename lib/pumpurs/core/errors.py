@@ -28,7 +28,7 @@ class Problem:
         if self.row is not None:
             where += f" row {self.row}"
             if self.key:
-                where += f" ({self.key})"
+                where += f" ({_visible(self.key)})"  # a key is the data's text too
         if self.column:
             where += f", column {self.column}" if self.row is not None else f" column {self.column}"
         if self.value is None:

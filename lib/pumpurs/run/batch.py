@@ -78,7 +78,7 @@ from pumpurs.run.model import (
     _read_json,
 )
 from pumpurs.run.protocol import Result, Task, WorkerConfig
-from pumpurs.sources import open_source
+from pumpurs.sources import open_source, snapshot
 from pumpurs.sources.files import sha256_file
 
 __all__ = [
@@ -111,18 +111,22 @@ def prepare_shared(inputs: Inputs, first: int = 0) -> Shared:
     from pumpurs.run import session
 
     cache = inputs.cache_dir
-    key = session.inputs_key(inputs.data, inputs.programme_path, inputs.as_of)
-    store = session.store_path(key, cache)
     names = {OVERVIEW: session.NATIONAL} | {m.slug: m.name for m in inputs.programme.municipalities}
-    stored = session.is_stored(key, cache)
-    # read from the store only if a step needs it
-    national = (
-        None if stored else session.load_and_judge(inputs.data, inputs.programme, inputs.as_of)
-    )
-    data_files = open_source(inputs.data).describe()
+    # A database answers the key, the reading and the manifests' hashes from one snapshot,
+    # so a write meanwhile cannot make them disagree; a folder answers each anew.
+    with snapshot(open_source(inputs.data)) as source:
+        key = session.inputs_key(source, inputs.programme_path, inputs.as_of)
+        store = session.store_path(key, cache)
+        stored = session.is_stored(key, cache)
+        # read from the store only if a step needs it
+        national = (
+            None if stored else session.load_and_judge(source, inputs.programme, inputs.as_of)
+        )
+        data_files = source.describe()
+        again = session.inputs_key(source, inputs.programme_path, inputs.as_of)
     # What was judged must be what the manifests record: data that moved while it was
     # read would give reports whose hashes name other data. Nothing is stored then.
-    if session.inputs_key(inputs.data, inputs.programme_path, inputs.as_of) != key:
+    if again != key:
         raise UsageError(
             f"{inputs.data}: the data changed while it was being read; nothing was rendered. "
             "Run again once the files are complete"

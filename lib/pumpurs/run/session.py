@@ -37,7 +37,7 @@ from pumpurs.core.errors import UsageError
 from pumpurs.core.project import resolve_data
 from pumpurs.core.rules import Judgement, judge
 from pumpurs.core.settings import DEFAULT_PROGRAMME, Programme, load_programme
-from pumpurs.sources import load, open_source
+from pumpurs.sources import DataSource, load, open_source, snapshot
 from pumpurs.sources.folder import remembered_sha256
 
 NATIONAL = "_national"
@@ -75,7 +75,7 @@ def code_hash() -> str:
     return h.hexdigest()[:16]
 
 
-def inputs_key(data: str | Path, programme_path: Path, as_of: dt.date | None) -> str:
+def inputs_key(data: str | Path | DataSource, programme_path: Path, as_of: dt.date | None) -> str:
     """Hash of what a judgement depends on: the source's content, programme.yaml, the
     library's code and the report date (never a file's time)."""
     h = hashlib.sha256()
@@ -475,7 +475,9 @@ def prune_cache(
             shutil.rmtree(d, ignore_errors=True)
 
 
-def load_and_judge(data: str | Path, programme: Programme, as_of: dt.date | None) -> Judgement:
+def load_and_judge(
+    data: str | Path | DataSource, programme: Programme, as_of: dt.date | None
+) -> Judgement:
     ds: Dataset = load(data, programme)
     return judge(ds, programme, as_of)
 
@@ -512,9 +514,10 @@ def judgement(
     if judgement_path:
         return read_judgement(judgement_path, name)
     when = _as_date(as_of)
-    key = inputs_key(data, prog_path, when)
-    if not is_stored(key):
-        j = load_and_judge(data, programme, when)
+    with snapshot(open_source(data)) as source:  # the key and the data read agree
+        key = inputs_key(source, prog_path, when)
+        j = None if is_stored(key) else load_and_judge(source, programme, when)
+    if j is not None:
         write_judgement(j, store_path(key))
         prune_cache(cache_dir(), key, busy_seconds=BUSY_SECONDS)
         return j if name == NATIONAL else j.scoped(municipality=name)

@@ -12,7 +12,9 @@ branch on the kind. A new source is one class and one `register` call.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -79,9 +81,59 @@ def open_source(spec: str | Path | DataSource) -> DataSource:
             return _REGISTRY[name](text)
     known = ", ".join(f"{s}://" for s in schemes()) or "none yet"
     raise UsageError(
-        f'{text}: no data source is known for "{scheme}://"; give a data folder '
+        f'{shown(text)}: no data source is known for "{scheme}://"; give a data folder '
         f"(other sources: {known})"
     )
+
+
+def shown(spec: str | Path) -> str:
+    """A DATA argument as people may see it (a message, a log, `doctor`): a URL from its
+    parsed pieces with no password, a PostgreSQL keyword string with its secrets as ***,
+    a path as it is. The one place that decides; never a pattern run over the text."""
+    text = str(spec)
+    if is_url(text):
+        from pumpurs.sources.database import shown as shown_url
+
+        return shown_url(text)
+    pairs = conninfo(text)
+    if pairs is not None:
+        from pumpurs.sources.database import SECRET_KEY
+
+        return " ".join(f"{k}=***" if SECRET_KEY.search(k) else f"{k}={v}" for k, v in pairs)
+    return text
+
+
+_PAIR = re.compile(r"\s*([A-Za-z_]+)\s*=\s*('(?:[^'\\]|\\.)*'|[^\s']*)\s*")
+LIBPQ_KEYS = frozenset(
+    ("host", "hostaddr", "port", "dbname", "user", "password", "passfile", "service")
+)
+
+
+def conninfo(text: str) -> list[tuple[str, str]] | None:
+    """A libpq keyword string (`host=db port=5432 dbname=p user=anna`) as its pairs, or
+    None for anything else (a folder's path)."""
+    pairs, at = [], 0
+    while at < len(text):
+        m = _PAIR.match(text, at)
+        if m is None or m.end() == at:
+            return None
+        pairs.append((m.group(1), m.group(2)))
+        at = m.end()
+    return pairs if any(k.lower() in LIBPQ_KEYS for k, _ in pairs) else None
+
+
+@contextmanager
+def snapshot(source: DataSource) -> Iterator[DataSource]:
+    """Every question asked of `source` inside the block (fingerprint, read, describe) is
+    answered from one view of the data: a database's one read-only transaction, so a
+    write meanwhile cannot make the key, the tables and the manifest disagree. A source
+    without a snapshot (a folder) answers as before."""
+    hold = getattr(source, "snapshot", None)
+    if hold is None:
+        yield source
+        return
+    with hold():
+        yield source
 
 
 def load(spec: str | Path | DataSource, programme: Programme | None = None) -> Dataset:
@@ -134,6 +186,12 @@ def _path(text: str) -> DataSource:
     """A plain path: a DuckDB file by its suffix, else a data folder."""
     from pumpurs.sources.database import DUCKDB_SUFFIXES, DatabaseSource
 
+    if conninfo(text) is not None and not Path(text).exists():
+        raise UsageError(
+            f"{shown(text)}: is a PostgreSQL keyword string, not a data folder; write it as a "
+            "URL, postgresql://USER@HOST:PORT/DBNAME, with the password in PGPASSWORD or "
+            "~/.pgpass"
+        )
     if Path(text).suffix.lower() in DUCKDB_SUFFIXES:
         return DatabaseSource(text)
     from pumpurs.sources.folder import FolderSource
