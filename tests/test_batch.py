@@ -27,7 +27,7 @@ from typer.testing import CliRunner
 
 from conftest import valid_tables, write_folder
 from pumpurs.cli import run as cli_run
-from pumpurs.core.errors import InputError, SettingsError, UsageError
+from pumpurs.core.errors import InputError, SettingsError, TemporaryError, UsageError
 from pumpurs.run import folders, model
 from pumpurs.run import inputs as inputs_step
 from pumpurs.run.batch import RunOptions, run_batch
@@ -468,8 +468,34 @@ def test_default_period_is_the_last_complete_half_year(setup, no_kernels):
     # after the programme's end (2023-12 with the extension) its final half-year stays
     inputs = inputs_step.validate_inputs(options(setup, period=None, today=dt.date(2026, 11, 29)))
     assert inputs.period.label == "2023-H2" and inputs.as_of == dt.date(2023, 12, 31)
-    inputs = inputs_step.validate_inputs(options(setup, as_of="2021-01-15"))
-    assert inputs.reports[0].parameters["as_of"] == "2021-01-15"
+    inputs = inputs_step.validate_inputs(options(setup, as_of="2020-10-15"))  # a draft
+    assert inputs.reports[0].parameters["as_of"] == "2020-10-15"
+
+
+@pytest.mark.parametrize(
+    ("period", "as_of", "holds"),
+    [("2021-H1", "2019-01-01", "2019-H1"), ("2020-H2", "2021-01-01", "2021-H1")],
+    ids=["before-the-period", "after-the-period"],
+)
+def test_an_as_of_outside_the_period_is_refused(setup, no_kernels, period, as_of, holds):
+    """A report date before the half-year replaced its report with one of €0.00."""
+    s = setup
+    first, last = {
+        "2021-H1": ("2021-01-01", "2021-06-30"),
+        "2020-H2": ("2020-07-01", "2020-12-31"),
+    }[period]
+    app = typer.Typer()
+    app.command("run")(cli_run.run)
+    app.command("doctor")(cli_run.doctor)
+    args = ["run", str(s["data"]), "--all", "--period", period, "--as-of", as_of]
+    args += ["--out", str(s["out"]), "--notebooks", str(s["notebooks"])]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert result.output.strip() == (
+        f"--as-of {as_of} is outside the period {period} ({first} to {last}); give a report "
+        f"date within it, or --period {holds} for a report at {as_of}"
+    )
+    assert not s["out"].exists()
 
 
 # ---------------------------------------------------------------------------
@@ -564,12 +590,32 @@ def test_recover_interrupted_puts_an_old_report_back(tmp_path):
     assert (period_dir / "jelgava").is_dir()
 
 
-def test_a_second_batch_on_the_same_period_is_refused(tmp_path):
-    with (
-        folders.batch_lock(tmp_path / PERIOD),
-        pytest.raises(UsageError, match="another `pumpurs run`"),
-        folders.batch_lock(tmp_path / PERIOD),
-    ):
+def test_a_report_another_process_renders_is_refused_with_exit_75(setup, monkeypatch):
+    """A lock held by another run is a temporary failure (75, EX_TEMPFAIL), not bad input:
+    a retry wrapper or systemd's OnFailure= tells them apart. Nothing is rendered."""
+    s = setup
+    monkeypatch.setattr("pumpurs.run.worker.WorkerPool.start", lambda self: self)
+    app = typer.Typer()
+    app.command("run")(cli_run.run)
+    app.command("doctor")(cli_run.doctor)
+    args = ["run", str(s["data"]), "--municipality", "Rīga", "--municipality", "LV-002"]
+    args += ["--period", PERIOD, "--out", str(s["out"]), "--notebooks", str(s["notebooks"])]
+    args += ["--params", str(s["params"])]
+    period_dir = s["out"] / PERIOD
+    with folders.reports_locked(period_dir, ["riga"]):
+        result = CliRunner().invoke(app, args)
+        with pytest.raises(TemporaryError) as e, folders.reports_locked(period_dir, ["riga"]):
+            pass
+    assert result.exit_code == 75, result.output
+    assert result.output.strip() == (
+        f"another pumpurs process is rendering riga in {period_dir}; nothing was rendered. "
+        "Run again when it has finished"
+    )
+    assert str(e.value) == result.output.strip()
+    assert not (period_dir / "aizkraukles-novads").exists()
+    assert not (period_dir / "status.json").exists()
+    # another report of the same period is not locked by it
+    with folders.reports_locked(period_dir, ["riga"]), folders.reports_locked(period_dir, ["x"]):
         pass
 
 

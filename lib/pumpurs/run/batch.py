@@ -46,13 +46,14 @@ from pumpurs.present.texts import text
 from pumpurs.report.audience import Audience
 from pumpurs.run import outputs, session
 from pumpurs.run.folders import (
-    batch_lock,
     install_report,
     outputs_intact,
     public_error,
     read_status,
     recover_interrupted,
-    write_status,
+    reports_locked,
+    status_locked,
+    update_status,
 )
 from pumpurs.run.index import index_figures, write_index
 from pumpurs.run.inputs import (
@@ -86,7 +87,7 @@ __all__ = [
     "Outcome",
     "run_batch",
     "validate_inputs",
-    "batch_lock",
+    "reports_locked",
     "outputs_intact",
     "recover_interrupted",
     "install_report",
@@ -504,8 +505,7 @@ def render_reports(
                     os.replace(executed, failed_nb)
                     entry["failed_notebook"] = f"{FAILED}/{spec.id}.ipynb"
             shutil.rmtree(work, ignore_errors=True)
-        status[spec.id] = entry
-        write_status(period_dir, inputs, status)
+        status.update(update_status(period_dir, inputs, {spec.id: entry}))
         results.append(result)
         progress.finished(result, entry["status"] if result["ok"] else "FAILED")
 
@@ -595,8 +595,9 @@ def run_batch(opts: RunOptions, echo: Callable[[str], None] = print) -> Outcome:
         if not opts.retry_failed and not _likely_up_to_date(inputs):
             workers.start()  # kernels warm up while the data is judged
         shared = prepare_shared(inputs, first=workers.n)
-        with _national_store_awaited(shared), batch_lock(inputs.period_dir):
-            recover_interrupted(inputs.period_dir)
+        ids = [r.id for r in inputs.reports]
+        with _national_store_awaited(shared), reports_locked(inputs.period_dir, ids):
+            recover_interrupted(inputs.period_dir, ids)
             session.prune_cache(inputs.cache_dir, shared.key, last=0)
             status = read_status(inputs.period_dir)
             plan = plan_work(inputs, shared, status)
@@ -619,7 +620,9 @@ def run_batch(opts: RunOptions, echo: Callable[[str], None] = print) -> Outcome:
                 outcome.exit_code = 1 if outcome.failed else 0
             with contextlib.suppress(OSError):
                 (inputs.period_dir / TMP).rmdir()
-            write_index(inputs, shared, status)  # while the workers shut their kernels down
+            figures = index_figures(inputs, shared)  # kept beside the store: read again
+            with status_locked(inputs.period_dir):  # every process's latest outcomes
+                write_index(inputs, shared, read_status(inputs.period_dir), figures)
             workers.close()
     outcome.seconds = time.perf_counter() - t0
     if plan.render:
