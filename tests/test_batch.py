@@ -8,6 +8,7 @@ test runs the real notebooks on the small demo data.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -31,6 +32,7 @@ from pumpurs.core.errors import InputError, SettingsError, TemporaryError, Usage
 from pumpurs.run import folders, model
 from pumpurs.run import inputs as inputs_step
 from pumpurs.run.batch import RunOptions, run_batch
+from pumpurs.sources.files import sha256_file
 
 ROOT = Path(__file__).resolve().parents[1]
 PERIOD = "2020-H2"
@@ -820,3 +822,116 @@ def test_background_threads_yield_to_the_reports_and_leave_the_batch_as_it_was()
     expected = min(19, before + batch.BACKGROUND_NICENESS) if sys.platform == "linux" else before
     assert (own, inner) == (expected, expected)
     assert batch.BACKGROUND_NICENESS > worker.WORKER_NICENESS
+
+
+# ---------------------------------------------------------------------------
+# Two batches of different periods on one --out; data written while it is read
+# ---------------------------------------------------------------------------
+READS_STORE = """import os, time
+from pathlib import Path
+import pandas as pd
+from pumpurs.run import session
+from pumpurs.present.render import tables_to_xlsx
+if os.environ.get("PUMPURS_TEST_GO"):  # another batch runs meanwhile
+    Path(os.environ["PUMPURS_TEST_STARTED"]).touch()
+    deadline = time.monotonic() + 120
+    while not Path(os.environ["PUMPURS_TEST_GO"]).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+j = session.judgement(data, municipality, as_of or None, programme_path or None,
+                      judgement_path=judgement_path or None)"""
+
+
+def test_two_batches_of_different_periods_on_one_out_leave_each_other_their_store(setup):
+    """Each batch prunes the judgements it does not use from <out>/.cache; one still
+    rendering from its store keeps it (28 of 44 reports failed on meta.pkl before)."""
+    s = setup
+    books = s["tmp"] / "store-notebooks"
+    books.mkdir()
+    nb = nbformat.read(write_notebook(books / model.MUNICIPALITY_NOTEBOOK, False), as_version=4)
+    nb.cells[0].source += '\njudgement_path = ""'
+    nb.cells[1].source = READS_STORE
+    nbformat.write(nb, books / model.MUNICIPALITY_NOTEBOOK)
+    started, go = s["tmp"] / "started", s["tmp"] / "go"
+    code = (
+        "import sys; from pathlib import Path\n"
+        "from pumpurs.run.batch import RunOptions, run_batch\n"
+        f"o = RunOptions(data=Path({str(s['data'])!r}), municipalities={THREE[:2]!r}, "
+        f"period={PERIOD!r}, out=Path({str(s['out'])!r}), notebooks=Path({str(books)!r}), "
+        f"params=Path({str(s['params'])!r}), workers=1, progress=False)\n"
+        "sys.exit(run_batch(o).exit_code)\n"
+    )
+    env = {**os.environ, "PUMPURS_TEST_STARTED": str(started), "PUMPURS_TEST_GO": str(go)}
+    first = subprocess.Popen(
+        [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while not started.exists() and first.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert started.exists(), first.communicate()[0].decode()
+        other = run(s, municipalities=THREE[:1], period="2021-H1", notebooks=books, workers=1)
+        assert other.exit_code == 0, other.failed
+        go.touch()
+        output = first.communicate(timeout=180)[0].decode()
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert first.returncode == 0, output
+    for period, slugs in ((PERIOD, SLUGS3[:2]), ("2021-H1", SLUGS3[:1])):
+        for slug in slugs:
+            assert_complete(s["out"] / period / slug)
+    assert len([d for d in (s["out"] / ".cache").iterdir() if d.is_dir()]) == 2
+
+
+def _changing(s: dict[str, Path], times: int, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Rewrite the data folder while the batch reads it, the first `times` reads."""
+    from pumpurs.run import batch, session
+
+    monkeypatch.setattr(batch, "READ_WAIT_SECONDS", 0.0)
+    real = session.load_and_judge
+    seen: list[str] = []
+
+    def judged_while_written(data, programme, as_of):
+        j = real(data, programme, as_of)
+        if len(seen) < times:
+            tables = valid_tables()
+            tables["expenditures"][0]["amount_eur"] += len(seen) + 1
+            write_folder(s["data"], tables)
+        seen.append(str(j.ledger["amount_cents"].sum()))
+        return j
+
+    monkeypatch.setattr(session, "load_and_judge", judged_while_written)
+    return seen
+
+
+def test_data_written_while_read_is_read_again(setup, monkeypatch, no_kernels):
+    s = setup
+    seen = _changing(s, 2, monkeypatch)
+    inputs = inputs_step.validate_inputs(options(s))
+    from pumpurs.run.batch import prepare_shared
+
+    with contextlib.closing(prepare_shared(inputs)) as shared:
+        assert len(seen) == 3 and len(set(seen)) == 3  # judged three versions of the data
+        assert str(shared.judged.ledger["amount_cents"].sum()) == seen[-1]
+        (recorded,) = [f for f in shared.data_files if f["path"].endswith("expenditures.csv")]
+        assert recorded["sha256"] == sha256_file(s["data"] / "expenditures.csv")
+
+
+def test_data_that_keeps_changing_is_a_temporary_failure(setup, monkeypatch):
+    s = setup
+    monkeypatch.setattr("pumpurs.run.worker.WorkerPool.start", lambda self: self)
+    seen = _changing(s, 10, monkeypatch)
+    app = typer.Typer()
+    app.command("run")(cli_run.run)
+    app.command("doctor")(cli_run.doctor)
+    args = ["run", str(s["data"]), "--all", "--period", PERIOD, "--out", str(s["out"])]
+    args += ["--notebooks", str(s["notebooks"]), "--params", str(s["params"])]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 75, result.output
+    assert len(seen) == 4
+    assert result.output.strip() == (
+        f"{s['data']}: the data changed while it was being read, 4 times in a row; nothing "
+        "was rendered. Run again once the files are complete (or copy them to a folder "
+        "nobody writes to)"
+    )
+    assert not (s["out"] / PERIOD).exists()

@@ -41,7 +41,7 @@ from typing import Any
 
 from pumpurs import __version__
 from pumpurs.core.calendar import Period
-from pumpurs.core.errors import UsageError
+from pumpurs.core.errors import InputError, TemporaryError
 from pumpurs.present.texts import text
 from pumpurs.report.audience import Audience
 from pumpurs.run import outputs, session
@@ -102,32 +102,82 @@ def prepare_shared(inputs: Inputs, first: int = 0) -> Shared:
 
     A judgement already stored for exactly these inputs (data, programme, code, as_of)
     is reused, so a rerun with nothing changed does not judge again. InputError (bad
-    data) propagates before anything is written.
+    data) propagates before anything is written. Data that changes while it is read is
+    read again (`READ_ATTEMPTS`); data that keeps changing is a TemporaryError (exit 75).
 
     `first`: when the batch renders at most this many municipality reports (and no
     overview), their rows are stored first, in a small store of their own that the
     kernels start from, and the national store is written meanwhile on a thread (one
     report waits for its kernel, not for the nation's Parquet files).
     """
-    from pumpurs.run import session
-
     cache = inputs.cache_dir
     key = session.inputs_key(inputs.data, inputs.programme_path, inputs.as_of)
+    for attempt in range(1, READ_ATTEMPTS + 1):
+        held = session.use_store(cache, key)  # no other batch's pruning removes it now
+        try:
+            read = _read_once(inputs, key)
+        except BaseException:
+            held.close()
+            raise
+        if read is not None:
+            break
+        held.close()
+        if attempt == READ_ATTEMPTS:
+            raise TemporaryError(
+                f"{inputs.data}: the data changed while it was being read, {READ_ATTEMPTS} "
+                "times in a row; nothing was rendered. Run again once the files are complete "
+                "(or copy them to a folder nobody writes to)"
+            )
+        time.sleep(READ_WAIT_SECONDS * attempt)
+        key = session.inputs_key(inputs.data, inputs.programme_path, inputs.as_of)
+    assert read is not None  # the loop ends by break or raise
+    try:
+        return _stored(inputs, first, key, held, *read)
+    except BaseException:
+        held.close()
+        raise
+
+
+# A data folder being written while the batch reads it (a nightly export still copying
+# its files) is read again after a short wait, this many times in all, before the batch
+# gives up with a temporary failure (exit 75). A database is read in one snapshot.
+READ_ATTEMPTS = 4
+READ_WAIT_SECONDS = 2.0  # times the attempt's number: 2, 4, 6 s
+
+
+def _read_once(inputs: Inputs, key: str) -> tuple[Any, list[dict[str, str]]] | None:
+    """The judgement (None when stored already) and the data's files, if the data read was
+    the data of `key` throughout; None when it changed meanwhile: what was judged must be
+    what the manifests record. A file cut short by a writer may read as bad data: that
+    is bad data only if the data is still the same afterwards."""
+    try:
+        stored = session.is_stored(key, inputs.cache_dir)
+        # read from the store only if a step needs it
+        national = (
+            None if stored else session.load_and_judge(inputs.data, inputs.programme, inputs.as_of)
+        )
+        data_files = open_source(inputs.data).describe()
+    except (InputError, TemporaryError):
+        if session.inputs_key(inputs.data, inputs.programme_path, inputs.as_of) != key:
+            return None
+        raise
+    if session.inputs_key(inputs.data, inputs.programme_path, inputs.as_of) != key:
+        return None
+    return national, data_files
+
+
+def _stored(
+    inputs: Inputs,
+    first: int,
+    key: str,
+    held: Any,
+    national: Any,
+    data_files: list[dict[str, str]],
+) -> Shared:
+    """Store the judgement (unless stored already) and gather what every report shares."""
+    cache = inputs.cache_dir
     store = session.store_path(key, cache)
     names = {OVERVIEW: session.NATIONAL} | {m.slug: m.name for m in inputs.programme.municipalities}
-    stored = session.is_stored(key, cache)
-    # read from the store only if a step needs it
-    national = (
-        None if stored else session.load_and_judge(inputs.data, inputs.programme, inputs.as_of)
-    )
-    data_files = open_source(inputs.data).describe()
-    # What was judged must be what the manifests record: data that moved while it was
-    # read would give reports whose hashes name other data. Nothing is stored then.
-    if session.inputs_key(inputs.data, inputs.programme_path, inputs.as_of) != key:
-        raise UsageError(
-            f"{inputs.data}: the data changed while it was being read; nothing was rendered. "
-            "Run again once the files are complete"
-        )
     programme_sha256, templates_sha256 = sha256_file(inputs.programme_path), templates_hash()
     early, storing = None, None
     if national is None:
@@ -144,6 +194,7 @@ def prepare_shared(inputs: Inputs, first: int = 0) -> Shared:
             facts = session.write_judgement(national, store)["reports"]
     return Shared(
         key=key,
+        held=held,
         judged=national,
         store=store,
         early=early,
@@ -596,7 +647,11 @@ def run_batch(opts: RunOptions, echo: Callable[[str], None] = print) -> Outcome:
             workers.start()  # kernels warm up while the data is judged
         shared = prepare_shared(inputs, first=workers.n)
         ids = [r.id for r in inputs.reports]
-        with _national_store_awaited(shared), reports_locked(inputs.period_dir, ids):
+        with (
+            contextlib.closing(shared),
+            _national_store_awaited(shared),
+            reports_locked(inputs.period_dir, ids),
+        ):
             recover_interrupted(inputs.period_dir, ids)
             session.prune_cache(inputs.cache_dir, shared.key, last=0)
             status = read_status(inputs.period_dir)

@@ -131,6 +131,13 @@ class Shared:
     early: Path | None = None  # a store of the few municipalities rendered, written first
     storing: Future[Any] | None = None  # the national store, while a thread writes it
     _slices: dict[str, Any] = field(default_factory=dict)  # municipality name -> Judgement
+    held: Any = None  # the store's shared lock (session.use_store), released by `close`
+
+    def close(self) -> None:
+        """The store may be pruned (by a later batch on other data) once this ends."""
+        if self.held is not None:
+            self.held.close()
+            self.held = None
 
     def wait_stored(self) -> None:
         """Wait until the national store is whole (it may be written while reports render);
