@@ -148,6 +148,16 @@ def status_of(s: dict[str, Path]) -> dict[str, Any]:
     return json.loads((s["out"] / PERIOD / "status.json").read_text(encoding="utf-8"))["reports"]
 
 
+STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d ")
+
+
+def logged(output: str) -> list[str]:
+    """The lines of a step's log without their times; every line must have one."""
+    lines = output.splitlines()
+    assert lines and all(STAMP.match(line) for line in lines), output
+    return [STAMP.sub("", line) for line in lines]
+
+
 def assert_complete(report_dir: Path) -> None:
     """A report folder holds a manifest whose every output exists with its hash."""
     manifest = json.loads((report_dir / "manifest.json").read_text(encoding="utf-8"))
@@ -240,8 +250,16 @@ def test_cli_exit_status_and_summary(setup):
     ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 1, result.output
+    lines = logged(result.output)
     assert "Rīga\tFAILED" in result.output and "Aizkraukles novads\tok" in result.output
     assert "1 report(s) FAILED" in result.output and "--retry-failed" in result.output
+    assert lines[0].startswith(
+        f"run started: {s['data']} --municipality 'Rīga' --municipality 'LV-002' --period "
+        f"{PERIOD} --out {s['out']} (pumpurs "
+    )
+    assert re.fullmatch(
+        r"run finished: 1 rendered, 1 failed, 0 up to date in \d+\.\d s \(exit 1\)", lines[-1]
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -493,10 +511,11 @@ def test_an_as_of_outside_the_period_is_refused(setup, no_kernels, period, as_of
     args += ["--out", str(s["out"]), "--notebooks", str(s["notebooks"])]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2, result.output
-    assert result.output.strip() == (
+    assert logged(result.output)[1:] == [
         f"--as-of {as_of} is outside the period {period} ({first} to {last}); give a report "
-        f"date within it, or --period {holds} for a report at {as_of}"
-    )
+        f"date within it, or --period {holds} for a report at {as_of}",
+        "run finished: nothing done, the input or the call is wrong (exit 2)",
+    ]
     assert not s["out"].exists()
 
 
@@ -609,11 +628,12 @@ def test_a_report_another_process_renders_is_refused_with_exit_75(setup, monkeyp
         with pytest.raises(TemporaryError) as e, folders.reports_locked(period_dir, ["riga"]):
             pass
     assert result.exit_code == 75, result.output
-    assert result.output.strip() == (
+    assert logged(result.output)[1:] == [
         f"another pumpurs process is rendering riga in {period_dir}; nothing was rendered. "
-        "Run again when it has finished"
-    )
-    assert str(e.value) == result.output.strip()
+        "Run again when it has finished",
+        "run finished: nothing done, a temporary failure; run again later (exit 75)",
+    ]
+    assert str(e.value) == logged(result.output)[1]
     assert not (period_dir / "aizkraukles-novads").exists()
     assert not (period_dir / "status.json").exists()
     # another report of the same period is not locked by it
@@ -929,9 +949,10 @@ def test_data_that_keeps_changing_is_a_temporary_failure(setup, monkeypatch):
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 75, result.output
     assert len(seen) == 4
-    assert result.output.strip() == (
+    assert logged(result.output)[1:] == [
         f"{s['data']}: the data changed while it was being read, 4 times in a row; nothing "
         "was rendered. Run again once the files are complete (or copy them to a folder "
-        "nobody writes to)"
-    )
+        "nobody writes to)",
+        "run finished: nothing done, a temporary failure; run again later (exit 75)",
+    ]
     assert not (s["out"] / PERIOD).exists()

@@ -6,17 +6,57 @@ notebook toolchain are imported when a command runs, so `pumpurs --help` stays f
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
 
-def _fail(e: Exception) -> None:
-    """Print a user error and exit with its status (2: bad input, nothing written)."""
-    from pumpurs.cli.common import _fail as cli_fail
+def _logged(event: str, started: str, work: Callable[[], tuple[int, str]]) -> NoReturn:
+    """Run a batch step between a line that opens it and one that closes it with its exit
+    status (the log's format: pumpurs.run.log); a user error is printed between them,
+    each line with its time, and ends the step with its status (2, or 75 to retry)."""
+    from pumpurs import __version__
+    from pumpurs.cli.common import error_text
+    from pumpurs.core.errors import PumpursError, UsageError
+    from pumpurs.run.log import log
 
-    cli_fail(e, max_problems=0)  # type: ignore[arg-type]  # run has no --max-problems
+    log(f"{event} started: {started} (pumpurs {__version__}, pid {os.getpid()})")
+    try:
+        code, said = work()
+    except PumpursError as e:
+        code, said = e.exit_code, ENDED.get(e.exit_code, "stopped")
+        log(error_text(e, 0), file=sys.stderr)
+    except OSError as e:  # a folder that cannot be written, a full disk: one line, exit 2
+        where = f"{e.filename}: " if e.filename else ""
+        wrong = UsageError(
+            f"{where}{e.strerror or e}; reports already finished are kept. Give --out a "
+            "folder you can write to, with free space, and run again"
+        )
+        code, said = wrong.exit_code, ENDED[wrong.exit_code]
+        log(str(wrong), file=sys.stderr)
+    log(f"{event} finished: {said} (exit {code})")
+    raise typer.Exit(code)
+
+
+# The closing line of a step that stopped on an error, by exit status.
+ENDED = {
+    2: "nothing done, the input or the call is wrong",
+    75: "nothing done, a temporary failure; run again later",
+}
+
+
+def _shown_data(data: str) -> str:
+    """The data as a log may name it (a database URL without its password)."""
+    try:
+        from pumpurs.sources import open_source
+
+        return open_source(data).label
+    except Exception:  # the step itself says what is wrong with it
+        return "the data" if "://" in data else data
 
 
 def run(
@@ -108,7 +148,6 @@ def run(
 
     Example: pumpurs run data/demo-national --all --period 2020-H2 --out reports
     """
-    from pumpurs.core.errors import PumpursError
     from pumpurs.run.batch import RunOptions, run_batch
 
     opts = RunOptions(
@@ -128,21 +167,18 @@ def run(
         params=params,
         timeout=timeout,
     )
-    try:
-        outcome = run_batch(opts)
-    except PumpursError as e:
-        _fail(e)
-    except OSError as e:  # a folder that cannot be written, a full disk: one line, exit 2
-        from pumpurs.core.errors import UsageError
 
-        where = f"{e.filename}: " if e.filename else ""
-        _fail(
-            UsageError(
-                f"{where}{e.strerror or e}; reports already finished are kept. Give --out a "
-                "folder you can write to, with free space, and run again"
-            )
+    def work() -> tuple[int, str]:
+        outcome = run_batch(opts)
+        return outcome.exit_code, (
+            f"{len(outcome.rendered)} rendered, {len(outcome.failed)} failed, "
+            f"{outcome.up_to_date} up to date in {outcome.seconds:.1f} s"
         )
-    raise typer.Exit(outcome.exit_code)
+
+    chosen = ["--all"] if all_ else [f"--municipality {m!r}" for m in municipality or []]
+    chosen += ["--retry-failed"] * retry_failed + ["--force"] * force
+    chosen += [f"--period {period}"] * bool(period) + [f"--as-of {as_of}"] * bool(as_of)
+    _logged("run", " ".join([_shown_data(data), *chosen, f"--out {out}"]), work)
 
 
 def doctor(

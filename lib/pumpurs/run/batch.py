@@ -60,6 +60,7 @@ from pumpurs.run.inputs import (
     templates_hash,
     validate_inputs,
 )
+from pumpurs.run.log import log
 from pumpurs.run.model import (
     FAILED,
     INDEX_FILE,
@@ -113,15 +114,20 @@ def prepare_shared(inputs: Inputs, first: int = 0) -> Shared:
     cache = inputs.cache_dir
     key = session.inputs_key(inputs.data, inputs.programme_path, inputs.as_of)
     for attempt in range(1, READ_ATTEMPTS + 1):
-        held = session.use_store(cache, key)  # no other batch's pruning removes it now
+        # held before the store is looked for, so no other batch's pruning removes it
+        # between being found and being read; no cache yet, no store to hold: bad data
+        # then leaves nothing behind
+        held = session.use_store(cache, key) if cache.is_dir() else None
         try:
             read = _read_once(inputs, key)
         except BaseException:
-            held.close()
+            if held is not None:
+                held.close()
             raise
         if read is not None:
             break
-        held.close()
+        if held is not None:
+            held.close()
         if attempt == READ_ATTEMPTS:
             raise TemporaryError(
                 f"{inputs.data}: the data changed while it was being read, {READ_ATTEMPTS} "
@@ -131,6 +137,8 @@ def prepare_shared(inputs: Inputs, first: int = 0) -> Shared:
         time.sleep(READ_WAIT_SECONDS * attempt)
         key = session.inputs_key(inputs.data, inputs.programme_path, inputs.as_of)
     assert read is not None  # the loop ends by break or raise
+    if held is None:  # held before the judgement is stored
+        held = session.use_store(cache, key)
     try:
         return _stored(inputs, first, key, held, *read)
     except BaseException:
@@ -427,8 +435,14 @@ def _shown_parameters(parameters: dict[str, Any], audience: Audience) -> dict[st
 class Progress:
     """Progress for people: a rich bar at a terminal, one plain line per report otherwise."""
 
-    def __init__(self, total: int, names: dict[str, str], rich_bar: bool) -> None:
-        self.total, self.names, self.rich_bar = total, names, rich_bar
+    def __init__(
+        self,
+        total: int,
+        names: dict[str, str],
+        rich_bar: bool,
+        echo: Callable[[str], None] = print,
+    ) -> None:
+        self.total, self.names, self.rich_bar, self.echo = total, names, rich_bar, echo
         self.running: list[str] = []
         self.done = 0
         self._progress: Any = None
@@ -486,7 +500,7 @@ class Progress:
             line = f"{name}\t{status_word}\t{secs}"
             if not result["ok"]:
                 line += f"\t{result['error']}"
-            print(line, flush=True)
+            self.echo(line)
 
 
 def _escape(text: str) -> str:
@@ -626,7 +640,7 @@ def _public_cache_removed(inputs: Inputs) -> Iterator[None]:
             shutil.rmtree(inputs.cache_dir, ignore_errors=True)
 
 
-def run_batch(opts: RunOptions, echo: Callable[[str], None] = print) -> Outcome:
+def run_batch(opts: RunOptions, echo: Callable[[str], None] = log) -> Outcome:
     """Validate, prepare, plan, render, index: the `pumpurs run` command without the CLI.
 
     Raises PumpursError for bad input or a bad call (exit 2, nothing written);
@@ -667,7 +681,7 @@ def run_batch(opts: RunOptions, echo: Callable[[str], None] = print) -> Outcome:
                 names = {s.id: s.name for s in plan.render}
                 with (
                     _meanwhile(_yielding, index_figures, inputs, shared),
-                    Progress(len(plan.render), names, bar) as progress,
+                    Progress(len(plan.render), names, bar, echo) as progress,
                 ):
                     results = render_reports(inputs, shared, plan, pool, status, progress)
                 outcome.rendered = [r for r in results if r["ok"]]
