@@ -956,3 +956,33 @@ def test_data_that_keeps_changing_is_a_temporary_failure(setup, monkeypatch):
         "run finished: nothing done, a temporary failure; run again later (exit 75)",
     ]
     assert not (s["out"] / PERIOD).exists()
+
+
+def test_a_batch_renders_when_home_cannot_be_written(setup):
+    """A service account without a writable home (systemd User= without one): the kernels'
+    runtime folders go to a private folder of the batch's, and the report is made. (Root
+    writes anywhere: a file in the way stands for a home that cannot be written.)"""
+    from pumpurs.run.runtime import FOLDERS
+
+    s = setup
+    home = s["tmp"] / "home"
+    home.write_text("not a folder")
+    code = (
+        "import sys; from pathlib import Path\n"
+        "from pumpurs.run.batch import RunOptions, run_batch\n"
+        f"o = RunOptions(data=Path({str(s['data'])!r}), municipalities=['Rīga'], "
+        f"period={PERIOD!r}, out=Path({str(s['out'])!r}), notebooks=Path({str(s['notebooks'])!r}), "
+        f"params=Path({str(s['params'])!r}), workers=1, progress=False)\n"
+        "sys.exit(run_batch(o).exit_code)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in FOLDERS}
+    env.update(HOME=str(home), TMPDIR=str(s["tmp"]))
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert_complete(s["out"] / PERIOD / "riga")
+    private = s["tmp"] / f"pumpurs-{os.getuid()}"
+    assert logged(done.stdout)[: len(FOLDERS)] == [
+        f"{var}={private / var.lower()}: its default folder cannot be written" for var in FOLDERS
+    ]

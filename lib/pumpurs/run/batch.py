@@ -80,6 +80,7 @@ from pumpurs.run.model import (
     _read_json,
 )
 from pumpurs.run.protocol import Result, Task, WorkerConfig
+from pumpurs.run.runtime import private_runtime
 from pumpurs.sources import open_source
 from pumpurs.sources.files import sha256_file
 
@@ -648,6 +649,8 @@ def run_batch(opts: RunOptions, echo: Callable[[str], None] = log) -> Outcome:
     """
     t0 = time.perf_counter()
     inputs = validate_inputs(opts)
+    for var, folder in private_runtime().items():  # a home that cannot be written
+        echo(f"{var}={folder}: its default folder cannot be written")
     if not Audience.of(inputs.audience).keeps_judged_data_beside_reports:
         remove_stale_public_caches()
         prefix = f"{PUBLIC_CACHE_PREFIX}{os.getpid()}-"
