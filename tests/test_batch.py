@@ -986,3 +986,62 @@ def test_a_batch_renders_when_home_cannot_be_written(setup):
     assert logged(done.stdout)[: len(FOLDERS)] == [
         f"{var}={private / var.lower()}: its default folder cannot be written" for var in FOLDERS
     ]
+
+
+# ---------------------------------------------------------------------------
+# The batch as steps: judge once, render in several processes at once, index
+# ---------------------------------------------------------------------------
+def test_three_processes_render_one_period_from_one_store_and_the_index_is_complete(setup):
+    from pumpurs.run import steps
+
+    s = setup
+    books = s["tmp"] / "store-notebooks"
+    books.mkdir()
+    nb = nbformat.read(write_notebook(books / model.MUNICIPALITY_NOTEBOOK, False), as_version=4)
+    nb.cells[0].source += '\njudgement_path = ""'
+    nb.cells[1].source = READS_STORE
+    nbformat.write(nb, books / model.MUNICIPALITY_NOTEBOOK)
+    write_notebook(books / model.OVERVIEW_NOTEBOOK, True)
+    store = steps.judge(RunOptions(data=s["data"], period=PERIOD, out=s["out"]))
+    assert store.parent == s["out"] / ".cache" and (store / "pinned").is_file()
+
+    def render(*which: str) -> subprocess.Popen[str]:
+        call = [sys.executable, "-m", "pumpurs.cli", "render", "--store", str(store), *which]
+        call += ["--out", str(s["out"]), "--notebooks", str(books), "--params", str(s["params"])]
+        return subprocess.Popen(
+            [*call, "--workers", "1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+
+    procs = [
+        render("--municipality", "Aizkraukles novads"),
+        render("--municipality", "Rīga", "--municipality", "Ādažu novads"),
+        render("--overview"),
+    ]
+    outputs = [p.communicate(timeout=300)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], outputs
+    assert logged(outputs[0])[-1].startswith("render finished: 1 rendered, 0 failed, 0 up to")
+    period_dir = s["out"] / PERIOD
+    status = status_of(s)
+    assert sorted(status) == sorted([*SLUGS3, "overview"])
+    judged_at = json.loads((period_dir / "status.json").read_text(encoding="utf-8"))
+    assert judged_at["judgement"] == store.name
+    for rid in [*SLUGS3, "overview"]:
+        assert_complete(period_dir / rid)
+        manifest = json.loads((period_dir / rid / "manifest.json").read_text(encoding="utf-8"))
+        assert manifest["period"] == PERIOD and manifest["as_of"] == "2020-12-31"
+    assert not (period_dir / "index.html").exists()  # the index is a step of its own
+
+    app = typer.Typer()
+    app.command("index")(cli_run.index)
+    app.command("doctor")(cli_run.doctor)
+    done = CliRunner().invoke(app, ["index", str(period_dir)])
+    assert done.exit_code == 0, done.output
+    assert logged(done.output)[-1] == f"index finished: wrote {period_dir / 'index.html'} (exit 0)"
+    page = (period_dir / "index.html").read_text(encoding="utf-8")
+    rows = dict(re.findall(r'<tr id="([^"]+)" class="([^"]+)">', page))
+    assert len(rows) == 44
+    assert {rid: rows[rid] for rid in [*SLUGS3, "overview"]} == {
+        rid: status[rid]["status"] for rid in [*SLUGS3, "overview"]
+    }
+    assert set(rows.values()) - {"ok", "empty"} == {"missing"}
+    assert sum(v == "missing" for v in rows.values()) == 40

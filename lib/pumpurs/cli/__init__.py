@@ -320,6 +320,9 @@ def indicators(
 from pumpurs.cli import run as cli_run  # noqa: E402  (light: typer and the standard library only)
 
 app.command("run")(cli_run.run)
+app.command("judge")(cli_run.judge)
+app.command("render")(cli_run.render)
+app.command("index")(cli_run.index)
 app.command("doctor")(cli_run.doctor)
 
 

@@ -571,7 +571,7 @@ def render_reports(
                     os.replace(executed, failed_nb)
                     entry["failed_notebook"] = f"{FAILED}/{spec.id}.ipynb"
             shutil.rmtree(work, ignore_errors=True)
-        status.update(update_status(period_dir, inputs, {spec.id: entry}))
+        status.update(update_status(period_dir, inputs, {spec.id: entry}, shared.key))
         results.append(result)
         progress.finished(result, entry["status"] if result["ok"] else "FAILED")
 
@@ -655,7 +655,6 @@ def run_batch(opts: RunOptions, echo: Callable[[str], None] = log) -> Outcome:
         remove_stale_public_caches()
         prefix = f"{PUBLIC_CACHE_PREFIX}{os.getpid()}-"
         inputs.private_cache = Path(tempfile.mkdtemp(prefix=prefix))
-    outcome = Outcome(exit_code=0, period_dir=inputs.period_dir)
     with (
         _public_cache_removed(inputs),
         _Workers(inputs) as workers,
@@ -663,49 +662,80 @@ def run_batch(opts: RunOptions, echo: Callable[[str], None] = log) -> Outcome:
         if not opts.retry_failed and not _likely_up_to_date(inputs):
             workers.start()  # kernels warm up while the data is judged
         shared = prepare_shared(inputs, first=workers.n)
-        ids = [r.id for r in inputs.reports]
-        with (
-            contextlib.closing(shared),
-            _national_store_awaited(shared),
-            reports_locked(inputs.period_dir, ids),
-        ):
-            recover_interrupted(inputs.period_dir, ids)
+        outcome = render_planned(inputs, shared, workers, echo, prune=True, index=True)
+    outcome.seconds = time.perf_counter() - t0
+    _said(outcome, opts, echo)
+    return outcome
+
+
+def render_planned(
+    inputs: Inputs,
+    shared: Shared,
+    workers: _Workers,
+    echo: Callable[[str], None],
+    prune: bool,
+    index: bool,
+) -> Outcome:
+    """Steps 4-6 with the reports' locks held: plan, render, and (`index`) the index;
+    `prune`: the judgements of other data versions nobody holds are removed."""
+    outcome = Outcome(exit_code=0, period_dir=inputs.period_dir)
+    ids = [r.id for r in inputs.reports]
+    with (
+        contextlib.closing(shared),
+        _national_store_awaited(shared),
+        reports_locked(inputs.period_dir, ids),
+    ):
+        recover_interrupted(inputs.period_dir, ids)
+        if prune:
             session.prune_cache(inputs.cache_dir, shared.key, last=0)
-            status = read_status(inputs.period_dir)
-            plan = plan_work(inputs, shared, status)
-            outcome.up_to_date = len(plan.up_to_date)
-            if plan.render:
-                pool = workers.start(len(plan.render))
-                echo(
-                    f"rendering {len(plan.render)} report(s) for {inputs.period.label} "
-                    f"with {pool.n} worker(s); {len(plan.up_to_date)} up to date"
-                )
-                bar = opts.progress if opts.progress is not None else sys.stdout.isatty()
-                names = {s.id: s.name for s in plan.render}
-                with (
-                    _meanwhile(_yielding, index_figures, inputs, shared),
-                    Progress(len(plan.render), names, bar, echo) as progress,
-                ):
-                    results = render_reports(inputs, shared, plan, pool, status, progress)
-                outcome.rendered = [r for r in results if r["ok"]]
-                outcome.failed = [r for r in results if not r["ok"]]
-                outcome.exit_code = 1 if outcome.failed else 0
-            with contextlib.suppress(OSError):
-                (inputs.period_dir / TMP).rmdir()
+        status = read_status(inputs.period_dir)
+        plan = plan_work(inputs, shared, status)
+        outcome.up_to_date = len(plan.up_to_date)
+        outcome.status = status
+        if plan.render:
+            pool = workers.start(len(plan.render))
+            echo(
+                f"rendering {len(plan.render)} report(s) for {inputs.period.label} "
+                f"with {pool.n} worker(s); {len(plan.up_to_date)} up to date"
+            )
+            opts = inputs.options
+            bar = opts.progress if opts.progress is not None else sys.stdout.isatty()
+            names = {s.id: s.name for s in plan.render}
+            with (
+                _meanwhile(_yielding, index_figures, inputs, shared) if index else _nothing(),
+                Progress(len(plan.render), names, bar, echo) as progress,
+            ):
+                results = render_reports(inputs, shared, plan, pool, status, progress)
+            outcome.rendered = [r for r in results if r["ok"]]
+            outcome.failed = [r for r in results if not r["ok"]]
+            outcome.exit_code = 1 if outcome.failed else 0
+        with contextlib.suppress(OSError):
+            (inputs.period_dir / TMP).rmdir()
+        update_status(inputs.period_dir, inputs, {}, shared.key)  # what `index` reads from
+        if index:
             figures = index_figures(inputs, shared)  # kept beside the store: read again
             with status_locked(inputs.period_dir):  # every process's latest outcomes
                 write_index(inputs, shared, read_status(inputs.period_dir), figures)
-            workers.close()
-    outcome.seconds = time.perf_counter() - t0
-    if plan.render:
-        echo(summary(outcome, status))
+        workers.close()
+    outcome.planned, outcome.indexed = len(plan.render), index
+    return outcome
+
+
+def _said(outcome: Outcome, opts: RunOptions, echo: Callable[[str], None]) -> None:
+    """The closing lines: what was rendered, or why nothing was."""
+    if outcome.planned:
+        echo(summary(outcome, outcome.status))
     elif opts.retry_failed:
         outcome.message = "nothing to retry: no report failed last time"
         echo(outcome.message)
     else:
-        outcome.message = f"nothing to render: {len(plan.up_to_date)} reports up to date"
+        outcome.message = f"nothing to render: {outcome.up_to_date} reports up to date"
         echo(outcome.message)
-    return outcome
+
+
+@contextlib.contextmanager
+def _nothing() -> Iterator[None]:
+    yield
 
 
 @contextlib.contextmanager
@@ -740,10 +770,11 @@ def summary(outcome: Outcome, status: dict[str, Any]) -> str:
     """The closing lines: how many, how fast, and which reports failed and why."""
     n = len(outcome.rendered) + len(outcome.failed)
     per = outcome.seconds / n if n else 0.0
+    index = outcome.period_dir / INDEX_FILE if outcome.period_dir else Path(INDEX_FILE)
     lines = [
         f"rendered {len(outcome.rendered)} of {n} report(s) in {outcome.seconds:.1f} s "
         f"({per:.2f} s per report); {outcome.up_to_date} were up to date; "
-        f"index: {outcome.period_dir / INDEX_FILE if outcome.period_dir else INDEX_FILE}"
+        + (f"index: {index}" if outcome.indexed else f"index: `pumpurs index {index.parent}`")
     ]
     if outcome.failed:
         lines.append(f"{len(outcome.failed)} report(s) FAILED:")

@@ -120,8 +120,15 @@ def read_folder_settings(period_dir: Path) -> dict[str, str]:
     return {k: data[k] for k in ("audience", "lang") if isinstance(data.get(k), str)}
 
 
-def write_status(period_dir: Path, inputs: Inputs, reports: dict[str, Any]) -> None:
-    """status.json: the last outcome of every report of the period (what --retry-failed reads)."""
+def write_status(
+    period_dir: Path, inputs: Inputs, reports: dict[str, Any], judgement: str | None = None
+) -> None:
+    """status.json: the last outcome of every report of the period (what --retry-failed
+    reads), and the key of the judged data last rendered from (what `pumpurs index`
+    reads its key figures from; None: the one recorded stays)."""
+    if judgement is None:
+        before = _read_json(period_dir / STATUS_FILE)
+        judgement = before.get("judgement") if isinstance(before, dict) else None
     _write_json(
         period_dir / STATUS_FILE,
         {
@@ -129,18 +136,24 @@ def write_status(period_dir: Path, inputs: Inputs, reports: dict[str, Any]) -> N
             "audience": inputs.audience,
             "lang": inputs.lang,
             "updated": _now(),
+            **({"judgement": judgement} if judgement else {}),
             "reports": dict(sorted(reports.items())),
         },
     )
 
 
-def update_status(period_dir: Path, inputs: Inputs, changed: dict[str, Any]) -> dict[str, Any]:
+def update_status(
+    period_dir: Path, inputs: Inputs, changed: dict[str, Any], judgement: str | None = None
+) -> dict[str, Any]:
     """Record these reports' outcomes in status.json beside every other process's (read
     again under the period's status lock); returns every report's status."""
     with status_locked(period_dir):
         reports = read_status(period_dir)
-        reports.update(changed)
-        write_status(period_dir, inputs, reports)
+        before = _read_json(period_dir / STATUS_FILE)
+        same = isinstance(before, dict) and before.get("judgement") == judgement
+        if changed or not same:
+            reports.update(changed)
+            write_status(period_dir, inputs, reports, judgement)
     return reports
 
 

@@ -51,6 +51,7 @@ class RunOptions:
     data: str | Path  # a data folder, a DuckDB file or a database URL
     municipalities: list[str] = field(default_factory=list)
     all: bool = False
+    overview: bool = False  # the national overview (with --all, or alone: `pumpurs render`)
     period: str | None = None
     as_of: str | None = None
     audience: str | None = None
@@ -182,6 +183,9 @@ class Outcome:
     seconds: float = 0.0
     period_dir: Path | None = None
     message: str = ""
+    planned: int = 0  # reports that were to be rendered (not up to date)
+    indexed: bool = True  # index.html was written (not by `pumpurs render`)
+    status: dict[str, Any] = field(default_factory=dict)  # status.json's reports, as left
 
 
 # ---------------------------------------------------------------------------

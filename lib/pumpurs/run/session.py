@@ -444,6 +444,9 @@ BUSY_SECONDS = 600  # a judgement a notebook read this recently may still be bei
 
 
 LOCK_SUFFIX = ".lock"
+# A store `pumpurs judge` wrote for later steps (`pumpurs render`, `pumpurs index`, each
+# its own process): pruned only once unused for `max_age_days`, not by the next batch.
+PINNED = "pinned"
 
 
 def _lock_path(cache: Path, key: str) -> Path:
@@ -491,8 +494,8 @@ def prune_cache(
     is common there); a batch's `--out` cache keeps the current one only (`last=0`), so
     that reports and cache stay smaller than the data. A judgement used in the last
     `busy_seconds` stays: another notebook (on other data) may be reading it right now;
-    and a judgement a process holds (`use_store`: a batch of another period on the same
-    --out) is never removed."""
+    a judgement a process holds (`use_store`: a batch of another period on the same
+    --out) is never removed; a pinned one (`PINNED`) goes only when it is too old."""
     if not cache.is_dir():
         return
     now = time.time()
@@ -517,6 +520,8 @@ def prune_cache(
     for i, (mtime, d) in enumerate(others):
         if mtime > now - busy_seconds:
             continue
+        if (d / PINNED).is_file() and mtime >= limit:
+            continue  # the steps of an orchestrator come back to it (`pumpurs judge`)
         if i >= last or mtime < limit:
             _remove_unused(cache, d.name)
 
