@@ -1,7 +1,9 @@
 """The `pumpurs` command: a thin layer over the library.
 
 Exit status: 0 done and nothing wrong; 1 done with error findings (check) or failed
-reports (run); 2 the input or the call is wrong, nothing written.
+reports (run, render); 2 the input or the call is wrong, nothing written; 75 a
+temporary failure (TemporaryError: a lock held by another run, data that kept changing,
+a lost connection), nothing written, retry later.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The `pumpurs run` and `pumpurs doctor` commands (registered in cli.py).
+"""The batch's commands: `pumpurs run`, its steps apart (`judge`, `render`, `index`) and
+`pumpurs doctor` (registered in cli/__init__.py).
 
 Only typer and the standard library are imported here; the batch, the workers and the
 notebook toolchain are imported when a command runs, so `pumpurs --help` stays fast.
@@ -148,7 +149,8 @@ def run(
     Each municipality's report goes to OUT/<period>/<slug>/ and replaces the old one only
     when complete. Reports whose inputs did not change are skipped. Exit status: 0 all
     done; 1 some reports failed (the others are finished; see OUT/<period>/index.html);
-    2 the input or the call is wrong and nothing was written.
+    2 the input or the call is wrong and nothing was written; 75 temporary (a report
+    being rendered by another process, data that kept changing): run again later.
 
     Example: pumpurs run data/demo-national --all --period 2020-H2 --out reports
     """

@@ -22,7 +22,9 @@ The batch reads as its steps (`run_batch`):
 A public batch deletes `<out>/.cache` when it ends: the cached slices are pupil-level.
 
 Exit status: 0 all done; 1 some reports failed (kept in `_failed/`, listed in
-status.json and in red in the index; `--retry-failed` redoes only those); 2 bad input.
+status.json and in red in the index; `--retry-failed` redoes only those); 2 bad input;
+75 temporary (a report locked by another process, data that kept changing while read).
+The same steps apart, for an orchestrator: `pumpurs.run.steps`.
 """
 
 from __future__ import annotations
@@ -644,8 +646,10 @@ def _public_cache_removed(inputs: Inputs) -> Iterator[None]:
 def run_batch(opts: RunOptions, echo: Callable[[str], None] = log) -> Outcome:
     """Validate, prepare, plan, render, index: the `pumpurs run` command without the CLI.
 
-    Raises PumpursError for bad input or a bad call (exit 2, nothing written);
-    otherwise returns the outcome (exit 0, or 1 when some reports failed).
+    Raises PumpursError for bad input or a bad call (exit 2, nothing written) or a
+    TemporaryError (exit 75: retry later); otherwise returns the outcome (exit 0, or 1
+    when some reports failed). Runtime folders that cannot be written are moved
+    (`runtime.private_runtime`, in os.environ).
     """
     t0 = time.perf_counter()
     inputs = validate_inputs(opts)
