@@ -1045,3 +1045,36 @@ def test_three_processes_render_one_period_from_one_store_and_the_index_is_compl
     }
     assert set(rows.values()) - {"ok", "empty"} == {"missing"}
     assert sum(v == "missing" for v in rows.values()) == 40
+
+
+def test_the_steps_refuse_what_is_not_theirs(setup, no_kernels):
+    """A store that is no store, a period folder without status, judged data beside a
+    public folder: exit 2, one line, nothing written."""
+    from pumpurs.cli import app
+
+    s = setup
+    runner = CliRunner()
+    nowhere = s["tmp"] / "nowhere"
+    done = runner.invoke(app, ["render", "--store", str(nowhere), "--all", "--out", str(s["out"])])
+    assert done.exit_code == 2, done.output
+    assert logged(done.output)[1:] == [
+        f"--store {nowhere}: not a store written by `pumpurs judge` (or removed since); run "
+        "`pumpurs judge DATA --period P` and give the path it prints",
+        "render finished: nothing done, the input or the call is wrong (exit 2)",
+    ]
+    done = runner.invoke(app, ["index", str(s["out"] / PERIOD)])
+    assert done.exit_code == 2, done.output
+    assert logged(done.output)[1] == (
+        f"{s['out'] / PERIOD}: no status.json here; give the period folder a `pumpurs render` "
+        "or `pumpurs run` wrote to (OUT/PERIOD, e.g. reports/2021-H1)"
+    )
+    assert not s["out"].exists()
+    (s["out"] / "2020-H1").mkdir(parents=True)
+    (s["out"] / "2020-H1" / "status.json").write_text('{"audience": "public"}', "utf-8")
+    done = runner.invoke(app, ["judge", str(s["data"]), "--period", PERIOD, "--out", str(s["out"])])
+    assert done.exit_code == 2, done.output
+    assert logged(done.output)[1] == (
+        f"{s['out']} holds public reports: judged data (pupil level) is never kept beside "
+        "them; give --cache a folder of your own for it"
+    )
+    assert sorted(p.name for p in s["out"].iterdir()) == ["2020-H1"]
