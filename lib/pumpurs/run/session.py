@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import hashlib
 import os
 import pickle
@@ -453,6 +452,15 @@ def _lock_path(cache: Path, key: str) -> Path:
     return cache / f"{key}{LOCK_SUFFIX}"
 
 
+def _fcntl() -> Any:
+    """fcntl where there is one: this module is also a notebook's, on any system."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    return fcntl
+
+
 def use_store(cache: Path, key: str) -> IO[str]:
     """Mark store `key` in use for as long as the returned file stays open: a shared lock
     on `<cache>/<key>.lock`, which no pruning (by a batch of another period or report
@@ -460,6 +468,9 @@ def use_store(cache: Path, key: str) -> IO[str]:
     for or written, so it is never removed between being found and being read."""
     cache.mkdir(parents=True, exist_ok=True)
     path = _lock_path(cache, key)
+    fcntl = _fcntl()
+    if fcntl is None:  # no flock (Windows): a notebook's own cache, no batch to share it
+        return open(path, "a+")  # noqa: SIM115 - held by the caller
     while True:
         f = open(path, "a+")  # noqa: SIM115 - held by the caller
         fcntl.flock(f, fcntl.LOCK_SH)  # waits only while a pruner removes the store (ms)
@@ -474,9 +485,11 @@ def use_store(cache: Path, key: str) -> IO[str]:
 def _remove_unused(cache: Path, key: str) -> bool:
     """Remove store `key` unless a process holds it (`use_store`); True when removed."""
     path = _lock_path(cache, key)
+    fcntl = _fcntl()
     with open(path, "a+") as f:
         try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if fcntl is not None:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             return False
         shutil.rmtree(cache / key, ignore_errors=True)
