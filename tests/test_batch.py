@@ -8,6 +8,7 @@ test runs the real notebooks on the small demo data.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -27,10 +28,11 @@ from typer.testing import CliRunner
 
 from conftest import valid_tables, write_folder
 from pumpurs.cli import run as cli_run
-from pumpurs.core.errors import InputError, SettingsError, UsageError
+from pumpurs.core.errors import InputError, SettingsError, TemporaryError, UsageError
 from pumpurs.run import folders, model
 from pumpurs.run import inputs as inputs_step
 from pumpurs.run.batch import RunOptions, run_batch
+from pumpurs.sources.files import sha256_file
 
 ROOT = Path(__file__).resolve().parents[1]
 PERIOD = "2020-H2"
@@ -146,6 +148,16 @@ def status_of(s: dict[str, Path]) -> dict[str, Any]:
     return json.loads((s["out"] / PERIOD / "status.json").read_text(encoding="utf-8"))["reports"]
 
 
+STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d ")
+
+
+def logged(output: str) -> list[str]:
+    """The lines of a step's log without their times; every line must have one."""
+    lines = output.splitlines()
+    assert lines and all(STAMP.match(line) for line in lines), output
+    return [STAMP.sub("", line) for line in lines]
+
+
 def assert_complete(report_dir: Path) -> None:
     """A report folder holds a manifest whose every output exists with its hash."""
     manifest = json.loads((report_dir / "manifest.json").read_text(encoding="utf-8"))
@@ -238,8 +250,16 @@ def test_cli_exit_status_and_summary(setup):
     ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 1, result.output
+    lines = logged(result.output)
     assert "Rīga\tFAILED" in result.output and "Aizkraukles novads\tok" in result.output
     assert "1 report(s) FAILED" in result.output and "--retry-failed" in result.output
+    assert lines[0].startswith(
+        f"run started: {s['data']} --municipality 'Rīga' --municipality 'LV-002' --period "
+        f"{PERIOD} --out {s['out']} (pumpurs "
+    )
+    assert re.fullmatch(
+        r"run finished: 1 rendered, 1 failed, 0 up to date in \d+\.\d s \(exit 1\)", lines[-1]
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -468,8 +488,35 @@ def test_default_period_is_the_last_complete_half_year(setup, no_kernels):
     # after the programme's end (2023-12 with the extension) its final half-year stays
     inputs = inputs_step.validate_inputs(options(setup, period=None, today=dt.date(2026, 11, 29)))
     assert inputs.period.label == "2023-H2" and inputs.as_of == dt.date(2023, 12, 31)
-    inputs = inputs_step.validate_inputs(options(setup, as_of="2021-01-15"))
-    assert inputs.reports[0].parameters["as_of"] == "2021-01-15"
+    inputs = inputs_step.validate_inputs(options(setup, as_of="2020-10-15"))  # a draft
+    assert inputs.reports[0].parameters["as_of"] == "2020-10-15"
+
+
+@pytest.mark.parametrize(
+    ("period", "as_of", "holds"),
+    [("2021-H1", "2019-01-01", "2019-H1"), ("2020-H2", "2021-01-01", "2021-H1")],
+    ids=["before-the-period", "after-the-period"],
+)
+def test_an_as_of_outside_the_period_is_refused(setup, no_kernels, period, as_of, holds):
+    """A report date before the half-year replaced its report with one of €0.00."""
+    s = setup
+    first, last = {
+        "2021-H1": ("2021-01-01", "2021-06-30"),
+        "2020-H2": ("2020-07-01", "2020-12-31"),
+    }[period]
+    app = typer.Typer()
+    app.command("run")(cli_run.run)
+    app.command("doctor")(cli_run.doctor)
+    args = ["run", str(s["data"]), "--all", "--period", period, "--as-of", as_of]
+    args += ["--out", str(s["out"]), "--notebooks", str(s["notebooks"])]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert logged(result.output)[1:] == [
+        f"--as-of {as_of} is outside the period {period} ({first} to {last}); give a report "
+        f"date within it, or --period {holds} for a report at {as_of}",
+        "run finished: nothing done, the input or the call is wrong (exit 2)",
+    ]
+    assert not s["out"].exists()
 
 
 # ---------------------------------------------------------------------------
@@ -564,12 +611,33 @@ def test_recover_interrupted_puts_an_old_report_back(tmp_path):
     assert (period_dir / "jelgava").is_dir()
 
 
-def test_a_second_batch_on_the_same_period_is_refused(tmp_path):
-    with (
-        folders.batch_lock(tmp_path / PERIOD),
-        pytest.raises(UsageError, match="another `pumpurs run`"),
-        folders.batch_lock(tmp_path / PERIOD),
-    ):
+def test_a_report_another_process_renders_is_refused_with_exit_75(setup, monkeypatch):
+    """A lock held by another run is a temporary failure (75, EX_TEMPFAIL), not bad input:
+    a retry wrapper or systemd's OnFailure= tells them apart. Nothing is rendered."""
+    s = setup
+    monkeypatch.setattr("pumpurs.run.worker.WorkerPool.start", lambda self: self)
+    app = typer.Typer()
+    app.command("run")(cli_run.run)
+    app.command("doctor")(cli_run.doctor)
+    args = ["run", str(s["data"]), "--municipality", "Rīga", "--municipality", "LV-002"]
+    args += ["--period", PERIOD, "--out", str(s["out"]), "--notebooks", str(s["notebooks"])]
+    args += ["--params", str(s["params"])]
+    period_dir = s["out"] / PERIOD
+    with folders.reports_locked(period_dir, ["riga"]):
+        result = CliRunner().invoke(app, args)
+        with pytest.raises(TemporaryError) as e, folders.reports_locked(period_dir, ["riga"]):
+            pass
+    assert result.exit_code == 75, result.output
+    assert logged(result.output)[1:] == [
+        f"another pumpurs process is rendering riga in {period_dir}; nothing was rendered. "
+        "Run again when it has finished",
+        "run finished: nothing done, a temporary failure; run again later (exit 75)",
+    ]
+    assert str(e.value) == logged(result.output)[1]
+    assert not (period_dir / "aizkraukles-novads").exists()
+    assert not (period_dir / "status.json").exists()
+    # another report of the same period is not locked by it
+    with folders.reports_locked(period_dir, ["riga"]), folders.reports_locked(period_dir, ["x"]):
         pass
 
 
@@ -774,3 +842,239 @@ def test_background_threads_yield_to_the_reports_and_leave_the_batch_as_it_was()
     expected = min(19, before + batch.BACKGROUND_NICENESS) if sys.platform == "linux" else before
     assert (own, inner) == (expected, expected)
     assert batch.BACKGROUND_NICENESS > worker.WORKER_NICENESS
+
+
+# ---------------------------------------------------------------------------
+# Two batches of different periods on one --out; data written while it is read
+# ---------------------------------------------------------------------------
+READS_STORE = """import os, time
+from pathlib import Path
+import pandas as pd
+from pumpurs.run import session
+from pumpurs.present.render import tables_to_xlsx
+if os.environ.get("PUMPURS_TEST_GO"):  # another batch runs meanwhile
+    Path(os.environ["PUMPURS_TEST_STARTED"]).touch()
+    deadline = time.monotonic() + 120
+    while not Path(os.environ["PUMPURS_TEST_GO"]).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+j = session.judgement(data, municipality, as_of or None, programme_path or None,
+                      judgement_path=judgement_path or None)"""
+
+
+def test_two_batches_of_different_periods_on_one_out_leave_each_other_their_store(setup):
+    """Each batch prunes the judgements it does not use from <out>/.cache; one still
+    rendering from its store keeps it (28 of 44 reports failed on meta.pkl before)."""
+    s = setup
+    books = s["tmp"] / "store-notebooks"
+    books.mkdir()
+    nb = nbformat.read(write_notebook(books / model.MUNICIPALITY_NOTEBOOK, False), as_version=4)
+    nb.cells[0].source += '\njudgement_path = ""'
+    nb.cells[1].source = READS_STORE
+    nbformat.write(nb, books / model.MUNICIPALITY_NOTEBOOK)
+    started, go = s["tmp"] / "started", s["tmp"] / "go"
+    code = (
+        "import sys; from pathlib import Path\n"
+        "from pumpurs.run.batch import RunOptions, run_batch\n"
+        f"o = RunOptions(data=Path({str(s['data'])!r}), municipalities={THREE[:2]!r}, "
+        f"period={PERIOD!r}, out=Path({str(s['out'])!r}), notebooks=Path({str(books)!r}), "
+        f"params=Path({str(s['params'])!r}), workers=1, progress=False)\n"
+        "sys.exit(run_batch(o).exit_code)\n"
+    )
+    env = {**os.environ, "PUMPURS_TEST_STARTED": str(started), "PUMPURS_TEST_GO": str(go)}
+    first = subprocess.Popen(
+        [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while not started.exists() and first.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert started.exists(), first.communicate()[0].decode()
+        other = run(s, municipalities=THREE[:1], period="2021-H1", notebooks=books, workers=1)
+        assert other.exit_code == 0, other.failed
+        go.touch()
+        output = first.communicate(timeout=180)[0].decode()
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert first.returncode == 0, output
+    for period, slugs in ((PERIOD, SLUGS3[:2]), ("2021-H1", SLUGS3[:1])):
+        for slug in slugs:
+            assert_complete(s["out"] / period / slug)
+    assert len([d for d in (s["out"] / ".cache").iterdir() if d.is_dir()]) == 2
+
+
+def _changing(s: dict[str, Path], times: int, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Rewrite the data folder while the batch reads it, the first `times` reads."""
+    from pumpurs.run import batch, session
+
+    monkeypatch.setattr(batch, "READ_WAIT_SECONDS", 0.0)
+    real = session.load_and_judge
+    seen: list[str] = []
+
+    def judged_while_written(data, programme, as_of):
+        j = real(data, programme, as_of)
+        if len(seen) < times:
+            tables = valid_tables()
+            tables["expenditures"][0]["amount_eur"] += len(seen) + 1
+            write_folder(s["data"], tables)
+        seen.append(str(j.ledger["amount_cents"].sum()))
+        return j
+
+    monkeypatch.setattr(session, "load_and_judge", judged_while_written)
+    return seen
+
+
+def test_data_written_while_read_is_read_again(setup, monkeypatch, no_kernels):
+    s = setup
+    seen = _changing(s, 2, monkeypatch)
+    inputs = inputs_step.validate_inputs(options(s))
+    from pumpurs.run.batch import prepare_shared
+
+    with contextlib.closing(prepare_shared(inputs)) as shared:
+        assert len(seen) == 3 and len(set(seen)) == 3  # judged three versions of the data
+        assert str(shared.judged.ledger["amount_cents"].sum()) == seen[-1]
+        (recorded,) = [f for f in shared.data_files if f["path"].endswith("expenditures.csv")]
+        assert recorded["sha256"] == sha256_file(s["data"] / "expenditures.csv")
+
+
+def test_data_that_keeps_changing_is_a_temporary_failure(setup, monkeypatch):
+    s = setup
+    monkeypatch.setattr("pumpurs.run.worker.WorkerPool.start", lambda self: self)
+    seen = _changing(s, 10, monkeypatch)
+    app = typer.Typer()
+    app.command("run")(cli_run.run)
+    app.command("doctor")(cli_run.doctor)
+    args = ["run", str(s["data"]), "--all", "--period", PERIOD, "--out", str(s["out"])]
+    args += ["--notebooks", str(s["notebooks"]), "--params", str(s["params"])]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 75, result.output
+    assert len(seen) == 4
+    assert logged(result.output)[1:] == [
+        f"{s['data']}: the data changed while it was being read, 4 times in a row; nothing "
+        "was rendered. Run again once the files are complete (or copy them to a folder "
+        "nobody writes to)",
+        "run finished: nothing done, a temporary failure; run again later (exit 75)",
+    ]
+    assert not (s["out"] / PERIOD).exists()
+
+
+def test_a_batch_renders_when_home_cannot_be_written(setup):
+    """A service account without a writable home (systemd User= without one): the kernels'
+    runtime folders go to a private folder of the batch's, and the report is made. (Root
+    writes anywhere: a file in the way stands for a home that cannot be written.)"""
+    from pumpurs.run.runtime import FOLDERS
+
+    s = setup
+    home = s["tmp"] / "home"
+    home.write_text("not a folder")
+    code = (
+        "import sys; from pathlib import Path\n"
+        "from pumpurs.run.batch import RunOptions, run_batch\n"
+        f"o = RunOptions(data=Path({str(s['data'])!r}), municipalities=['Rīga'], "
+        f"period={PERIOD!r}, out=Path({str(s['out'])!r}), notebooks=Path({str(s['notebooks'])!r}), "
+        f"params=Path({str(s['params'])!r}), workers=1, progress=False)\n"
+        "sys.exit(run_batch(o).exit_code)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in FOLDERS}
+    env.update(HOME=str(home), TMPDIR=str(s["tmp"]))
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert_complete(s["out"] / PERIOD / "riga")
+    private = s["tmp"] / f"pumpurs-{os.getuid()}"
+    assert logged(done.stdout)[: len(FOLDERS)] == [
+        f"{var}={private / var.lower()}: its default folder cannot be written" for var in FOLDERS
+    ]
+
+
+# ---------------------------------------------------------------------------
+# The batch as steps: judge once, render in several processes at once, index
+# ---------------------------------------------------------------------------
+def test_three_processes_render_one_period_from_one_store_and_the_index_is_complete(setup):
+    from pumpurs.run import steps
+
+    s = setup
+    books = s["tmp"] / "store-notebooks"
+    books.mkdir()
+    nb = nbformat.read(write_notebook(books / model.MUNICIPALITY_NOTEBOOK, False), as_version=4)
+    nb.cells[0].source += '\njudgement_path = ""'
+    nb.cells[1].source = READS_STORE
+    nbformat.write(nb, books / model.MUNICIPALITY_NOTEBOOK)
+    write_notebook(books / model.OVERVIEW_NOTEBOOK, True)
+    store = steps.judge(RunOptions(data=s["data"], period=PERIOD, out=s["out"]))
+    assert store.parent == s["out"] / ".cache" and (store / "pinned").is_file()
+
+    def render(*which: str) -> subprocess.Popen[str]:
+        call = [sys.executable, "-m", "pumpurs.cli", "render", "--store", str(store), *which]
+        call += ["--out", str(s["out"]), "--notebooks", str(books), "--params", str(s["params"])]
+        return subprocess.Popen(
+            [*call, "--workers", "1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+
+    procs = [
+        render("--municipality", "Aizkraukles novads"),
+        render("--municipality", "Rīga", "--municipality", "Ādažu novads"),
+        render("--overview"),
+    ]
+    outputs = [p.communicate(timeout=300)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], outputs
+    assert logged(outputs[0])[-1].startswith("render finished: 1 rendered, 0 failed, 0 up to")
+    period_dir = s["out"] / PERIOD
+    status = status_of(s)
+    assert sorted(status) == sorted([*SLUGS3, "overview"])
+    judged_at = json.loads((period_dir / "status.json").read_text(encoding="utf-8"))
+    assert judged_at["judgement"] == store.name
+    for rid in [*SLUGS3, "overview"]:
+        assert_complete(period_dir / rid)
+        manifest = json.loads((period_dir / rid / "manifest.json").read_text(encoding="utf-8"))
+        assert manifest["period"] == PERIOD and manifest["as_of"] == "2020-12-31"
+    assert not (period_dir / "index.html").exists()  # the index is a step of its own
+
+    app = typer.Typer()
+    app.command("index")(cli_run.index)
+    app.command("doctor")(cli_run.doctor)
+    done = CliRunner().invoke(app, ["index", str(period_dir)])
+    assert done.exit_code == 0, done.output
+    assert logged(done.output)[-1] == f"index finished: wrote {period_dir / 'index.html'} (exit 0)"
+    page = (period_dir / "index.html").read_text(encoding="utf-8")
+    rows = dict(re.findall(r'<tr id="([^"]+)" class="([^"]+)">', page))
+    assert len(rows) == 44
+    assert {rid: rows[rid] for rid in [*SLUGS3, "overview"]} == {
+        rid: status[rid]["status"] for rid in [*SLUGS3, "overview"]
+    }
+    assert set(rows.values()) - {"ok", "empty"} == {"missing"}
+    assert sum(v == "missing" for v in rows.values()) == 40
+
+
+def test_the_steps_refuse_what_is_not_theirs(setup, no_kernels):
+    """A store that is no store, a period folder without status, judged data beside a
+    public folder: exit 2, one line, nothing written."""
+    from pumpurs.cli import app
+
+    s = setup
+    runner = CliRunner()
+    nowhere = s["tmp"] / "nowhere"
+    done = runner.invoke(app, ["render", "--store", str(nowhere), "--all", "--out", str(s["out"])])
+    assert done.exit_code == 2, done.output
+    assert logged(done.output)[1:] == [
+        f"--store {nowhere}: not a store written by `pumpurs judge` (or removed since); run "
+        "`pumpurs judge DATA --period P` and give the path it prints",
+        "render finished: nothing done, the input or the call is wrong (exit 2)",
+    ]
+    done = runner.invoke(app, ["index", str(s["out"] / PERIOD)])
+    assert done.exit_code == 2, done.output
+    assert logged(done.output)[1] == (
+        f"{s['out'] / PERIOD}: no status.json here; give the period folder a `pumpurs render` "
+        "or `pumpurs run` wrote to (OUT/PERIOD, e.g. reports/2021-H1)"
+    )
+    assert not s["out"].exists()
+    (s["out"] / "2020-H1").mkdir(parents=True)
+    (s["out"] / "2020-H1" / "status.json").write_text('{"audience": "public"}', "utf-8")
+    done = runner.invoke(app, ["judge", str(s["data"]), "--period", PERIOD, "--out", str(s["out"])])
+    assert done.exit_code == 2, done.output
+    assert logged(done.output)[1] == (
+        f"{s['out']} holds public reports: judged data (pupil level) is never kept beside "
+        "them; give --cache a folder of your own for it"
+    )
+    assert sorted(p.name for p in s["out"].iterdir()) == ["2020-H1"]

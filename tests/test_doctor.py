@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from pumpurs.cli import run as cli_run
 from pumpurs.run import doctor
 from pumpurs.run.doctor import FAIL, OK, WARN, Check
+from pumpurs.run.runtime import FOLDERS
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
@@ -111,7 +112,7 @@ def test_every_check_runs_even_when_one_crashes(monkeypatch, tmp_path):
     monkeypatch.setattr(doctor, "check_pdf", lambda: Check("pdf", OK, "stub"))
     checks = doctor.run_checks(tmp_path)
     names = [c.name for c in checks]
-    assert names[0] == "python" and "chromium" in names and len(checks) == 7
+    assert names[:2] == ["runtime", "python"] and "chromium" in names and len(checks) == 8
     crashed = [c for c in checks if "unexpected" in c.detail]
     assert crashed and crashed[0].status == FAIL
 
@@ -137,3 +138,50 @@ def test_the_data_check_reaches_a_database_and_names_what_is_missing(tmp_path):
         FAIL,
         f"{tmp_path / 'none.duckdb'}: no such DuckDB file; give the file's path",
     )
+
+
+HOMELESS = """
+import json
+from pumpurs.run.doctor import check_kernel, check_runtime
+before = check_kernel()
+runtime = check_runtime()
+after = check_kernel()
+print(json.dumps([[c.status, c.detail] for c in (before, runtime, after)]))
+"""
+
+
+def test_a_home_that_cannot_be_written_fails_the_kernel_until_the_batch_folders_are_set(
+    tmp_path,
+):
+    """A service account without a writable home: doctor used to pass while every report's
+    kernel failed on ~/.local; now doctor starts its kernel where the batch's go, and sets
+    them as the batch does. (Root writes anywhere: a file in the way stands for a home
+    that cannot be written.)"""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    home = tmp_path / "home"
+    home.write_text("not a folder")
+    env = {k: v for k, v in os.environ.items() if k not in FOLDERS}
+    env["HOME"] = str(home)
+    env["TMPDIR"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", HOMELESS], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    before, runtime, after = json.loads(done.stdout.splitlines()[-1])
+    assert before[0] == FAIL and before[1].startswith(
+        f"the python3 kernel did not start: [Errno 20] Not a directory: '{home}/.local/share/"
+    )
+    private = tmp_path / f"pumpurs-{os.getuid()}"
+    assert runtime == [
+        OK,
+        f"{home} cannot be written: the batch keeps "
+        + ", ".join(f"{v}={private / v.lower()}" for v in FOLDERS)
+        + " (give the account a writable home to keep them there)",
+    ]
+    assert after[0] == OK, after
+    assert (private / "jupyter_runtime_dir" / "pumpurs").is_dir()
+    assert oct(private.stat().st_mode & 0o777) == "0o700"

@@ -4,6 +4,7 @@ municipality; what a notebook reads from it is exactly the scoped judgement."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -199,3 +200,23 @@ def test_reading_a_cached_judgement_marks_it_in_use(tmp_path: Path, monkeypatch)
     os.utime(store, (1_000_000, 1_000_000))
     session.judgement(data, "Aizkraukles novads", as_of="2021-06-30")
     assert store.stat().st_mtime > 1_000_000 + 3600
+
+
+def test_pruning_never_removes_a_store_a_process_holds(tmp_path: Path):
+    """Two batches of different periods on one --out: each prunes the other's judgement
+    unless the other holds it (`use_store`) for as long as it runs."""
+    cache = tmp_path / "cache"
+    for key in ("h1", "h2"):
+        (cache / key).mkdir(parents=True)
+        (cache / key / session.META).write_bytes(b"")
+    held = session.use_store(cache, "h1")
+    session.prune_cache(cache, "h2", last=0)
+    assert sorted(p.name for p in cache.iterdir()) == ["h1", "h1.lock", "h2"]
+    held.close()
+    session.prune_cache(cache, "h2", last=0)
+    assert sorted(p.name for p in cache.iterdir()) == ["h2"]
+    # a holder waiting while a pruner removes the store gets the new lock file, not the
+    # removed one: it then finds the store gone and judges again
+    again = session.use_store(cache, "h1")
+    assert (cache / "h1.lock").stat().st_ino == os.fstat(again.fileno()).st_ino
+    again.close()

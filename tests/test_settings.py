@@ -340,3 +340,36 @@ def test_an_empty_file(tmp_path: Path) -> None:
 def test_settings_are_immutable(programme: Programme) -> None:
     with pytest.raises(Exception, match="frozen"):
         programme.budget.total_eur = Decimal("1")  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        (
+            "R" * 300,
+            "programme.yaml: municipalities.41.name: Value error, is 300 characters long (its "
+            "folder name too); a municipality's name has at most 100, since its reports' folders "
+            "are named after it: write the municipality's name (got '"
+            + "R" * 59
+            + "… (300 characters))",
+        ),
+        (
+            "Rīga" + "ﬃ" * 40,  # a ligature folds to three letters: the folder name is longer
+            "programme.yaml: municipalities.41.name: Value error, is 124 characters long (its "
+            "folder name too); a municipality's name has at most 100, since its reports' folders "
+            "are named after it: write the municipality's name (got '" + "Rīga" + "ﬃ" * 40 + "')",
+        ),
+        (
+            "Rīga\nnovads",
+            "programme.yaml: municipalities.41.name: Value error, holds a control character (a "
+            "line break, a tab); write the name on one line (got 'Rīga\\nnovads')",
+        ),
+    ],
+    ids=["300-characters", "long-folder-name", "line-break"],
+)
+def test_a_municipality_name_that_cannot_name_a_folder_is_refused(
+    tmp_path: Path, name: str, message: str
+) -> None:
+    import json
+
+    assert _load_edited(tmp_path, 'name: "Rīga"', f"name: {json.dumps(name)}") == message

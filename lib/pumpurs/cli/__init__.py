@@ -1,7 +1,9 @@
 """The `pumpurs` command: a thin layer over the library.
 
 Exit status: 0 done and nothing wrong; 1 done with error findings (check) or failed
-reports (run); 2 the input or the call is wrong, nothing written.
+reports (run, render); 2 the input or the call is wrong, nothing written; 75 a
+temporary failure (TemporaryError: a lock held by another run, data that kept changing,
+a lost connection), nothing written, retry later.
 """
 
 from __future__ import annotations
@@ -320,6 +322,9 @@ def indicators(
 from pumpurs.cli import run as cli_run  # noqa: E402  (light: typer and the standard library only)
 
 app.command("run")(cli_run.run)
+app.command("judge")(cli_run.judge)
+app.command("render")(cli_run.render)
+app.command("index")(cli_run.index)
 app.command("doctor")(cli_run.doctor)
 
 

@@ -117,6 +117,10 @@ class Period:
     last_month: str
 
     @property
+    def start_date(self) -> dt.date:
+        return dt.date(int(self.first_month[:4]), int(self.first_month[5:7]), 1)
+
+    @property
     def end_date(self) -> dt.date:
         y, m = int(self.last_month[:4]), int(self.last_month[5:7])
         nxt = dt.date(y + (m == 12), m % 12 + 1, 1)
@@ -138,10 +142,23 @@ def parse_period(text: str) -> Period:
 def report_date(period: Period | str, as_of: str | dt.date | None = None) -> dt.date:
     """The date a report is made at: `as_of` when given, else the period's last day.
 
-    The one place this default is decided (the batch and the notebooks ask here)."""
-    if as_of:
-        return as_of if isinstance(as_of, dt.date) else parse_date(str(as_of))
-    return (parse_period(period) if isinstance(period, str) else period).end_date
+    The one place this default is decided (the batch and the notebooks ask here). A date
+    within the half-year is a report made before it ended (a draft); a date outside it is
+    refused: before its first day the half-year would show nothing, after its last day
+    it would hold payments of the next one."""
+    p = parse_period(period) if isinstance(period, str) else period
+    if not as_of:
+        return p.end_date
+    day = as_of if isinstance(as_of, dt.date) else parse_date(str(as_of))
+    if not p.start_date <= day <= p.end_date:
+        year = day.year
+        holds = f"{year}-H{1 if day.month <= 6 else 2}"
+        raise UsageError(
+            f"--as-of {day.isoformat()} is outside the period {p.label} "
+            f"({p.start_date.isoformat()} to {p.end_date.isoformat()}); give a report date "
+            f"within it, or --period {holds} for a report at {day.isoformat()}"
+        )
+    return day
 
 
 def last_complete_half_year(today: dt.date) -> Period:

@@ -146,9 +146,31 @@ class Targets(_Strict):
     support_plans_per_school_year: list[PublishedValue] = []
 
 
+# A municipality's name names its report folder (`<slug>`, `.tmp/<slug>.new-…`,
+# `_failed/<slug>.ipynb`, `<slug>.yaml`): a file name has at most 255 bytes, and the
+# longest real name ("Dienvidkurzemes novads") has 22 characters.
+MAX_NAME = 100
+
+
 class Municipality(_Strict):
     name: str
     code: str = Field(pattern=r"^LV-[0-9A-Z]{3}$")
+
+    @field_validator("name")
+    @classmethod
+    def _usable_name(cls, v: str) -> str:
+        longest = max(len(v), len(slugify(v)))
+        if longest > MAX_NAME:
+            raise ValueError(
+                f"is {longest} characters long (its folder name too); a municipality's name "
+                f"has at most {MAX_NAME}, since its reports' folders are named after it: "
+                "write the municipality's name"
+            )
+        if any(unicodedata.category(c).startswith("C") for c in v):
+            raise ValueError(
+                "holds a control character (a line break, a tab); write the name on one line"
+            )
+        return v
 
     @property
     def slug(self) -> str:
@@ -285,6 +307,12 @@ def _programme_from(text: str) -> Programme:
     return Programme.model_validate(raw)
 
 
+def _clipped(value: object, limit: int = 60) -> str:
+    """A bad value as an error shows it: a 300-character name is not repeated whole."""
+    shown = repr(value)
+    return shown if len(shown) <= limit else f"{shown[:limit]}… ({len(str(value))} characters)"
+
+
 def load_programme(path: str | Path | None = None) -> Programme:
     """Read and check programme.yaml; a wrong key or value names the key."""
     p = Path(path) if path is not None else DEFAULT_PROGRAMME
@@ -309,7 +337,7 @@ def load_programme(path: str | Path | None = None) -> Programme:
             shown = (
                 ""
                 if err["type"] in ("missing", "extra_forbidden") or isinstance(val, dict)
-                else f" (got {val!r})"
+                else f" (got {_clipped(val)})"
             )
             lines.append(f"{p.name}: {key}: {msg}{shown}")
         raise SettingsError("\n".join(lines)) from None

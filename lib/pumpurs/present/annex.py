@@ -14,6 +14,7 @@ import csv
 import io
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 from pumpurs.core import registry
@@ -96,29 +97,41 @@ def correction_annex(
 
 
 def with_subtotals(annex: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The annex with a subtotal line after each partner and a grand total at the end."""
-    parts = []
+    """The annex with a subtotal line after each partner (in the order the partners first
+    appear) and a grand total at the end. Built in one concatenation, not one per
+    partner: a municipality of 10 002 partners took two minutes that way."""
     total = label("total", lang)
-    for pid, rows in annex.groupby("partner_id", sort=False):
-        parts.append(rows)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "partner": [f"{total}: {rows['partner'].iloc[0]}"],
-                    "partner_id": [pid],
-                    "at_risk_cents": [int(rows["at_risk_cents"].sum())],
-                }
-            )
-        )
-    parts.append(
-        pd.DataFrame({"partner": [total], "at_risk_cents": [int(annex["at_risk_cents"].sum())]})
+    codes, partners = pd.factorize(annex["partner_id"], sort=False)
+    rows = annex[codes >= 0]  # as groupby: a row without a partner has no group
+    codes = codes[codes >= 0]
+    first = np.unique(codes, return_index=True)[1]  # each partner's first row
+    subtotals = pd.DataFrame(
+        {
+            "partner": [f"{total}: {name}" for name in rows["partner"].to_numpy()[first]],
+            "partner_id": partners,
+            "at_risk_cents": _sums(rows["at_risk_cents"], codes, len(partners)),
+        }
     )
-    out = pd.concat(parts, ignore_index=True).reindex(columns=list(COLUMNS))
+    grand = pd.DataFrame({"partner": [total], "at_risk_cents": [int(annex["at_risk_cents"].sum())]})
+    # each partner's rows in their order, then its subtotal; partners in order of appearance
+    place = np.concatenate([2 * codes, 2 * np.arange(len(partners)) + 1, [2 * len(partners)]])
+    order = np.argsort(place, kind="stable")
+    out = pd.concat([rows, subtotals, grand], ignore_index=True).reindex(columns=list(COLUMNS))
+    out = out.iloc[order].reset_index(drop=True)
     for c in ("amount_cents", "limit_cents", "at_risk_cents"):
         out[c] = out[c].astype("Int64")
     words = [c for c in COLUMNS if c not in ("amount_cents", "limit_cents", "at_risk_cents")]
+    empty = [c for c in words if out[c].dtype.kind == "f"]  # no finding had a word there
+    out[empty] = out[empty].astype(object)
     out[words] = out[words].fillna("")
     return out[list(COLUMNS)]
+
+
+def _sums(cents: pd.Series, codes: np.ndarray, n: int) -> np.ndarray:
+    """Exact integer sums of `cents` per code (no float on the way)."""
+    out = np.zeros(n, dtype="int64")
+    np.add.at(out, codes, cents.fillna(0).to_numpy(dtype="int64"))
+    return out
 
 
 def _money(cents: object, decimal: str) -> str:

@@ -22,7 +22,9 @@ The batch reads as its steps (`run_batch`):
 A public batch deletes `<out>/.cache` when it ends: the cached slices are pupil-level.
 
 Exit status: 0 all done; 1 some reports failed (kept in `_failed/`, listed in
-status.json and in red in the index; `--retry-failed` redoes only those); 2 bad input.
+status.json and in red in the index; `--retry-failed` redoes only those); 2 bad input;
+75 temporary (a report locked by another process, data that kept changing while read).
+The same steps apart, for an orchestrator: `pumpurs.run.steps`.
 """
 
 from __future__ import annotations
@@ -41,24 +43,26 @@ from typing import Any
 
 from pumpurs import __version__
 from pumpurs.core.calendar import Period
-from pumpurs.core.errors import UsageError
+from pumpurs.core.errors import InputError, TemporaryError
 from pumpurs.present.texts import text
 from pumpurs.report.audience import Audience
 from pumpurs.run import outputs, session
 from pumpurs.run.folders import (
-    batch_lock,
     install_report,
     outputs_intact,
     public_error,
     read_status,
     recover_interrupted,
-    write_status,
+    reports_locked,
+    status_locked,
+    update_status,
 )
 from pumpurs.run.index import index_figures, write_index
 from pumpurs.run.inputs import (
     templates_hash,
     validate_inputs,
 )
+from pumpurs.run.log import log
 from pumpurs.run.model import (
     FAILED,
     INDEX_FILE,
@@ -78,6 +82,7 @@ from pumpurs.run.model import (
     _read_json,
 )
 from pumpurs.run.protocol import Result, Task, WorkerConfig
+from pumpurs.run.runtime import private_runtime
 from pumpurs.sources import open_source, snapshot
 from pumpurs.sources.files import sha256_file
 
@@ -86,7 +91,7 @@ __all__ = [
     "Outcome",
     "run_batch",
     "validate_inputs",
-    "batch_lock",
+    "reports_locked",
     "outputs_intact",
     "recover_interrupted",
     "install_report",
@@ -101,36 +106,101 @@ def prepare_shared(inputs: Inputs, first: int = 0) -> Shared:
 
     A judgement already stored for exactly these inputs (data, programme, code, as_of)
     is reused, so a rerun with nothing changed does not judge again. InputError (bad
-    data) propagates before anything is written.
+    data) propagates before anything is written. Data that changes while it is read is
+    read again (`READ_ATTEMPTS`); data that keeps changing is a TemporaryError (exit 75).
 
     `first`: when the batch renders at most this many municipality reports (and no
     overview), their rows are stored first, in a small store of their own that the
     kernels start from, and the national store is written meanwhile on a thread (one
     report waits for its kernel, not for the nation's Parquet files).
     """
-    from pumpurs.run import session
-
     cache = inputs.cache_dir
-    names = {OVERVIEW: session.NATIONAL} | {m.slug: m.name for m in inputs.programme.municipalities}
+    key = session.inputs_key(inputs.data, inputs.programme_path, inputs.as_of)
+    for attempt in range(1, READ_ATTEMPTS + 1):
+        # held before the store is looked for, so no other batch's pruning removes it
+        # between being found and being read; no cache yet, no store to hold: bad data
+        # then leaves nothing behind
+        held = session.use_store(cache, key) if cache.is_dir() else None
+        try:
+            read = _read_once(inputs, key)
+        except BaseException:
+            if held is not None:
+                held.close()
+            raise
+        if not isinstance(read, str):
+            break
+        if held is not None:
+            held.close()
+        if attempt == READ_ATTEMPTS:
+            raise TemporaryError(
+                f"{inputs.data}: the data changed while it was being read, {READ_ATTEMPTS} "
+                "times in a row; nothing was rendered. Run again once the files are complete "
+                "(or copy them to a folder nobody writes to)"
+            )
+        if read:  # a database's snapshot began on newer data: read that, at once
+            key = read
+        else:
+            time.sleep(READ_WAIT_SECONDS * attempt)
+            key = session.inputs_key(inputs.data, inputs.programme_path, inputs.as_of)
+    assert not isinstance(read, str)  # the loop ends by break or raise
+    if held is None:  # held before the judgement is stored
+        held = session.use_store(cache, key)
+    try:
+        return _stored(inputs, first, key, held, *read)
+    except BaseException:
+        held.close()
+        raise
+
+
+# A data folder being written while the batch reads it (a nightly export still copying
+# its files) is read again after a short wait, this many times in all, before the batch
+# gives up with a temporary failure (exit 75). A database is read in one snapshot.
+READ_ATTEMPTS = 4
+READ_WAIT_SECONDS = 2.0  # times the attempt's number: 2, 4, 6 s
+
+
+def _read_once(inputs: Inputs, key: str) -> tuple[Any, list[dict[str, str]]] | str:
+    """The judgement (None when stored already) and the data's files, if the data read was
+    the data of `key` throughout; else a string: what was judged must be what the
+    manifests record. The string is the newer key a database's snapshot holds (its
+    reading cannot tear: read it at once), or "" for a folder that changed meanwhile. A
+    file cut short by a writer may read as bad data: that is bad data only if the data
+    is still the same afterwards."""
     # A database answers the key, the reading and the manifests' hashes from one snapshot,
     # so a write meanwhile cannot make them disagree; a folder answers each anew.
-    with snapshot(open_source(inputs.data)) as source:
-        key = session.inputs_key(source, inputs.programme_path, inputs.as_of)
-        store = session.store_path(key, cache)
-        stored = session.is_stored(key, cache)
-        # read from the store only if a step needs it
-        national = (
-            None if stored else session.load_and_judge(source, inputs.programme, inputs.as_of)
-        )
-        data_files = source.describe()
-        again = session.inputs_key(source, inputs.programme_path, inputs.as_of)
-    # What was judged must be what the manifests record: data that moved while it was
-    # read would give reports whose hashes name other data. Nothing is stored then.
+    try:
+        with snapshot(open_source(inputs.data)) as source:
+            now = session.inputs_key(source, inputs.programme_path, inputs.as_of)
+            if now != key:
+                return now if hasattr(source, "snapshot") else ""
+            stored = session.is_stored(key, inputs.cache_dir)
+            # read from the store only if a step needs it
+            national = (
+                None if stored else session.load_and_judge(source, inputs.programme, inputs.as_of)
+            )
+            data_files = source.describe()
+            again = session.inputs_key(source, inputs.programme_path, inputs.as_of)
+    except (InputError, TemporaryError):
+        if session.inputs_key(inputs.data, inputs.programme_path, inputs.as_of) != key:
+            return ""
+        raise
     if again != key:
-        raise UsageError(
-            f"{inputs.data}: the data changed while it was being read; nothing was rendered. "
-            "Run again once the files are complete"
-        )
+        return ""
+    return national, data_files
+
+
+def _stored(
+    inputs: Inputs,
+    first: int,
+    key: str,
+    held: Any,
+    national: Any,
+    data_files: list[dict[str, str]],
+) -> Shared:
+    """Store the judgement (unless stored already) and gather what every report shares."""
+    cache = inputs.cache_dir
+    store = session.store_path(key, cache)
+    names = {OVERVIEW: session.NATIONAL} | {m.slug: m.name for m in inputs.programme.municipalities}
     programme_sha256, templates_sha256 = sha256_file(inputs.programme_path), templates_hash()
     early, storing = None, None
     if national is None:
@@ -147,6 +217,7 @@ def prepare_shared(inputs: Inputs, first: int = 0) -> Shared:
             facts = session.write_judgement(national, store)["reports"]
     return Shared(
         key=key,
+        held=held,
         judged=national,
         store=store,
         early=early,
@@ -379,8 +450,14 @@ def _shown_parameters(parameters: dict[str, Any], audience: Audience) -> dict[st
 class Progress:
     """Progress for people: a rich bar at a terminal, one plain line per report otherwise."""
 
-    def __init__(self, total: int, names: dict[str, str], rich_bar: bool) -> None:
-        self.total, self.names, self.rich_bar = total, names, rich_bar
+    def __init__(
+        self,
+        total: int,
+        names: dict[str, str],
+        rich_bar: bool,
+        echo: Callable[[str], None] = print,
+    ) -> None:
+        self.total, self.names, self.rich_bar, self.echo = total, names, rich_bar, echo
         self.running: list[str] = []
         self.done = 0
         self._progress: Any = None
@@ -438,7 +515,7 @@ class Progress:
             line = f"{name}\t{status_word}\t{secs}"
             if not result["ok"]:
                 line += f"\t{result['error']}"
-            print(line, flush=True)
+            self.echo(line)
 
 
 def _escape(text: str) -> str:
@@ -508,8 +585,7 @@ def render_reports(
                     os.replace(executed, failed_nb)
                     entry["failed_notebook"] = f"{FAILED}/{spec.id}.ipynb"
             shutil.rmtree(work, ignore_errors=True)
-        status[spec.id] = entry
-        write_status(period_dir, inputs, status)
+        status.update(update_status(period_dir, inputs, {spec.id: entry}, shared.key))
         results.append(result)
         progress.finished(result, entry["status"] if result["ok"] else "FAILED")
 
@@ -579,19 +655,22 @@ def _public_cache_removed(inputs: Inputs) -> Iterator[None]:
             shutil.rmtree(inputs.cache_dir, ignore_errors=True)
 
 
-def run_batch(opts: RunOptions, echo: Callable[[str], None] = print) -> Outcome:
+def run_batch(opts: RunOptions, echo: Callable[[str], None] = log) -> Outcome:
     """Validate, prepare, plan, render, index: the `pumpurs run` command without the CLI.
 
-    Raises PumpursError for bad input or a bad call (exit 2, nothing written);
-    otherwise returns the outcome (exit 0, or 1 when some reports failed).
+    Raises PumpursError for bad input or a bad call (exit 2, nothing written) or a
+    TemporaryError (exit 75: retry later); otherwise returns the outcome (exit 0, or 1
+    when some reports failed). Runtime folders that cannot be written are moved
+    (`runtime.private_runtime`, in os.environ).
     """
     t0 = time.perf_counter()
     inputs = validate_inputs(opts)
+    for var, folder in private_runtime().items():  # a home that cannot be written
+        echo(f"{var}={folder}: its default folder cannot be written")
     if not Audience.of(inputs.audience).keeps_judged_data_beside_reports:
         remove_stale_public_caches()
         prefix = f"{PUBLIC_CACHE_PREFIX}{os.getpid()}-"
         inputs.private_cache = Path(tempfile.mkdtemp(prefix=prefix))
-    outcome = Outcome(exit_code=0, period_dir=inputs.period_dir)
     with (
         _public_cache_removed(inputs),
         _Workers(inputs) as workers,
@@ -599,42 +678,80 @@ def run_batch(opts: RunOptions, echo: Callable[[str], None] = print) -> Outcome:
         if not opts.retry_failed and not _likely_up_to_date(inputs):
             workers.start()  # kernels warm up while the data is judged
         shared = prepare_shared(inputs, first=workers.n)
-        with _national_store_awaited(shared), batch_lock(inputs.period_dir):
-            recover_interrupted(inputs.period_dir)
-            session.prune_cache(inputs.cache_dir, shared.key, last=0)
-            status = read_status(inputs.period_dir)
-            plan = plan_work(inputs, shared, status)
-            outcome.up_to_date = len(plan.up_to_date)
-            if plan.render:
-                pool = workers.start(len(plan.render))
-                echo(
-                    f"rendering {len(plan.render)} report(s) for {inputs.period.label} "
-                    f"with {pool.n} worker(s); {len(plan.up_to_date)} up to date"
-                )
-                bar = opts.progress if opts.progress is not None else sys.stdout.isatty()
-                names = {s.id: s.name for s in plan.render}
-                with (
-                    _meanwhile(_yielding, index_figures, inputs, shared),
-                    Progress(len(plan.render), names, bar) as progress,
-                ):
-                    results = render_reports(inputs, shared, plan, pool, status, progress)
-                outcome.rendered = [r for r in results if r["ok"]]
-                outcome.failed = [r for r in results if not r["ok"]]
-                outcome.exit_code = 1 if outcome.failed else 0
-            with contextlib.suppress(OSError):
-                (inputs.period_dir / TMP).rmdir()
-            write_index(inputs, shared, status)  # while the workers shut their kernels down
-            workers.close()
+        outcome = render_planned(inputs, shared, workers, echo, prune=True, index=True)
     outcome.seconds = time.perf_counter() - t0
-    if plan.render:
-        echo(summary(outcome, status))
+    _said(outcome, opts, echo)
+    return outcome
+
+
+def render_planned(
+    inputs: Inputs,
+    shared: Shared,
+    workers: _Workers,
+    echo: Callable[[str], None],
+    prune: bool,
+    index: bool,
+) -> Outcome:
+    """Steps 4-6 with the reports' locks held: plan, render, and (`index`) the index;
+    `prune`: the judgements of other data versions nobody holds are removed."""
+    outcome = Outcome(exit_code=0, period_dir=inputs.period_dir)
+    ids = [r.id for r in inputs.reports]
+    with (
+        contextlib.closing(shared),
+        _national_store_awaited(shared),
+        reports_locked(inputs.period_dir, ids),
+    ):
+        recover_interrupted(inputs.period_dir, ids)
+        if prune:
+            session.prune_cache(inputs.cache_dir, shared.key, last=0)
+        status = read_status(inputs.period_dir)
+        plan = plan_work(inputs, shared, status)
+        outcome.up_to_date = len(plan.up_to_date)
+        outcome.status = status
+        if plan.render:
+            pool = workers.start(len(plan.render))
+            echo(
+                f"rendering {len(plan.render)} report(s) for {inputs.period.label} "
+                f"with {pool.n} worker(s); {len(plan.up_to_date)} up to date"
+            )
+            opts = inputs.options
+            bar = opts.progress if opts.progress is not None else sys.stdout.isatty()
+            names = {s.id: s.name for s in plan.render}
+            with (
+                _meanwhile(_yielding, index_figures, inputs, shared) if index else _nothing(),
+                Progress(len(plan.render), names, bar, echo) as progress,
+            ):
+                results = render_reports(inputs, shared, plan, pool, status, progress)
+            outcome.rendered = [r for r in results if r["ok"]]
+            outcome.failed = [r for r in results if not r["ok"]]
+            outcome.exit_code = 1 if outcome.failed else 0
+        with contextlib.suppress(OSError):
+            (inputs.period_dir / TMP).rmdir()
+        update_status(inputs.period_dir, inputs, {}, shared.key)  # what `index` reads from
+        if index:
+            figures = index_figures(inputs, shared)  # kept beside the store: read again
+            with status_locked(inputs.period_dir):  # every process's latest outcomes
+                write_index(inputs, shared, read_status(inputs.period_dir), figures)
+        workers.close()
+    outcome.planned, outcome.indexed = len(plan.render), index
+    return outcome
+
+
+def _said(outcome: Outcome, opts: RunOptions, echo: Callable[[str], None]) -> None:
+    """The closing lines: what was rendered, or why nothing was."""
+    if outcome.planned:
+        echo(summary(outcome, outcome.status))
     elif opts.retry_failed:
         outcome.message = "nothing to retry: no report failed last time"
         echo(outcome.message)
     else:
-        outcome.message = f"nothing to render: {len(plan.up_to_date)} reports up to date"
+        outcome.message = f"nothing to render: {outcome.up_to_date} reports up to date"
         echo(outcome.message)
-    return outcome
+
+
+@contextlib.contextmanager
+def _nothing() -> Iterator[None]:
+    yield
 
 
 @contextlib.contextmanager
@@ -669,10 +786,11 @@ def summary(outcome: Outcome, status: dict[str, Any]) -> str:
     """The closing lines: how many, how fast, and which reports failed and why."""
     n = len(outcome.rendered) + len(outcome.failed)
     per = outcome.seconds / n if n else 0.0
+    index = outcome.period_dir / INDEX_FILE if outcome.period_dir else Path(INDEX_FILE)
     lines = [
         f"rendered {len(outcome.rendered)} of {n} report(s) in {outcome.seconds:.1f} s "
         f"({per:.2f} s per report); {outcome.up_to_date} were up to date; "
-        f"index: {outcome.period_dir / INDEX_FILE if outcome.period_dir else INDEX_FILE}"
+        + (f"index: {index}" if outcome.indexed else f"index: `pumpurs index {index.parent}`")
     ]
     if outcome.failed:
         lines.append(f"{len(outcome.failed)} report(s) FAILED:")

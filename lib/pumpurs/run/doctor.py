@@ -8,6 +8,7 @@ Each check returns OK, WARN (optional parts) or FAIL; any FAIL makes the exit st
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import subprocess
 import sys
@@ -39,17 +40,26 @@ def check_kernel(kernel_name: str = "python3", timeout: float = 60) -> Check:
 
 
 def _kernel_one_plus_one(kernel_name: str, timeout: float, log: Any) -> Check:
+    """Started as a worker starts its kernel: its connection file in the batch's runtime
+    folder (`kernel.runtime_dir`), with the batch's kernel options."""
     t0 = time.perf_counter()
     try:
-        from jupyter_client.manager import start_new_kernel
+        from jupyter_client.manager import KernelManager
 
-        km, kc = start_new_kernel(
-            kernel_name=kernel_name, startup_timeout=timeout, stdout=log, stderr=log
-        )
+        from pumpurs.run.kernel import KERNEL_ARGS, runtime_dir
+
+        connection = runtime_dir() / f"kernel-{os.getpid()}-doctor.json"
+        km = KernelManager(kernel_name=kernel_name, connection_file=str(connection))
+        km.start_kernel(stdout=log, stderr=log, extra_arguments=list(KERNEL_ARGS))
+        kc = km.client()
+        kc.start_channels()
+        kc.wait_for_ready(timeout=timeout)
     except Exception as e:
         log.seek(0)
         said = " ".join(log.read().decode("utf-8", "replace").split())[-300:]
         why = f"{_short(e)}; it said: {said}" if said else _short(e)
+        with contextlib.suppress(Exception):
+            km.shutdown_kernel(now=True)
         return Check("kernel", FAIL, f"the {kernel_name} kernel did not start: {why}")
     try:
         results: list[str] = []
@@ -223,9 +233,30 @@ def check_data(data: str) -> Check:
     )
 
 
+def check_runtime() -> Check:
+    """The folders the kernels and libraries write to, as the batch sets them (HOME may
+    not be writable for a service account): the checks after this one run with them."""
+    from pumpurs.run.runtime import private_runtime
+
+    moved = private_runtime()
+    if not moved:
+        return Check(
+            "runtime", OK, "the Jupyter, IPython, Matplotlib and cache folders are writable"
+        )
+    home = os.path.expanduser("~")
+    return Check(
+        "runtime",
+        OK,
+        f"{home} cannot be written: the batch keeps "
+        + ", ".join(f"{var}={folder}" for var, folder in moved.items())
+        + " (give the account a writable home to keep them there)",
+    )
+
+
 def run_checks(out: Path = Path("reports"), data: str | None = None) -> list[Check]:
     """Every check, in the order a batch would hit the problem; each catches its own errors."""
     checks: list[Callable[[], Check]] = [
+        check_runtime,
         *([lambda: check_data(data)] if data else []),
         lambda: Check(
             "python", OK, f"Python {sys.version.split()[0]}, pumpurs {_version()} ({sys.prefix})"

@@ -15,8 +15,11 @@ from pumpurs.run.inputs import _overview_name
 from pumpurs.run.model import INDEX_FILE, MANIFEST_FILE, OVERVIEW, Inputs, Shared, _read_json
 
 
-def write_index(inputs: Inputs, shared: Shared, status: dict[str, Any]) -> Path:
-    """index.html for the period: every current municipality, its status and key figures."""
+def write_index(
+    inputs: Inputs, shared: Shared, status: dict[str, Any], figures: dict[str, Any] | None = None
+) -> Path:
+    """index.html for the period: every current municipality, its status and key figures
+    (`figures`: `index_figures`, when the caller has them already)."""
     from pumpurs.present.index_page import IndexRow, index_html
     from pumpurs.present.render import write_atomic
 
@@ -25,7 +28,7 @@ def write_index(inputs: Inputs, shared: Shared, status: dict[str, Any]) -> Path:
     public = not Audience.of(inputs.audience).sees_error_details
     from pumpurs.report.overview import latvian_order
 
-    figures = index_figures(inputs, shared)
+    figures = figures or index_figures(inputs, shared)
     # in the Latvian alphabet's order, as a reader looks a name up (programme.yaml is by code)
     for m in sorted(inputs.programme.municipalities, key=lambda m: latvian_order(m.name)):
         rows.append(_index_row(period_dir, m.slug, m.name, m.code, status, figures[m.slug], public))

@@ -202,7 +202,7 @@ def validate_inputs(opts: RunOptions) -> Inputs:
     pdf_engine()  # a PUMPURS_PDF_ENGINE that cannot be honoured stops the batch here
     if opts.all and opts.municipalities:
         raise UsageError("give either --municipality NAME (repeatable) or --all, not both")
-    if not opts.all and not opts.municipalities and not opts.retry_failed:
+    if not opts.all and not opts.municipalities and not opts.retry_failed and not opts.overview:
         raise UsageError('say which reports: --municipality "Aizkraukles novads" or --all')
     if opts.workers is not None and opts.workers < 1:
         raise UsageError(f"--workers {opts.workers}: give 1 or more")
@@ -259,7 +259,7 @@ def validate_inputs(opts: RunOptions) -> Inputs:
     wanted = [programme.municipality(m) for m in opts.municipalities]
     if opts.all or (opts.retry_failed and not opts.municipalities):
         wanted = list(programme.municipalities)
-    with_overview = opts.all or (opts.retry_failed and not opts.municipalities)
+    with_overview = opts.all or opts.overview or (opts.retry_failed and not opts.municipalities)
 
     notebook_params: dict[str, list[str]] = {}
     books = [MUNICIPALITY_NOTEBOOK] + ([OVERVIEW_NOTEBOOK] if with_overview else [])

@@ -25,7 +25,7 @@ DEFAULT_NOTEBOOKS = notebooks_dir()
 MUNICIPALITY_NOTEBOOK = "municipality_report.ipynb"
 OVERVIEW_NOTEBOOK = "programme_overview.ipynb"
 OVERVIEW = OVERVIEW_SLUG  # the overview's report id and folder name
-TMP, FAILED, CACHE = ".tmp", "_failed", ".cache"
+TMP, FAILED, CACHE, LOCKS = ".tmp", "_failed", ".cache", ".locks"
 STATUS_FILE, INDEX_FILE, LOCK_FILE = ("status.json", "index.html", ".lock")
 MANIFEST_FILE = outputs.MANIFEST
 MANIFEST_FORMAT = 1
@@ -51,6 +51,7 @@ class RunOptions:
     data: str | Path  # a data folder, a DuckDB file or a database URL
     municipalities: list[str] = field(default_factory=list)
     all: bool = False
+    overview: bool = False  # the national overview (with --all, or alone: `pumpurs render`)
     period: str | None = None
     as_of: str | None = None
     audience: str | None = None
@@ -131,6 +132,13 @@ class Shared:
     early: Path | None = None  # a store of the few municipalities rendered, written first
     storing: Future[Any] | None = None  # the national store, while a thread writes it
     _slices: dict[str, Any] = field(default_factory=dict)  # municipality name -> Judgement
+    held: Any = None  # the store's shared lock (session.use_store), released by `close`
+
+    def close(self) -> None:
+        """The store may be pruned (by a later batch on other data) once this ends."""
+        if self.held is not None:
+            self.held.close()
+            self.held = None
 
     def wait_stored(self) -> None:
         """Wait until the national store is whole (it may be written while reports render);
@@ -175,6 +183,9 @@ class Outcome:
     seconds: float = 0.0
     period_dir: Path | None = None
     message: str = ""
+    planned: int = 0  # reports that were to be rendered (not up to date)
+    indexed: bool = True  # index.html was written (not by `pumpurs render`)
+    status: dict[str, Any] = field(default_factory=dict)  # status.json's reports, as left
 
 
 # ---------------------------------------------------------------------------

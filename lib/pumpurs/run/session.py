@@ -24,7 +24,7 @@ import time
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -442,6 +442,62 @@ TMP_GRACE_SECONDS = 3600  # a store being written is not a leftover
 BUSY_SECONDS = 600  # a judgement a notebook read this recently may still be being read
 
 
+LOCK_SUFFIX = ".lock"
+# A store `pumpurs judge` wrote for later steps (`pumpurs render`, `pumpurs index`, each
+# its own process): pruned only once unused for `max_age_days`, not by the next batch.
+PINNED = "pinned"
+
+
+def _lock_path(cache: Path, key: str) -> Path:
+    return cache / f"{key}{LOCK_SUFFIX}"
+
+
+def _fcntl() -> Any:
+    """fcntl where there is one: this module is also a notebook's, on any system."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    return fcntl
+
+
+def use_store(cache: Path, key: str) -> IO[str]:
+    """Mark store `key` in use for as long as the returned file stays open: a shared lock
+    on `<cache>/<key>.lock`, which no pruning (by a batch of another period or report
+    date on the same --out) removes the store under. Taken before the store is looked
+    for or written, so it is never removed between being found and being read."""
+    cache.mkdir(parents=True, exist_ok=True)
+    path = _lock_path(cache, key)
+    fcntl = _fcntl()
+    if fcntl is None:  # no flock (Windows): a notebook's own cache, no batch to share it
+        return open(path, "a+")  # noqa: SIM115 - held by the caller
+    while True:
+        f = open(path, "a+")  # noqa: SIM115 - held by the caller
+        fcntl.flock(f, fcntl.LOCK_SH)  # waits only while a pruner removes the store (ms)
+        try:
+            if os.stat(path).st_ino == os.fstat(f.fileno()).st_ino:
+                return f
+        except FileNotFoundError:
+            pass
+        f.close()  # the pruner unlinked this lock file: take the new one
+
+
+def _remove_unused(cache: Path, key: str) -> bool:
+    """Remove store `key` unless a process holds it (`use_store`); True when removed."""
+    path = _lock_path(cache, key)
+    fcntl = _fcntl()
+    with open(path, "a+") as f:
+        try:
+            if fcntl is not None:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        shutil.rmtree(cache / key, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            path.unlink()
+    return True
+
+
 def prune_cache(
     cache: Path, keep: str, max_age_days: int = 14, last: int = 1, busy_seconds: float = 0
 ) -> None:
@@ -450,7 +506,9 @@ def prune_cache(
     version. An analyst's own cache keeps one more (switching between two report dates
     is common there); a batch's `--out` cache keeps the current one only (`last=0`), so
     that reports and cache stay smaller than the data. A judgement used in the last
-    `busy_seconds` stays: another notebook (on other data) may be reading it right now."""
+    `busy_seconds` stays: another notebook (on other data) may be reading it right now;
+    a judgement a process holds (`use_store`: a batch of another period on the same
+    --out) is never removed; a pinned one (`PINNED`) goes only when it is too old."""
     if not cache.is_dir():
         return
     now = time.time()
@@ -458,7 +516,11 @@ def prune_cache(
     others = []
     for d in cache.iterdir():
         with contextlib.suppress(OSError):
-            if d.name.endswith(".tmp"):
+            if d.name.endswith(LOCK_SUFFIX):
+                key = d.name[: -len(LOCK_SUFFIX)]
+                if key != keep and not (cache / key).exists():
+                    _remove_unused(cache, key)  # the lock of a store gone or never written
+            elif d.name.endswith(".tmp"):
                 if d.stat().st_mtime > now - TMP_GRACE_SECONDS:
                     continue  # another process may be writing it right now
                 if d.is_dir():  # a write cut short (full disk, kill)
@@ -471,8 +533,10 @@ def prune_cache(
     for i, (mtime, d) in enumerate(others):
         if mtime > now - busy_seconds:
             continue
+        if (d / PINNED).is_file() and mtime >= limit:
+            continue  # the steps of an orchestrator come back to it (`pumpurs judge`)
         if i >= last or mtime < limit:
-            shutil.rmtree(d, ignore_errors=True)
+            _remove_unused(cache, d.name)
 
 
 def load_and_judge(
