@@ -605,7 +605,7 @@ def test_10_a_killed_public_batchs_pupil_data_is_removed_at_the_next_start(tmp_p
 def test_11_data_changed_mid_batch_stops_before_any_report(
     data: Path, tmp_path: Path, monkeypatch
 ) -> None:
-    from pumpurs.core.errors import UsageError
+    from pumpurs.core.errors import TemporaryError
     from pumpurs.run import session
     from pumpurs.run.batch import RunOptions, run_batch
 
@@ -618,8 +618,10 @@ def test_11_data_changed_mid_batch_stops_before_any_report(
         return judged
 
     monkeypatch.setattr(session, "load_and_judge", judge_while_someone_writes)
+    monkeypatch.setattr("pumpurs.run.batch.READ_WAIT_SECONDS", 0.0)
     out = tmp_path / "out"
-    with pytest.raises(UsageError, match="the data changed while it was being read"):
+    # read again, and again: data that keeps changing is a temporary failure (exit 75)
+    with pytest.raises(TemporaryError, match="the data changed while it was being read, 4 "):
         run_batch(
             RunOptions(
                 data=data,
