@@ -37,6 +37,10 @@ FORMULA_HINT = (
     "starts with a character a spreadsheet runs as a formula (=, +, -, @); "
     "an id starts with a letter or a digit"
 )
+ZERO_AMOUNT = (
+    "is zero; a row pays an amount, and a correction (credit note, storno) is a negative "
+    "amount that names the row it corrects in corrects_entry_id"
+)
 YEAR_HINT = f"is outside the years {YEARS[0]}–{YEARS[1]} (check the year)"
 # Control characters are refused (NUL, ESC, ...). Free text may keep the line breaks and
 # tabs that Excel puts in a cell (Alt+Enter); ids, codes, numbers and dates may not.
@@ -245,7 +249,7 @@ class _Collector:
 def _typed_table(name: str, raw: RawTable) -> tuple[pd.DataFrame | None, _Collector]:
     out = _Collector(raw)
     frame = raw.frame
-    missing = [c.name for c in TABLES[name] if c.name not in frame.columns]
+    missing = [c.name for c in TABLES[name] if c.required and c.name not in frame.columns]
     contract = {c.name for c in TABLES[name]}
     dupes = sorted({c for c in frame.columns if c in contract and list(frame.columns).count(c) > 1})
     for c in dupes:
@@ -267,6 +271,9 @@ def _typed_table(name: str, raw: RawTable) -> tuple[pd.DataFrame | None, _Collec
     frame = frame.loc[:, ~frame.columns.duplicated()]  # repeated extra columns are ignored
     typed = pd.DataFrame(index=frame.index)
     for col in TABLES[name]:
+        if col.name not in frame.columns:  # an optional column not given: empty everywhere
+            typed[col.name] = _absent(col, len(frame), frame.index)
+            continue
         text = frame[col.name].astype(str).str.strip()
         pattern = TEXT_CONTROL_RE if col.kind == "text" else CONTROL_RE
         control = np.zeros(len(text), dtype=bool)
@@ -322,6 +329,14 @@ def _may_hold_control(text: pd.Series, allow_breaks: bool) -> bool:
     return False
 
 
+def _absent(col: Col, n: int, index: pd.Index) -> pd.Series:
+    """An optional column the table does not have, as if every cell were empty."""
+    empty = _empty_value(col.kind, pd.Series([], dtype=object))
+    if isinstance(empty, str):  # the text type a read column has
+        return pd.Series(empty, index=index, dtype=pd.Series([""]).astype(str).str.strip().dtype)
+    return pd.Series([empty] * n, index=index)
+
+
 def _empty_value(kind: str, values: pd.Series):
     if kind in ("money", "int"):
         return pd.NA
@@ -348,8 +363,8 @@ def _pandera_checks(name: str, typed: pd.DataFrame, out: _Collector) -> None:
         "expenditures": [
             (
                 "amount_cents",
-                pa.Check.gt(0),
-                "must be more than 0; corrections are made by fixing the source rows, not by negative rows",
+                pa.Check.ne(0),
+                ZERO_AMOUNT,
             ),
             (
                 "hours",
@@ -471,7 +486,7 @@ def _expenditure_fields(typed: pd.DataFrame, out: _Collector) -> None:
 def _at_most(typed: pd.DataFrame, column: str, budget: int, out: _Collector) -> None:
     """No amount can exceed the programme's whole budget: a larger one is a typo (and
     would let sums leave exact 64-bit arithmetic)."""
-    over = (typed[column].fillna(0) > budget).to_numpy()
+    over = (typed[column].fillna(0).abs() > budget).to_numpy()
     name = column.replace("_cents", "_eur")
     out.add(
         over,
@@ -507,6 +522,158 @@ def _municipalities(typed: pd.DataFrame, programme: Programme, out: _Collector) 
     )
     typed["municipality"] = found.map(lambda m: m.name if m is not None else "").astype(str)
     typed["municipality_code"] = found.map(lambda m: m.code if m is not None else "").astype(str)
+
+
+# ---------------------------------------------------------------------------
+# Corrections (credit notes, stornos): each names a positive row of the same service
+# ---------------------------------------------------------------------------
+CORRECTION_SAME = (
+    "partner_id",
+    "school_id",
+    "student_id",
+    "category",
+    "service_month",
+    "specialist_role",
+    "hours",
+    "ngo_project_id",
+)
+"""What a correction repeats from the row it corrects: it changes the money, not the service."""
+
+
+def _corrections(typed: pd.DataFrame, out: _Collector) -> None:
+    """A negative row names the positive row it corrects (same partner and service, paid on
+    or after it), and a row's corrections never take it below zero. Each problem names
+    both rows; only the few rows involved are looked at one by one."""
+    raw = out.raw.frame
+    amount = typed["amount_cents"]
+    known = amount.notna().to_numpy()
+    cents = amount.fillna(0).to_numpy(dtype=np.int64)
+    negative, positive = known & (cents < 0), known & (cents > 0)
+    ref = typed["corrects_entry_id"].to_numpy(dtype=object)
+    has_ref = ref != ""
+    ids = typed["entry_id"].to_numpy(dtype=object)
+    rows = out.rows
+
+    def shown(column: str, i: int) -> str | None:
+        text = str(raw[column].iloc[i]).strip() if column in raw.columns else ""
+        return text or None
+
+    def which(i: int) -> str:
+        return f"row {int(rows[i])} (entry_id {ids[i]})"
+
+    def add(i: int, column: str, value: str | None, message: str) -> None:
+        if len(out.problems) >= MAX_PROBLEMS:
+            out.more += 1
+            return
+        key = f"entry_id {ids[i]}" if ids[i] else None
+        out.problems.append(Problem(out.file, int(rows[i]), column, value, message, key))
+
+    for i in np.flatnonzero(negative & ~has_ref):
+        add(
+            i,
+            "corrects_entry_id",
+            None,
+            f"missing; the amount {shown('amount_eur', i)} is negative, so the row is a "
+            "correction (credit note, storno): give the entry_id of the row it corrects, "
+            "or make the amount positive",
+        )
+    for i in np.flatnonzero(positive & has_ref):
+        add(
+            i,
+            "corrects_entry_id",
+            ref[i],
+            f"must be empty: the amount {shown('amount_eur', i)} is positive, and only a "
+            "correction (a negative amount) names a row it corrects",
+        )
+    corrections = np.flatnonzero(negative & has_ref)
+    if len(corrections) == 0:
+        return
+    unique = ~pd.Series(ids).duplicated().to_numpy()  # a repeated entry_id is refused elsewhere
+    first = np.flatnonzero(unique)
+    found = pd.Index(ids[unique]).get_indexer(ref[corrections])
+    target = np.where(found >= 0, first[np.maximum(found, 0)], -1)
+    named = np.zeros(len(corrections), dtype=bool)  # naming a positive row, in any way
+    for n, (i, t) in enumerate(zip(corrections, target, strict=True)):
+        if t < 0:
+            add(
+                i,
+                "corrects_entry_id",
+                ref[i],
+                f"is not an entry_id in {out.file}; a correction names the row it corrects",
+            )
+        elif not positive[t]:
+            what = "itself a correction" if negative[t] else "a row without a valid amount"
+            add(
+                i,
+                "corrects_entry_id",
+                ref[i],
+                f"names {which(t)}, {what} ({shown('amount_eur', t)}); a correction names "
+                "the positive row it corrects, not another correction",
+            )
+        else:
+            named[n] = True
+            _same_service(typed, int(i), int(t), shown, which, add)
+    _not_below_zero(corrections[named], target[named], cents, shown, which, add)
+
+
+_Shown = Callable[[str, int], "str | None"]
+_Which = Callable[[int], str]
+_Add = Callable[[int, str, "str | None", str], None]
+
+
+def _same_service(
+    typed: pd.DataFrame, i: int, t: int, shown: _Shown, which: _Which, add: _Add
+) -> None:
+    """Correction i repeats row t's partner and service and is paid on or after it; each
+    difference is a problem naming both rows."""
+    for column in CORRECTION_SAME:
+        mine, theirs = typed[column].iloc[i], typed[column].iloc[t]
+        if (pd.isna(mine) and pd.isna(theirs)) or mine == theirs:
+            continue
+        other = shown(column, t)
+        has = f'"{other}"' if other is not None else "it empty"
+        add(
+            i,
+            column,
+            shown(column, i),
+            f"differs from {which(t)}, the row it corrects, which has {has}; a correction "
+            f"repeats the {column} of its row (it corrects the money, not the service)",
+        )
+    paid, row_paid = typed["paid_on"].iloc[i], typed["paid_on"].iloc[t]
+    if pd.notna(paid) and pd.notna(row_paid) and paid < row_paid:
+        add(
+            i,
+            "paid_on",
+            shown("paid_on", i),
+            f'is before {which(t)}, the row it corrects, was paid ("{shown("paid_on", t)}"); '
+            "a correction is paid on or after its row",
+        )
+
+
+def _not_below_zero(
+    corrections: np.ndarray,
+    targets: np.ndarray,
+    cents: np.ndarray,
+    shown: _Shown,
+    which: _Which,
+    add: _Add,
+) -> None:
+    """A row and all its corrections, whatever their dates, add up to zero or more."""
+    if len(corrections) == 0:
+        return
+    taken = pd.Series(cents[corrections]).groupby(targets).sum()
+    for t, minus in taken.items():
+        if cents[t] + minus >= 0:
+            continue
+        mine = np.sort(corrections[targets == t])
+        named = "; ".join(which(int(i)) for i in mine)
+        add(
+            int(t),
+            "amount_eur",
+            shown("amount_eur", int(t)),
+            f"is taken below zero by its corrections ({named}: {format_eur(int(minus), 'en')} "
+            "in all); corrections take back at most the row's amount",
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -562,6 +729,7 @@ def validate_tables(
         _references(e, "partner_id", typed.get("partners"), label("partners"), out, "partner")
         _references(e, "school_id", typed.get("schools"), label("schools"), out, "school")
         _expenditure_fields(e, out)
+        _corrections(e, out)
     said = {(p.file, p.row, p.column) for p in problems if p.row is not None}
     for out in collectors.values():
         # a cell the reader already explained (a formula with no result) is not "missing" too
