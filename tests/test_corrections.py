@@ -10,9 +10,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import Row, valid_tables, write_folder
+from factory import PARTNERS, correction, entry, plan, world
 from pumpurs.core.errors import InputError, Problem
+from pumpurs.core.rules import Judgement, judge
+from pumpurs.core.settings import load_programme
+from pumpurs.core.totals import totals
 from pumpurs.sources.folder import load_data
 
 DIALECTS = ["lv", "plain", "xlsx", "parquet", "workbook"]
@@ -155,3 +161,211 @@ def test_pumpurs_load_writes_corrections_and_a_database_reads_them(tmp_path: Pat
     # and the in-memory source takes the column as it is given
     memory = load(FramesSource({n: pd.DataFrame(rows) for n, rows in tables.items()}))
     assert memory.expenditures["corrects_entry_id"].tolist() == [""] * 7 + ["E1"]
+
+
+# ---------------------------------------------------------------------------
+# Judging: each row on its net amount as of the report date
+# ---------------------------------------------------------------------------
+PROGRAMME = load_programme()
+AS_OF_BEFORE, AS_OF_AFTER = dt.date(2020, 3, 31), dt.date(2020, 4, 30)
+
+
+def judged(entries: list[dict], as_of: dt.date, plans: list[dict] | None = None) -> Judgement:
+    return judge(world(entries, plans), PROGRAMME, as_of)
+
+
+def errors(j: Judgement) -> list[tuple]:
+    e = j.findings[j.findings["severity"] == "error"]
+    return [
+        (r.rule, r.entry_ids, r.amount_cents, r.at_risk_cents, r.corrections)
+        for r in e.itertuples(index=False)
+    ]
+
+
+def money(j: Judgement, entry_id: str) -> tuple[int, int, int, int]:
+    """(net amount, corrected, ineligible, eligible) of one ledger row."""
+    row = j.ledger.set_index("entry_id").loc[entry_id]
+    cols = ["amount_cents", "corrected_cents", "ineligible_cents", "eligible_cents"]
+    return tuple(int(row[c]) for c in cols)  # type: ignore[return-value]
+
+
+def test_a_credit_note_shrinks_a_cap_excess_from_the_day_it_is_paid() -> None:
+    """docs/rules.md's worked example: 100,00 of meals over the 70,00 cap, then -30,00."""
+    rows = [
+        entry(entry_id="E1", amount_eur="100.00"),
+        correction("E1", "-30.00", entry_id="C1", paid_on="2020-04-15"),
+    ]
+    before, after = judged(rows, AS_OF_BEFORE), judged(rows, AS_OF_AFTER)
+    assert errors(before) == [("CAP_MEALS", ("E1",), 10000, 3000, 0)]
+    assert money(before, "E1") == (10000, 0, 3000, 7000)
+    assert errors(after) == []
+    assert money(after, "E1") == (7000, 3000, 0, 7000)
+
+
+def test_a_partial_credit_note_leaves_the_rest_of_the_excess_at_risk() -> None:
+    rows = [
+        entry(entry_id="E1", amount_eur="100.00"),
+        correction("E1", "-10.00", entry_id="C1", paid_on="2020-03-20"),
+        correction("E1", "-5.00", entry_id="C2", paid_on="2020-03-12"),
+    ]
+    j = judged(rows, AS_OF_BEFORE)
+    assert errors(j) == [("CAP_MEALS", ("E1", "C2", "C1"), 8500, 1500, 2)]
+    assert money(j, "E1") == (8500, 1500, 1500, 7000)
+
+
+def test_a_pass_one_row_netted_to_zero_has_no_finding() -> None:
+    rows = [
+        entry(entry_id="E1", student_id="nobody", amount_eur="40.00"),  # no plan
+        correction("E1", "-15.00", entry_id="C1", student_id="nobody", paid_on="2020-03-20"),
+        correction("E1", "-25.00", entry_id="C2", student_id="nobody", paid_on="2020-04-02"),
+    ]
+    before = judged(rows, AS_OF_BEFORE)
+    assert errors(before) == [("ELIG_NO_PLAN", ("E1", "C1"), 2500, 2500, 1)]
+    after = judged(rows, AS_OF_AFTER)
+    assert errors(after) == []
+    assert money(after, "E1") == (0, 4000, 0, 0)  # withdrawn: only in corrected_cents
+    t = totals(after.ledger, after.partners, "partner").total
+    assert (t["declared_cents"], t["corrected_cents"], t["ineligible_cents"]) == (0, 4000, 0)
+
+
+def test_a_duplicate_withdrawn_by_a_full_storno_is_no_longer_a_duplicate() -> None:
+    rows = [
+        entry(entry_id="E1", amount_eur="20.00", document_ref="INV-1"),
+        entry(entry_id="E2", amount_eur="20.00", document_ref="INV-1", paid_on="2020-03-11"),
+        correction("E2", "-20.00", entry_id="C1", document_ref="ST-1", paid_on="2020-04-01"),
+    ]
+    before = judged(rows, AS_OF_BEFORE)
+    assert errors(before) == [("DUPLICATE_CLAIM", ("E1", "E2"), 4000, 2000, 0)]
+    after = judged(rows, AS_OF_AFTER)
+    assert errors(after) == []
+    assert money(after, "E2") == (0, 2000, 0, 0)
+
+
+def test_a_duplicate_is_found_on_original_amounts_and_loses_its_net_amount() -> None:
+    rows = [
+        entry(entry_id="E1", amount_eur="20.00", document_ref="INV-1"),
+        entry(entry_id="E2", amount_eur="20.00", document_ref="INV-1", paid_on="2020-03-11"),
+        correction("E2", "-8.00", entry_id="C1", document_ref="KR-1", paid_on="2020-03-20"),
+    ]
+    j = judged(rows, AS_OF_BEFORE)
+    assert errors(j) == [("DUPLICATE_CLAIM", ("E1", "E2", "C1"), 3200, 1200, 1)]
+    assert money(j, "E2") == (1200, 800, 1200, 0)
+
+
+def test_corrected_money_is_in_every_total_and_breakdown() -> None:
+    rows = [
+        entry(entry_id="E1", amount_eur="60.00"),
+        correction("E1", "-10.00", entry_id="C1", paid_on="2020-03-20"),
+        entry(entry_id="E2", amount_eur="5.00", category="personal_items", service_month="2020-03"),
+        correction(
+            "E2",
+            "-5.00",
+            entry_id="C2",
+            category="personal_items",
+            service_month="2020-03",
+            paid_on="2020-04-20",
+        ),  # fmt: skip
+        correction("E1", "-1.00", entry_id="C3", paid_on="2020-05-20"),  # not yet known
+    ]
+    j = judged(rows, AS_OF_AFTER)
+    want = {"category": {"meals": 1000, "personal_items": 500}, "month": {"2020-02": 1000,
+            "2020-03": 500}, "partner": {"P1": 1500, "P2": 0}}  # fmt: skip
+    for by, expected in want.items():
+        t = totals(j.ledger, j.partners, by)
+        assert dict(zip(t.rows[t.key], t.rows["corrected_cents"], strict=True)) == expected
+        assert t.total["corrected_cents"] == 1500
+        assert t.total["declared_cents"] == 5000  # the net amounts
+    for by in ("municipality", "school", "semester", "half-year"):
+        assert totals(j.ledger, j.partners, by).total["corrected_cents"] == 1500
+
+
+# ---------------------------------------------------------------------------
+# A ledger with corrections judges like the same ledger netted by hand
+# ---------------------------------------------------------------------------
+CATS = ["meals", "transport_intercity", "personal_items", "coordination"]
+CORRECTIONS = st.lists(st.tuples(st.integers(1, 100), st.integers(0, 400)), max_size=2)
+ROWS = st.lists(
+    st.tuples(
+        st.sampled_from(["P1", "P2"]),
+        st.sampled_from(["st1", "st2"]),
+        st.sampled_from(CATS),
+        st.sampled_from(["2019-10", "2020-01", "2020-02", "2021-03"]),
+        st.integers(1, 9000),
+        st.sampled_from(["D1", "D2", "D3"]),
+        st.integers(1, 20),
+        CORRECTIONS,
+    ),
+    min_size=1,
+    max_size=14,
+)
+
+
+def _ledgers(rows: list[tuple], as_of: dt.date) -> tuple[list[dict], list[dict], int]:
+    """The ledger with corrections, the same netted as of `as_of` (withdrawn rows dropped),
+    and the corrections known then. A corrected row has its own document, so that only the
+    duplicate key (original amounts) could tell the two ledgers apart."""
+    with_corr, netted, known = [], [], 0
+    for i, (partner, student, cat, month, cents, doc, day, corrs) in enumerate(rows):
+        paid = dt.date.fromisoformat(f"{month}-{day:02d}")
+        row = entry(
+            entry_id=f"E{i:03d}", partner_id=partner, school_id="S1" if partner == "P1" else "S2",
+            student_id="" if cat == "coordination" else student, category=cat,
+            service_month=month, paid_on=paid.isoformat(), document_ref=doc if not corrs else
+            f"OWN{i}", amount_eur=f"{cents / 100:.2f}",
+        )  # fmt: skip
+        with_corr.append(row)
+        left, net = cents, cents
+        for k, (pct, days) in enumerate(corrs):
+            take = min(left, max(1, cents * pct // 100))
+            if take == 0:
+                break
+            left -= take
+            on = paid + dt.timedelta(days=days)
+            c = {**row, "entry_id": f"C{i:03d}{k}", "amount_eur": f"{-take / 100:.2f}",
+                 "corrects_entry_id": row["entry_id"], "paid_on": on.isoformat(),
+                 "document_ref": f"KR{i}{k}"}  # fmt: skip
+            with_corr.append(c)
+            if on <= as_of:
+                net -= take
+                known += take
+        if net > 0:
+            netted.append({**row, "amount_eur": f"{net / 100:.2f}"})
+    return with_corr, netted, known
+
+
+def _plans() -> list[dict]:
+    return [
+        plan(student=s, school=sc, semester=sem, created=created, grade=g)
+        for s in ("st1", "st2")
+        for sc, g in (("S1", "7"), ("S2", "2"))
+        for sem, created in (("2019/2020-2", "2020-01-05"), ("2020/2021-2", "2021-01-05"))
+    ]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ROWS, st.sampled_from([dt.date(2020, 2, 29), dt.date(2020, 12, 31), dt.date(2022, 1, 1)]))
+def test_corrections_judge_exactly_like_the_ledger_netted_by_hand(rows, as_of) -> None:
+    with_corr, netted, known = _ledgers(rows, as_of)
+    partners = [dict(p, allocation_eur="150.00") for p in PARTNERS]
+    a = judge(world(with_corr, _plans(), partners=partners), PROGRAMME, as_of)
+    if not netted:
+        assert a.ledger["amount_cents"].sum() == 0
+        return
+    b = judge(world(netted, _plans(), partners=partners), PROGRAMME, as_of)
+    assert int(a.ledger["corrected_cents"].sum()) == known
+    live = a.ledger[a.ledger["amount_cents"] > 0].drop(columns="corrected_cents")
+    pd.testing.assert_frame_equal(
+        live.reset_index(drop=True), b.ledger.drop(columns="corrected_cents")
+    )
+    fa = a.findings.drop(columns="corrections")
+    fa["entry_ids"] = [tuple(e for e in t if e.startswith("E")) for t in fa["entry_ids"]]
+    pd.testing.assert_frame_equal(fa, b.findings.drop(columns="corrections"))
+    for by in ("partner", "municipality", "category", "school", "month", "semester"):
+        ta, tb = totals(a.ledger, a.partners, by), totals(b.ledger, b.partners, by)
+        rows_a = ta.rows.drop(columns="corrected_cents")
+        only_corrected = ~rows_a[ta.key].isin(tb.rows[tb.key]) & rows_a["declared_cents"].eq(0)
+        pd.testing.assert_frame_equal(
+            rows_a[~only_corrected].reset_index(drop=True), tb.rows.drop(columns="corrected_cents")
+        )
+        assert {**ta.total, "corrected_cents": 0} == tb.total
+        assert ta.total["corrected_cents"] == known

@@ -5,10 +5,13 @@
 plans known at `as_of`, and the findings table. Totals and indicators are computed
 from a Judgement, never from the raw data, so every view agrees.
 
-Ledger columns (one row per expenditure with paid_on <= as_of):
+Ledger columns (one row per positive expenditure with paid_on <= as_of; corrections are
+not rows of their own but part of the row they correct, docs/rules.md "Corrections"):
   entry_id, partner_id, municipality, municipality_code, school_id, student_id,
   category, service_month (YYYY-MM), semester (YYYY/YYYY-N), school_year (YYYY/YYYY),
-  half_year (YYYY-HN), paid_on (datetime64), amount_cents, ineligible_cents,
+  half_year (YYYY-HN), paid_on (datetime64), amount_cents (the net amount: the row's
+  amount plus its corrections paid by `as_of`; 0 for a withdrawn row), corrected_cents
+  (those corrections as a positive figure), ineligible_cents,
   over_allocation_cents, eligible_cents (= amount - ineligible - over_allocation),
   esf_rate (e.g. "0.85", the rate in force in the service month),
   document_ref, specialist_role, hours, ngo_project_id.
@@ -65,6 +68,7 @@ DETAIL_COLUMNS = (
     "period_end",
     "share",  # ABSORPTION_RISK: projected share of the allocation
     "category",  # the cost category of the finding's rows (a cap's category), or ""
+    "corrections",  # how many of entry_ids are corrections (they follow the rows' ids)
 )
 
 
@@ -338,7 +342,10 @@ def _prepare(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     cutoff = pd.Timestamp(as_of)
     e = ds.expenditures
-    led = e.loc[e["paid_on"] <= cutoff].drop(columns="_row").reset_index(drop=True)
+    known = (e["paid_on"] <= cutoff).to_numpy()
+    negative = (e["amount_cents"] < 0).to_numpy()
+    led = e.loc[known & ~negative].drop(columns="_row").reset_index(drop=True)
+    led = _net_amounts(led, e.loc[known & negative])
     partners = ds.partners[["partner_id", "municipality", "municipality_code"]]
     at = positions(led["partner_id"], partners["partner_id"])
     for c in ("municipality", "municipality_code"):
@@ -364,6 +371,33 @@ def _prepare(
     plans = plans.merge(partners, on="partner_id", how="left", validate="many_to_one")
     plans["school_year"] = plans["semester"].str.slice(0, 9)
     return led, plans
+
+
+def _net_amounts(led: pd.DataFrame, corrections: pd.DataFrame) -> pd.DataFrame:
+    """Each row's net amount as of the report date (its amount plus the corrections known
+    then) in `amount_cents`, and those corrections as a positive figure in
+    `corrected_cents`. Only the few corrected rows are looked up (isin on the corrected
+    ids, not a join on millions of entry ids)."""
+    corrected = np.zeros(len(led), dtype=np.int64)
+    if len(corrections):
+        taken = corrections.groupby("corrects_entry_id", sort=False)["amount_cents"].sum()
+        hit = np.flatnonzero(led["entry_id"].isin(taken.index).to_numpy())
+        corrected[hit] = -taken.reindex(led["entry_id"].iloc[hit]).to_numpy(dtype=np.int64)
+    at = led.columns.get_loc("amount_cents") + 1
+    led.insert(at, "corrected_cents", corrected)
+    led["amount_cents"] = led["amount_cents"].to_numpy(dtype=np.int64) - corrected
+    return led
+
+
+def _correction_ids(ds: Dataset, as_of: dt.date) -> dict[str, tuple[str, ...]]:
+    """The corrections known at `as_of` of each corrected row, by (paid_on, entry_id)."""
+    e = ds.expenditures
+    known = e[(e["amount_cents"] < 0).to_numpy() & (e["paid_on"] <= pd.Timestamp(as_of))]
+    if known.empty:
+        return {}
+    known = known.sort_values(["corrects_entry_id", "paid_on", "entry_id"])
+    grouped = known.groupby("corrects_entry_id", sort=False)["entry_id"]
+    return {str(k): tuple(v) for k, v in grouped}
 
 
 # ---------------------------------------------------------------------------
@@ -548,11 +582,14 @@ def _empty_findings() -> pd.DataFrame:
 
 def _pass2(led: pd.DataFrame, eligible: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
     """Duplicates: eligible rows alike in document_ref, category, student_id, service_month
-    and amount_cents. The cheap columns narrow the rows first; only the few rows they
-    pair up have their document references compared."""
+    and original amount (before corrections; a withdrawn row is not eligible here). A
+    duplicate loses its net amount. The cheap columns narrow the rows first; only the few
+    rows they pair up have their document references compared."""
     at = np.flatnonzero(eligible)
     cheap = (pd.factorize(led[c])[0] for c in ("category", "student_id", "service_month"))
-    rough = group_codes(*(c[at] for c in cheap), led["amount_cents"].to_numpy()[at])
+    original = led["amount_cents"].to_numpy() + led["corrected_cents"].to_numpy()
+    rough = group_codes(*(c[at] for c in cheap), original[at])
+    del original
     paired = np.bincount(rough)[rough] > 1
     at = at[paired]
     codes = group_codes(rough[paired], led["document_ref"].iloc[at])
@@ -668,6 +705,7 @@ def _allocation(led: pd.DataFrame, partners: pd.DataFrame) -> tuple[np.ndarray, 
 def _pass1_findings(led: pd.DataFrame, breaks: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
     """One finding per rule broken; the amount is at risk on the row's first finding only."""
     b = breaks[list(PASS1_RULES)].to_numpy()
+    b &= (led["amount_cents"].to_numpy() > 0)[:, None]  # a withdrawn row has no finding
     any_break = b.any(axis=1)
     first = np.argmax(b, axis=1)
     loss = np.where(any_break, led["amount_cents"].to_numpy(), 0)
@@ -755,7 +793,7 @@ def judge(ds: Dataset, programme: Programme, as_of: dt.date | None = None) -> Ju
 
     breaks = _pass1(led, plans, ds, programme)
     loss1, f1 = _pass1_findings(led, breaks)
-    eligible = loss1 == 0
+    eligible = (loss1 == 0) & (led["amount_cents"].to_numpy() > 0)  # withdrawn: in no pass
     loss2, f2 = _pass2(led, eligible)
     eligible &= loss2 == 0
     loss3, f3 = _pass3(led, eligible, programme)
@@ -765,17 +803,30 @@ def judge(ds: Dataset, programme: Programme, as_of: dt.date | None = None) -> Ju
         led["amount_cents"] - led["ineligible_cents"] - led["over_allocation_cents"]
     )
 
+    corrected = bool(led["corrected_cents"].any())
     f_late = _plan_late(plans, programme)
     f_abs = _absorption(led, programme, ds.partners, as_of)
     findings = pd.concat([f1, f2, *f3, f4, f_late, f_abs], ignore_index=True)
     findings = _finish_findings(findings, led, breaks, ds, programme)
+    findings = _with_corrections(findings, _correction_ids(ds, as_of) if corrected else {})
     cols = [
         "entry_id", "partner_id", "municipality", "municipality_code", "school_id", "student_id",
         "category", "service_month", "semester", "school_year", "half_year", "paid_on",
-        "amount_cents", "ineligible_cents", "over_allocation_cents", "eligible_cents", "esf_rate",
+        "amount_cents", "corrected_cents", "ineligible_cents", "over_allocation_cents", "eligible_cents", "esf_rate",
         "document_ref", "specialist_role", "hours", "ngo_project_id",
     ]  # fmt: skip
     return Judgement(as_of, led[cols], plans, findings, ds, programme)
+
+
+def _with_corrections(f: pd.DataFrame, ids: dict[str, tuple[str, ...]]) -> pd.DataFrame:
+    """Each finding's entry_ids followed by the corrections of its rows known at the
+    report date, and how many there are (`corrections`)."""
+    if not ids or f.empty:
+        return f
+    extra = [tuple(c for e in t for c in ids.get(e, ())) for t in f["entry_ids"]]
+    f["entry_ids"] = [(*t, *x) for t, x in zip(f["entry_ids"], extra, strict=True)]
+    f["corrections"] = np.array([len(x) for x in extra], dtype=np.int64)
+    return f
 
 
 # ---------------------------------------------------------------------------
@@ -867,4 +918,5 @@ def _finish_findings(
     for c in ("partner_id", "school_id", "student_id", "period", "plan_id"):
         f[c] = f[c].fillna("").astype(str)
     f["entry_ids"] = f["entry_ids"].map(tuple)
+    f["corrections"] = np.zeros(len(f), dtype=np.int64)  # filled by _with_corrections
     return f[[*FINDING_COLUMNS, *DETAIL_COLUMNS]]
