@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from conftest import Row, valid_tables, write_folder
 from factory import PARTNERS, correction, entry, plan, world
+from pumpurs.core.dataset import Dataset
 from pumpurs.core.errors import InputError, Problem
 from pumpurs.core.rules import Judgement, judge
 from pumpurs.core.settings import load_programme
@@ -369,3 +370,82 @@ def test_corrections_judge_exactly_like_the_ledger_netted_by_hand(rows, as_of) -
         )
         assert {**ta.total, "corrected_cents": 0} == tb.total
         assert ta.total["corrected_cents"] == known
+
+
+# ---------------------------------------------------------------------------
+# Reports: the key figure, the annex and findings.csv, the reconciliation
+# ---------------------------------------------------------------------------
+def _report_world() -> Dataset:
+    return world(
+        [
+            entry(entry_id="E1", amount_eur="100.00"),  # meals over the 70,00 cap
+            correction("E1", "-10.00", entry_id="C1", paid_on="2020-04-15"),
+            entry(entry_id="E2", amount_eur="12.00", category="personal_items"),
+            correction("E2", "-12.00", entry_id="C2", category="personal_items"),  # withdrawn
+            entry(
+                entry_id="E3",
+                partner_id="P2",
+                school_id="S2",
+                student_id="st2",
+                amount_eur="50.00",
+                service_month="2020-01",
+                paid_on="2020-02-03",
+            ),
+        ],  # fmt: skip
+        [plan(), plan(student="st2", school="S2", grade="2")],
+    )
+
+
+def test_a_report_shows_the_corrected_money_and_each_corrected_row() -> None:
+    from pumpurs.core.calendar import parse_period
+    from pumpurs.present.annex import correction_annex, findings_csv_for_people
+    from pumpurs.present.fmt import label
+    from pumpurs.report.municipality import municipality_report
+
+    j = judge(_report_world(), PROGRAMME, dt.date(2020, 6, 30))
+    r = municipality_report(j, PROGRAMME, "Aizkraukles novads", parse_period("2020-H1"))
+    k = r.key_figures.set_index("figure")
+    assert list(k.index) == ["allocation", "declared", "corrected", "eligible", "at_risk", "esf",
+                             "state"]  # fmt: skip
+    assert k.loc["corrected"].tolist() == [2200, 2200]
+    assert k.loc["declared"].tolist() == [9000, 9000]
+    assert k.loc["eligible"].tolist() == [7000, 7000]
+    assert k.loc["at_risk"].tolist() == [2000, 2000]
+    annex = correction_annex(
+        r.findings, PROGRAMME, "en", r.partner_names, r.school_names, r.corrections
+    )
+    cap = annex[annex["rule"] == label("CAP_MEALS", "en")].iloc[0]
+    assert (cap["entry_ids"], cap["amount_cents"], cap["at_risk_cents"]) == ("E1, C1", 9000, 2000)
+    assert cap["corrections"] == "E1: €100.00 − €10.00 (C1, 2020-04-15) = €90.00"
+    lv = correction_annex(r.findings, PROGRAMME, "lv", r.partner_names, r.school_names,
+                          r.corrections)  # fmt: skip
+    csv_text = findings_csv_for_people(lv, "lv").decode("utf-8-sig")
+    assert "Labojumi: rinda, kredītrēķini, neto summa" in csv_text.splitlines()[0]
+    nbsp = "\u00a0"
+    assert f"E1: 100,00{nbsp}€ − 10,00{nbsp}€ (C1, 15.04.2020) = 90,00{nbsp}€" in csv_text
+
+
+def test_every_table_still_reconciles_to_the_cent_with_corrections() -> None:
+    """declared = eligible + at risk + over allocation, in every table and its total."""
+    j = judge(_report_world(), PROGRAMME, dt.date(2020, 6, 30))
+    for by in ("partner", "municipality", "category", "school", "month", "semester", "half-year"):
+        t = totals(j.ledger, j.partners, by)
+        for line in [*t.rows.to_dict("records"), t.total]:
+            assert line["declared_cents"] == (
+                line["eligible_cents"] + line["ineligible_cents"] + line["over_allocation_cents"]
+            )
+        assert t.total["corrected_cents"] == 2200
+        assert t.total["declared_cents"] == 14000
+
+
+def test_the_national_overview_names_the_corrected_money() -> None:
+    from pumpurs.core.calendar import parse_period
+    from pumpurs.present.report_view import overview_title
+    from pumpurs.report.overview import programme_overview
+
+    j = judge(_report_world(), PROGRAMME, dt.date(2020, 6, 30))
+    o = programme_overview(j, PROGRAMME, parse_period("2020-H1"))
+    assert o.total["corrected_cents"] == 2200
+    rows = o.by_municipality.set_index("municipality")["corrected_cents"]
+    assert (rows["Aizkraukles novads"], rows["Rīga"]) == (2200, 0)
+    assert "Corrected (credit notes)" in overview_title(o, "en").data
