@@ -449,3 +449,24 @@ def test_the_national_overview_names_the_corrected_money() -> None:
     rows = o.by_municipality.set_index("municipality")["corrected_cents"]
     assert (rows["Aizkraukles novads"], rows["Rīga"]) == (2200, 0)
     assert "Corrected (credit notes)" in overview_title(o, "en").data
+
+
+def test_totals_json_and_csv_carry_corrected_eur(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from pumpurs.cli import app
+
+    tables = valid_tables()
+    tables["expenditures"].append(_credit("C1", "E1", "-20.00"))
+    folder = write_folder(tmp_path / "data", tables)
+    run = CliRunner().invoke(app, ["totals", str(folder), "--by", "category", "--format", "json"])
+    doc = json.loads(run.stdout)
+    meals = next(r for r in doc["rows"] if r["category"] == "meals")
+    assert (meals["declared_eur"], meals["corrected_eur"]) == (50.3, 20.0)
+    assert doc["total"]["corrected_eur"] == 20.0
+    run = CliRunner().invoke(app, ["totals", str(folder), "--by", "partner", "--format", "csv"])
+    lines = run.stdout.splitlines()
+    at = lines[0].split(",").index("corrected_eur")
+    assert [line.split(",")[at] for line in lines[1:]] == ["20.00", "0.00", "0.00", "20.00"]

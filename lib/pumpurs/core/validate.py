@@ -568,7 +568,7 @@ def _corrections(typed: pd.DataFrame, out: _Collector) -> None:
         key = f"entry_id {ids[i]}" if ids[i] else None
         out.problems.append(Problem(out.file, int(rows[i]), column, value, message, key))
 
-    for i in np.flatnonzero(negative & ~has_ref):
+    for i in np.flatnonzero(negative & ~has_ref).tolist():
         add(
             i,
             "corrects_entry_id",
@@ -577,7 +577,7 @@ def _corrections(typed: pd.DataFrame, out: _Collector) -> None:
             "correction (credit note, storno): give the entry_id of the row it corrects, "
             "or make the amount positive",
         )
-    for i in np.flatnonzero(positive & has_ref):
+    for i in np.flatnonzero(positive & has_ref).tolist():
         add(
             i,
             "corrects_entry_id",
@@ -588,32 +588,40 @@ def _corrections(typed: pd.DataFrame, out: _Collector) -> None:
     corrections = np.flatnonzero(negative & has_ref)
     if len(corrections) == 0:
         return
-    unique = ~pd.Series(ids).duplicated().to_numpy()  # a repeated entry_id is refused elsewhere
-    first = np.flatnonzero(unique)
-    found = pd.Index(ids[unique]).get_indexer(ref[corrections])
-    target = np.where(found >= 0, first[np.maximum(found, 0)], -1)
-    named = np.zeros(len(corrections), dtype=bool)  # naming a positive row, in any way
-    for n, (i, t) in enumerate(zip(corrections, target, strict=True)):
-        if t < 0:
-            add(
-                i,
-                "corrects_entry_id",
-                ref[i],
-                f"is not an entry_id in {out.file}; a correction names the row it corrects",
-            )
-        elif not positive[t]:
-            what = "itself a correction" if negative[t] else "a row without a valid amount"
-            add(
-                i,
-                "corrects_entry_id",
-                ref[i],
-                f"names {which(t)}, {what} ({shown('amount_eur', t)}); a correction names "
-                "the positive row it corrects, not another correction",
-            )
-        else:
-            named[n] = True
-            _same_service(typed, int(i), int(t), shown, which, add)
+    target = _rows_named(ids, ref[corrections])
+    for i in corrections[target < 0].tolist():
+        add(
+            i,
+            "corrects_entry_id",
+            ref[i],
+            f"is not an entry_id in {out.file}; a correction names the row it corrects",
+        )
+    found = target >= 0
+    not_row = found & ~positive[np.maximum(target, 0)]
+    for i, t in zip(corrections[not_row].tolist(), target[not_row].tolist(), strict=True):
+        what = "itself a correction" if negative[t] else "a row without a valid amount"
+        add(
+            i,
+            "corrects_entry_id",
+            ref[i],
+            f"names {which(t)}, {what} ({shown('amount_eur', t)}); a correction names "
+            "the positive row it corrects, not another correction",
+        )
+    named = found & ~not_row  # naming a positive row, whatever else is wrong with it
+    _same_service(typed, corrections[named], target[named], shown, which, add)
     _not_below_zero(corrections[named], target[named], cents, shown, which, add)
+
+
+def _rows_named(ids: np.ndarray, refs: np.ndarray) -> np.ndarray:
+    """Where each of `refs` is among the entry `ids` (its first row), -1 where nowhere.
+    The ledger's ids are probed against the few distinct refs, not indexed themselves."""
+    wanted = pd.Index(pd.unique(refs))
+    hit = wanted.get_indexer(ids)
+    at = np.flatnonzero(hit >= 0)
+    first = pd.Series(at).groupby(hit[at]).min()  # a repeated entry_id is refused elsewhere
+    where = np.full(len(wanted), -1, dtype=np.int64)
+    where[first.index.to_numpy()] = first.to_numpy()
+    return where[wanted.get_indexer(refs)]
 
 
 _Shown = Callable[[str, int], "str | None"]
@@ -622,25 +630,37 @@ _Add = Callable[[int, str, "str | None", str], None]
 
 
 def _same_service(
-    typed: pd.DataFrame, i: int, t: int, shown: _Shown, which: _Which, add: _Add
+    typed: pd.DataFrame,
+    corrections: np.ndarray,
+    targets: np.ndarray,
+    shown: _Shown,
+    which: _Which,
+    add: _Add,
 ) -> None:
-    """Correction i repeats row t's partner and service and is paid on or after it; each
-    difference is a problem naming both rows."""
+    """Each correction repeats its row's partner and service and is paid on or after it;
+    compared column by column for all corrections at once, each difference a problem
+    naming both rows."""
     for column in CORRECTION_SAME:
-        mine, theirs = typed[column].iloc[i], typed[column].iloc[t]
-        if (pd.isna(mine) and pd.isna(theirs)) or mine == theirs:
-            continue
-        other = shown(column, t)
-        has = f'"{other}"' if other is not None else "it empty"
-        add(
-            i,
-            column,
-            shown(column, i),
-            f"differs from {which(t)}, the row it corrects, which has {has}; a correction "
-            f"repeats the {column} of its row (it corrects the money, not the service)",
+        values = typed[column]
+        mine, theirs = values.iloc[corrections], values.iloc[targets]
+        same = (mine.to_numpy() == theirs.to_numpy()) | (
+            mine.isna().to_numpy() & theirs.isna().to_numpy()
         )
-    paid, row_paid = typed["paid_on"].iloc[i], typed["paid_on"].iloc[t]
-    if pd.notna(paid) and pd.notna(row_paid) and paid < row_paid:
+        for i, t in zip(corrections[~same].tolist(), targets[~same].tolist(), strict=True):
+            other = shown(column, t)
+            has = f'"{other}"' if other is not None else "it empty"
+            add(
+                i,
+                column,
+                shown(column, i),
+                f"differs from {which(t)}, the row it corrects, which has {has}; a correction "
+                f"repeats the {column} of its row (it corrects the money, not the service)",
+            )
+    paid = typed["paid_on"]
+    early = (paid.iloc[corrections].to_numpy() < paid.iloc[targets].to_numpy()) & ~(
+        paid.iloc[corrections].isna().to_numpy() | paid.iloc[targets].isna().to_numpy()
+    )
+    for i, t in zip(corrections[early].tolist(), targets[early].tolist(), strict=True):
         add(
             i,
             "paid_on",
@@ -662,15 +682,14 @@ def _not_below_zero(
     if len(corrections) == 0:
         return
     taken = pd.Series(cents[corrections]).groupby(targets).sum()
-    for t, minus in taken.items():
-        if cents[t] + minus >= 0:
-            continue
+    below = taken[cents[taken.index.to_numpy()] + taken.to_numpy() < 0]
+    for t, minus in zip(below.index.tolist(), below.tolist(), strict=True):
         mine = np.sort(corrections[targets == t])
-        named = "; ".join(which(int(i)) for i in mine)
+        named = "; ".join(which(i) for i in mine.tolist())
         add(
-            int(t),
+            t,
             "amount_eur",
-            shown("amount_eur", int(t)),
+            shown("amount_eur", t),
             f"is taken below zero by its corrections ({named}: {format_eur(int(minus), 'en')} "
             "in all); corrections take back at most the row's amount",
         )
