@@ -705,7 +705,7 @@ def _allocation(led: pd.DataFrame, partners: pd.DataFrame) -> tuple[np.ndarray, 
 def _pass1_findings(led: pd.DataFrame, breaks: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
     """One finding per rule broken; the amount is at risk on the row's first finding only."""
     b = breaks[list(PASS1_RULES)].to_numpy()
-    b &= (led["amount_cents"].to_numpy() > 0)[:, None]  # a withdrawn row has no finding
+    b = b & (led["amount_cents"].to_numpy() > 0)[:, None]  # a withdrawn row has no finding
     any_break = b.any(axis=1)
     first = np.argmax(b, axis=1)
     loss = np.where(any_break, led["amount_cents"].to_numpy(), 0)
@@ -812,8 +812,8 @@ def judge(ds: Dataset, programme: Programme, as_of: dt.date | None = None) -> Ju
     cols = [
         "entry_id", "partner_id", "municipality", "municipality_code", "school_id", "student_id",
         "category", "service_month", "semester", "school_year", "half_year", "paid_on",
-        "amount_cents", "corrected_cents", "ineligible_cents", "over_allocation_cents", "eligible_cents", "esf_rate",
-        "document_ref", "specialist_role", "hours", "ngo_project_id",
+        "amount_cents", "corrected_cents", "ineligible_cents", "over_allocation_cents",
+        "eligible_cents", "esf_rate", "document_ref", "specialist_role", "hours", "ngo_project_id",
     ]  # fmt: skip
     return Judgement(as_of, led[cols], plans, findings, ds, programme)
 
