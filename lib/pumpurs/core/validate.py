@@ -549,10 +549,15 @@ def _corrections(typed: pd.DataFrame, out: _Collector) -> None:
     known = amount.notna().to_numpy()
     cents = amount.fillna(0).to_numpy(dtype=np.int64)
     negative, positive = known & (cents < 0), known & (cents > 0)
-    ref = typed["corrects_entry_id"].to_numpy(dtype=object)
-    has_ref = ref != ""
-    ids = typed["entry_id"].to_numpy(dtype=object)
+    refs = typed["corrects_entry_id"]
+    has_ref = (refs != "").to_numpy(dtype=bool)
+    if not (negative.any() or has_ref.any()):
+        return  # a ledger without corrections
+    entry_ids = typed["entry_id"]
     rows = out.rows
+    # Text is taken row by row only for the rows named (no Python string per ledger row).
+    ref = _Lazy(refs)
+    ids = _Lazy(entry_ids)
 
     def shown(column: str, i: int) -> str | None:
         text = str(raw[column].iloc[i]).strip() if column in raw.columns else ""
@@ -588,7 +593,7 @@ def _corrections(typed: pd.DataFrame, out: _Collector) -> None:
     corrections = np.flatnonzero(negative & has_ref)
     if len(corrections) == 0:
         return
-    target = _rows_named(ids, ref[corrections])
+    target = _rows_named(entry_ids, refs.iloc[corrections].tolist())
     for i in corrections[target < 0].tolist():
         add(
             i,
@@ -612,11 +617,23 @@ def _corrections(typed: pd.DataFrame, out: _Collector) -> None:
     _not_below_zero(corrections[named], target[named], cents, shown, which, add)
 
 
-def _rows_named(ids: np.ndarray, refs: np.ndarray) -> np.ndarray:
+class _Lazy:
+    """A text column read one cell at a time: `lazy[i]`."""
+
+    def __init__(self, column: pd.Series) -> None:
+        self.column = column
+
+    def __getitem__(self, i: int) -> str:
+        return str(self.column.iloc[i])
+
+
+def _rows_named(ids: pd.Series, refs: list[str]) -> np.ndarray:
     """Where each of `refs` is among the entry `ids` (its first row), -1 where nowhere.
     The ledger's ids are probed against the few distinct refs, not indexed themselves."""
-    wanted = pd.Index(pd.unique(refs))
-    hit = wanted.get_indexer(ids)
+    from pumpurs.core.rules import index_in
+
+    wanted = pd.Index(pd.unique(np.asarray(refs, dtype=object)))
+    hit = index_in(ids, wanted.tolist())
     at = np.flatnonzero(hit >= 0)
     first = pd.Series(at).groupby(hit[at]).min()  # a repeated entry_id is refused elsewhere
     where = np.full(len(wanted), -1, dtype=np.int64)
