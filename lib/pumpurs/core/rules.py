@@ -5,8 +5,9 @@
 plans known at `as_of`, and the findings table. Totals and indicators are computed
 from a Judgement, never from the raw data, so every view agrees.
 
-Ledger columns (one row per positive expenditure with paid_on <= as_of; corrections are
-not rows of their own but part of the row they correct, docs/rules.md "Corrections"):
+Ledger columns (one row per expenditure with paid_on <= as_of; a correction is judged
+as part of the row it corrects, docs/rules.md "Corrections", and its own row carries no
+money: amount, corrected, ineligible and eligible all 0):
   entry_id, partner_id, municipality, municipality_code, school_id, student_id,
   category, service_month (YYYY-MM), semester (YYYY/YYYY-N), school_year (YYYY/YYYY),
   half_year (YYYY-HN), paid_on (datetime64), amount_cents (the net amount: the row's
@@ -357,13 +358,12 @@ def _prepare(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     cutoff = pd.Timestamp(as_of)
     e = ds.expenditures
-    known = (e["paid_on"] <= cutoff).to_numpy()
-    has = "corrects_entry_id" in e.columns  # a data set made without the column has none
-    negative = (e["amount_cents"] < 0).to_numpy() & has
-    rows = e.columns.drop(["_row", "corrects_entry_id"], errors="ignore")  # what judging needs
-    led = e.loc[known & ~negative, rows].reset_index(drop=True)
-    notes = e.loc[known & negative, ["corrects_entry_id", "amount_cents"]] if has else e.iloc[:0]
-    led = _net_amounts(led, notes)
+    known = e["paid_on"] <= cutoff
+    # Every row known stays (credit notes too, with no money: see _net_amounts): leaving
+    # out a few rows would copy every text column (~1 GB for a 6.7-million-row ledger),
+    # and when every row is known pandas copies none.
+    led = e.loc[known].drop(columns=["_row", "corrects_entry_id"], errors="ignore")
+    led = _net_amounts(led.reset_index(drop=True), e.loc[known & (e["amount_cents"] < 0)])
     partners = ds.partners[["partner_id", "municipality", "municipality_code"]]
     at = positions(led["partner_id"], partners["partner_id"])
     for c in ("municipality", "municipality_code"):
@@ -394,17 +394,19 @@ def _prepare(
 def _net_amounts(led: pd.DataFrame, corrections: pd.DataFrame) -> pd.DataFrame:
     """Each row's net amount as of the report date (its amount plus the corrections known
     then) in `amount_cents`, and those corrections as a positive figure in
-    `corrected_cents`. The ledger's ids are probed against the corrected ones (index_in),
-    not joined."""
+    `corrected_cents`; a credit note's own row keeps no money (0 and 0), so it is in no
+    pass and adds nothing to any total. The ledger's ids are probed against the
+    corrected ones (index_in), not joined."""
     corrected = np.zeros(len(led), dtype=np.int64)
-    if len(corrections):
+    amount = led["amount_cents"].to_numpy(dtype=np.int64)
+    if len(corrections) and "corrects_entry_id" in corrections.columns:
         taken = corrections.groupby("corrects_entry_id", sort=False)["amount_cents"].sum()
         at = index_in(led["entry_id"], taken.index.tolist())
         hit = np.flatnonzero(at >= 0)
         corrected[hit] = -taken.to_numpy(dtype=np.int64)[at[hit]]
     at = led.columns.get_loc("amount_cents") + 1
     led.insert(at, "corrected_cents", corrected)
-    led["amount_cents"] = led["amount_cents"].to_numpy(dtype=np.int64) - corrected
+    led["amount_cents"] = np.where(amount < 0, 0, amount - corrected)
     return led
 
 
