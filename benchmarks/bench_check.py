@@ -47,7 +47,7 @@ def _replicate(ds, n: int):
         parts = []
         for i in range(n):
             part = frame.copy()
-            for c in columns:
+            for c in (c for c in columns if c in part.columns):  # an older demo: no corrections
                 part[c] = part[c].where(part[c] == "", part[c] + f"~{i}")
             parts.append(part)
         return pd.concat(parts, ignore_index=True)
@@ -58,7 +58,8 @@ def _replicate(ds, n: int):
         partners=partners,
         support_plans=copies(ds.support_plans, ["plan_id", "student_id"]),
         expenditures=copies(
-            ds.expenditures, ["entry_id", "student_id", "document_ref", "ngo_project_id"]
+            ds.expenditures,
+            ["entry_id", "corrects_entry_id", "student_id", "document_ref", "ngo_project_id"],
         ),
         outcomes=copies(ds.outcomes, ["student_id"]),
     )

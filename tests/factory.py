@@ -59,6 +59,20 @@ def entry(**kw) -> dict:
     return row
 
 
+def correction(of: str, amount: str, **kw: str) -> dict:
+    """A credit note of row `of` (the factory's default row unless told otherwise)."""
+    return entry(amount_eur=amount, corrects_entry_id=of, **kw)
+
+
+def _ledger_columns(entries: list[dict]) -> list[str]:
+    """The ledger's columns; corrects_entry_id only when a row gives it (a ledger without
+    the optional column is read as before)."""
+    columns = list(entry().keys())
+    if any("corrects_entry_id" in e for e in entries):
+        columns.insert(columns.index("amount_eur") + 1, "corrects_entry_id")
+    return columns
+
+
 def world(
     entries: list[dict], plans: list[dict] | None = None, partners=None, schools=None, outcomes=None
 ) -> Dataset:
@@ -75,7 +89,7 @@ def world(
         "partners": pd.DataFrame(partners or PARTNERS),
         "schools": pd.DataFrame(schools or SCHOOLS),
         "support_plans": pd.DataFrame(plans, columns=list(plan().keys())),
-        "expenditures": pd.DataFrame(entries, columns=list(entry().keys())),
+        "expenditures": pd.DataFrame(entries, columns=_ledger_columns(entries)),
     }
     if outcomes is not None:
         tables["outcomes"] = pd.DataFrame(outcomes)

@@ -160,8 +160,9 @@ def test_bad_rows_are_named_by_key_column_and_value(backend, database, tmp_path)
     assert [str(p) for p in e.value.problems] == [
         'expenditures row 2 (entry_id E1), column entry_id: "E1" appears more than once '
         "(first in row 1); each entry_id must be unique",
-        'expenditures row 3 (entry_id E2), column amount_eur: "-12.50" must be more than 0; '
-        "corrections are made by fixing the source rows, not by negative rows",
+        "expenditures row 3 (entry_id E2), column corrects_entry_id: missing; the amount -12.50 "
+        "is negative, so the row is a correction (credit note, storno): give the entry_id of "
+        "the row it corrects, or make the amount positive",
         'expenditures row 4 (entry_id E3), column partner_id: "P999" is not a partner listed '
         "in partners",
         "expenditures row 6 (entry_id E5), column paid_on: missing; every row needs a value here",
@@ -350,8 +351,8 @@ def test_a_negative_amount_in_postgresql_makes_validate_exit_2(postgres_url, tmp
     result = call("validate", url)
     assert result.exit_code == 2
     assert (
-        'expenditures row 4 (entry_id E4), column amount_eur: "-7.00" must be more than 0'
-        in result.output
+        "expenditures row 4 (entry_id E4), column corrects_entry_id: missing; the amount "
+        "-7.00 is negative, so the row is a correction" in result.output
     )
 
 

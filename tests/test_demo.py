@@ -174,7 +174,9 @@ def test_plans_and_pupils_look_real(small_ds) -> None:
         "staff_development",
         "coordination",
     }
-    assert ledger["document_ref"].str.startswith(("INV-", "BIL-", "ALGA-", "ČEKS-")).all()
+    assert ledger["document_ref"].str.startswith(("INV-", "BIL-", "ALGA-", "ČEKS-", "KR-")).all()
+    notes = ledger["amount_cents"] < 0  # credit notes have their own documents
+    assert ledger.loc[notes, "document_ref"].str.startswith("KR-").all()
 
 
 def test_tables_use_several_formats_and_dialects(small: Path, small_ds) -> None:
@@ -257,3 +259,53 @@ def test_national_scale(tmp_path: Path) -> None:
     assert all(counts.get(rule, 0) >= 10 for rule in (*ERROR_RULES, "PLAN_LATE"))
     breaching = {i for ids in findings["entry_ids"] for i in ids.split(";") if i}
     assert 0.005 <= len(breaching) / len(ds.expenditures) <= 0.01
+
+
+# --- corrections: credit notes and stornos of clean rows, and the "bad" variant -----------
+def test_the_demo_ledger_holds_every_kind_of_correction(small_ds) -> None:
+    e = small_ds.expenditures
+    notes = e[e["amount_cents"] < 0]
+    rows = e.set_index("entry_id").loc[notes["corrects_entry_id"]]
+    assert 0.01 <= len(notes) / len(e) <= 0.06  # a few percent
+    per_row = notes.groupby("corrects_entry_id")["amount_cents"].agg(["sum", "size"])
+    amount = e.set_index("entry_id")["amount_cents"].reindex(per_row.index)
+    assert ((per_row["size"] == 1) & (-per_row["sum"] < amount)).any()  # partial
+    assert ((per_row["size"] == 1) & (-per_row["sum"] == amount)).any()  # storno
+    assert (per_row["size"] == 2).any()  # split in two
+    delay = (notes["paid_on"].to_numpy() - rows["paid_on"].to_numpy()).astype("timedelta64[D]")
+    assert (delay >= pd.Timedelta(days=60).to_numpy()).any()  # months later
+    half = (notes["paid_on"].dt.year * 2 + (notes["paid_on"].dt.month > 6)).to_numpy()
+    row_half = (rows["paid_on"].dt.year * 2 + (rows["paid_on"].dt.month > 6)).to_numpy()
+    assert (half > row_half).any()  # paid in the half-year after its row
+    assert notes["paid_on"].max() <= e.loc[e["amount_cents"] > 0, "paid_on"].max()
+
+
+def test_the_bad_variant_plants_corrections_validation_refuses(small: Path, tmp_path) -> None:
+    from pumpurs.core.errors import InputError
+    from pumpurs.demo.corrections import bad_corrections
+    from pumpurs.sources import FramesSource, load
+
+    ds = load_data(small, PROG)
+    frames = {n: ds.table(n).drop(columns="_row") for n in ("partners", "schools",
+              "support_plans", "outcomes")}  # fmt: skip
+    frames["partners"] = frames["partners"].drop(columns="municipality_code")
+    e = bad_corrections(ds.expenditures.drop(columns="_row"))
+    frames["expenditures"] = e.rename(columns={"amount_cents": "amount_eur"}).assign(
+        amount_eur=lambda f: (f["amount_eur"] / 100).map("{:.2f}".format)
+    )
+    frames["partners"] = frames["partners"].rename(columns={"allocation_cents": "allocation_eur"})
+    frames["partners"]["allocation_eur"] = frames["partners"]["allocation_eur"] / 100
+    with pytest.raises(InputError) as info:
+        load(FramesSource(frames), PROG)
+    planted = {p.key: p.column for p in info.value.problems if p.key and "BAD" in p.key}
+    row = e[e["entry_id"] == "BAD-5"]["corrects_entry_id"].iloc[0]
+    below = [p for p in info.value.problems if p.key == f"entry_id {row}"]
+    assert planted == {
+        "entry_id BAD-1": "corrects_entry_id",
+        "entry_id BAD-2": "corrects_entry_id",
+        "entry_id BAD-3": "corrects_entry_id",
+        "entry_id BAD-4": "partner_id",
+        "entry_id BAD-5": "paid_on",
+    }
+    assert [p.column for p in below] == ["amount_eur"]
+    assert "BAD-6" in below[0].message and "is taken below zero" in below[0].message

@@ -202,6 +202,7 @@ def test_by_partner_rows_info_allocation_and_partner_without_spend():
         assert t.rows[c].dtype == "int64"
     assert t.total == {
         "declared_cents": 70001,
+        "corrected_cents": 0,  # a ledger without corrections
         "ineligible_cents": 3001,
         "over_allocation_cents": 10000,
         "eligible_cents": 57000,

@@ -29,9 +29,20 @@ MONEY_HINT = "is not an amount in EUR (expected e.g. 12,50 or 12.50)"
 DATE_HINT = "is not a date (expected DD.MM.YYYY or YYYY-MM-DD, e.g. 22.11.2019)"
 HEAD = "The data has {n} problem{s}; nothing was computed or written:"
 DECIMALS = "has more than two decimals (expected cents at most, e.g. 12,50)"
-NOT_POSITIVE = (
-    "must be more than 0; corrections are made by fixing the source rows, not by negative rows"
+ZERO = (
+    "is zero; a row pays an amount, and a correction (credit note, storno) is a negative "
+    "amount that names the row it corrects in corrects_entry_id"
 )
+
+
+def not_named(amount: str) -> str:
+    """A negative amount without the row it corrects."""
+    return (
+        f"missing; the amount {amount} is negative, so the row is a correction (credit note, "
+        "storno): give the entry_id of the row it corrects, or make the amount positive"
+    )
+
+
 UNREAL = "is not a real date (no such day in the calendar)"
 MONTH = "is not a month (expected YYYY-MM, e.g. 2020-03)"
 MUNICIPALITY = (
@@ -178,8 +189,8 @@ CASES = [
     Case(
         "zero_or_negative_amount",
         [
-            f'expenditures.csv row 2, column amount_eur: "0,00" {NOT_POSITIVE}',
-            f'expenditures.csv row 3, column amount_eur: "-0,10" {NOT_POSITIVE}',
+            f'expenditures.csv row 2, column amount_eur: "0,00" {ZERO}',
+            "expenditures.csv row 3 (entry_id E2), column corrects_entry_id: " + not_named("-0,10"),
             'partners.csv row 4, column allocation_eur: "-1,00" must not be negative '
             "(the partner's budget, e.g. 120000,00)",
         ],
@@ -592,7 +603,7 @@ def test_problems_in_every_table_are_reported_together(tmp_path: Path) -> None:
     # the consultation row with an unknown category is one problem, not three
     assert lines_of(folder) == [
         f'expenditures.csv row 5, column category: "Consultations" is not one of: {CATEGORIES}',
-        f'expenditures.csv row 8, column amount_eur: "-30,00" {NOT_POSITIVE}',
+        "expenditures.csv row 8 (entry_id E7), column corrects_entry_id: " + not_named("-30,00"),
         "outcomes.csv row 2, column status: missing; every row needs a value here",
         f'partners.csv row 4, column municipality: "Atlantīda" {MUNICIPALITY}',
         f'schools.csv row 3, column joined_on: "31.09.2020" {UNREAL}',

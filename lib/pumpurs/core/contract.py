@@ -102,6 +102,9 @@ TABLES: dict[str, tuple[Col, ...]] = {
         Col("service_month", "month"),
         Col("paid_on", "date"),
         Col("amount_eur", "money"),
+        # a correction (a negative amount) names the positive row it corrects; a ledger
+        # without the column has no corrections
+        Col("corrects_entry_id", "id", required=False, nonempty=False),
         Col("document_ref", "text"),
         Col("specialist_role", "enum", nonempty=False, choices=SPECIALIST_ROLES),
         Col("hours", "number", nonempty=False),

@@ -5,10 +5,14 @@
 plans known at `as_of`, and the findings table. Totals and indicators are computed
 from a Judgement, never from the raw data, so every view agrees.
 
-Ledger columns (one row per expenditure with paid_on <= as_of):
+Ledger columns (one row per expenditure with paid_on <= as_of; a correction is judged
+as part of the row it corrects, docs/rules.md "Corrections", and its own row carries no
+money: amount, corrected, ineligible and eligible all 0):
   entry_id, partner_id, municipality, municipality_code, school_id, student_id,
   category, service_month (YYYY-MM), semester (YYYY/YYYY-N), school_year (YYYY/YYYY),
-  half_year (YYYY-HN), paid_on (datetime64), amount_cents, ineligible_cents,
+  half_year (YYYY-HN), paid_on (datetime64), amount_cents (the net amount: the row's
+  amount plus its corrections paid by `as_of`; 0 for a withdrawn row), corrected_cents
+  (those corrections as a positive figure), ineligible_cents,
   over_allocation_cents, eligible_cents (= amount - ineligible - over_allocation),
   esf_rate (e.g. "0.85", the rate in force in the service month),
   document_ref, specialist_role, hours, ngo_project_id.
@@ -65,6 +69,7 @@ DETAIL_COLUMNS = (
     "period_end",
     "share",  # ABSORPTION_RISK: projected share of the allocation
     "category",  # the cost category of the finding's rows (a cap's category), or ""
+    "corrections",  # how many of entry_ids are corrections (they follow the rows' ids)
 )
 
 
@@ -316,6 +321,21 @@ def positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
     return _take(found, codes, -1)
 
 
+def index_in(values: pd.Series, keys: Sequence[str]) -> np.ndarray:
+    """Where each value is among a few distinct `keys`, -1 where it is not: a long column
+    (a ledger's entry ids) probed against a short one. Text held by Arrow is probed in its
+    buffers, without a Python string per row (6.7 million of them would take ~0.5 GB)."""
+    if isinstance(values.array, pd.arrays.ArrowStringArray):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        column = pa.chunked_array(pa.array(values.array))
+        wanted = pa.array([str(k) for k in keys], type=column.type)
+        found = pc.index_in(column, value_set=wanted).fill_null(-1)
+        return np.asarray(found.to_numpy(), dtype=np.int64)
+    return pd.Index(list(keys)).get_indexer(values)
+
+
 # ---------------------------------------------------------------------------
 # Preparing the ledger and the plans
 # ---------------------------------------------------------------------------
@@ -338,7 +358,12 @@ def _prepare(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     cutoff = pd.Timestamp(as_of)
     e = ds.expenditures
-    led = e.loc[e["paid_on"] <= cutoff].drop(columns="_row").reset_index(drop=True)
+    known = e["paid_on"] <= cutoff
+    # Every row known stays (credit notes too, with no money: see _net_amounts): leaving
+    # out a few rows would copy every text column (~1 GB for a 6.7-million-row ledger),
+    # and when every row is known pandas copies none.
+    led = e.loc[known].drop(columns=["_row", "corrects_entry_id"], errors="ignore")
+    led = _net_amounts(led.reset_index(drop=True), e.loc[known & (e["amount_cents"] < 0)])
     partners = ds.partners[["partner_id", "municipality", "municipality_code"]]
     at = positions(led["partner_id"], partners["partner_id"])
     for c in ("municipality", "municipality_code"):
@@ -364,6 +389,38 @@ def _prepare(
     plans = plans.merge(partners, on="partner_id", how="left", validate="many_to_one")
     plans["school_year"] = plans["semester"].str.slice(0, 9)
     return led, plans
+
+
+def _net_amounts(led: pd.DataFrame, corrections: pd.DataFrame) -> pd.DataFrame:
+    """Each row's net amount as of the report date (its amount plus the corrections known
+    then) in `amount_cents`, and those corrections as a positive figure in
+    `corrected_cents`; a credit note's own row keeps no money (0 and 0), so it is in no
+    pass and adds nothing to any total. The ledger's ids are probed against the
+    corrected ones (index_in), not joined."""
+    corrected = np.zeros(len(led), dtype=np.int64)
+    amount = led["amount_cents"].to_numpy(dtype=np.int64)
+    if len(corrections) and "corrects_entry_id" in corrections.columns:
+        taken = corrections.groupby("corrects_entry_id", sort=False)["amount_cents"].sum()
+        at = index_in(led["entry_id"], taken.index.tolist())
+        hit = np.flatnonzero(at >= 0)
+        corrected[hit] = -taken.to_numpy(dtype=np.int64)[at[hit]]
+    at = led.columns.get_loc("amount_cents") + 1
+    led.insert(at, "corrected_cents", corrected)
+    led["amount_cents"] = np.where(amount < 0, 0, amount - corrected)
+    return led
+
+
+def _correction_ids(ds: Dataset, as_of: dt.date) -> dict[str, tuple[str, ...]]:
+    """The corrections known at `as_of` of each corrected row, by (paid_on, entry_id)."""
+    e = ds.expenditures
+    if "corrects_entry_id" not in e.columns:  # a data set made without the column
+        return {}
+    known = e[(e["amount_cents"] < 0).to_numpy() & (e["paid_on"] <= pd.Timestamp(as_of))]
+    if known.empty:
+        return {}
+    known = known.sort_values(["corrects_entry_id", "paid_on", "entry_id"])
+    grouped = known.groupby("corrects_entry_id", sort=False)["entry_id"]
+    return {str(k): tuple(v) for k, v in grouped}
 
 
 # ---------------------------------------------------------------------------
@@ -548,11 +605,14 @@ def _empty_findings() -> pd.DataFrame:
 
 def _pass2(led: pd.DataFrame, eligible: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
     """Duplicates: eligible rows alike in document_ref, category, student_id, service_month
-    and amount_cents. The cheap columns narrow the rows first; only the few rows they
-    pair up have their document references compared."""
+    and original amount (before corrections; a withdrawn row is not eligible here). A
+    duplicate loses its net amount. The cheap columns narrow the rows first; only the few
+    rows they pair up have their document references compared."""
     at = np.flatnonzero(eligible)
     cheap = (pd.factorize(led[c])[0] for c in ("category", "student_id", "service_month"))
-    rough = group_codes(*(c[at] for c in cheap), led["amount_cents"].to_numpy()[at])
+    original = led["amount_cents"].to_numpy() + led["corrected_cents"].to_numpy()
+    rough = group_codes(*(c[at] for c in cheap), original[at])
+    del original
     paired = np.bincount(rough)[rough] > 1
     at = at[paired]
     codes = group_codes(rough[paired], led["document_ref"].iloc[at])
@@ -668,6 +728,7 @@ def _allocation(led: pd.DataFrame, partners: pd.DataFrame) -> tuple[np.ndarray, 
 def _pass1_findings(led: pd.DataFrame, breaks: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
     """One finding per rule broken; the amount is at risk on the row's first finding only."""
     b = breaks[list(PASS1_RULES)].to_numpy()
+    b = b & (led["amount_cents"].to_numpy() > 0)[:, None]  # a withdrawn row has no finding
     any_break = b.any(axis=1)
     first = np.argmax(b, axis=1)
     loss = np.where(any_break, led["amount_cents"].to_numpy(), 0)
@@ -755,7 +816,7 @@ def judge(ds: Dataset, programme: Programme, as_of: dt.date | None = None) -> Ju
 
     breaks = _pass1(led, plans, ds, programme)
     loss1, f1 = _pass1_findings(led, breaks)
-    eligible = loss1 == 0
+    eligible = (loss1 == 0) & (led["amount_cents"].to_numpy() > 0)  # withdrawn: in no pass
     loss2, f2 = _pass2(led, eligible)
     eligible &= loss2 == 0
     loss3, f3 = _pass3(led, eligible, programme)
@@ -765,17 +826,30 @@ def judge(ds: Dataset, programme: Programme, as_of: dt.date | None = None) -> Ju
         led["amount_cents"] - led["ineligible_cents"] - led["over_allocation_cents"]
     )
 
+    corrected = bool(led["corrected_cents"].any())
     f_late = _plan_late(plans, programme)
     f_abs = _absorption(led, programme, ds.partners, as_of)
     findings = pd.concat([f1, f2, *f3, f4, f_late, f_abs], ignore_index=True)
     findings = _finish_findings(findings, led, breaks, ds, programme)
+    findings = _with_corrections(findings, _correction_ids(ds, as_of) if corrected else {})
     cols = [
         "entry_id", "partner_id", "municipality", "municipality_code", "school_id", "student_id",
         "category", "service_month", "semester", "school_year", "half_year", "paid_on",
-        "amount_cents", "ineligible_cents", "over_allocation_cents", "eligible_cents", "esf_rate",
-        "document_ref", "specialist_role", "hours", "ngo_project_id",
+        "amount_cents", "corrected_cents", "ineligible_cents", "over_allocation_cents",
+        "eligible_cents", "esf_rate", "document_ref", "specialist_role", "hours", "ngo_project_id",
     ]  # fmt: skip
     return Judgement(as_of, led[cols], plans, findings, ds, programme)
+
+
+def _with_corrections(f: pd.DataFrame, ids: dict[str, tuple[str, ...]]) -> pd.DataFrame:
+    """Each finding's entry_ids followed by the corrections of its rows known at the
+    report date, and how many there are (`corrections`)."""
+    if not ids or f.empty:
+        return f
+    extra = [tuple(c for e in t for c in ids.get(e, ())) for t in f["entry_ids"]]
+    f["entry_ids"] = [(*t, *x) for t, x in zip(f["entry_ids"], extra, strict=True)]
+    f["corrections"] = np.array([len(x) for x in extra], dtype=np.int64)
+    return f
 
 
 # ---------------------------------------------------------------------------
@@ -867,4 +941,5 @@ def _finish_findings(
     for c in ("partner_id", "school_id", "student_id", "period", "plan_id"):
         f[c] = f[c].fillna("").astype(str)
     f["entry_ids"] = f["entry_ids"].map(tuple)
+    f["corrections"] = np.zeros(len(f), dtype=np.int64)  # filled by _with_corrections
     return f[[*FINDING_COLUMNS, *DETAIL_COLUMNS]]

@@ -35,12 +35,14 @@ BY_KEYS: dict[str, str] = {
 # Ledger column -> totals column, in output order.
 _SUMMED = {
     "amount_cents": "declared_cents",
+    "corrected_cents": "corrected_cents",
     "ineligible_cents": "ineligible_cents",
     "over_allocation_cents": "over_allocation_cents",
     "eligible_cents": "eligible_cents",
 }
 MONEY_COLUMNS = (
     "declared_cents",
+    "corrected_cents",
     "ineligible_cents",
     "over_allocation_cents",
     "eligible_cents",
@@ -76,13 +78,20 @@ class _Ledger:
         rates = [Decimal(r).as_integer_ratio() for r in rate_values]
         den = math.lcm(*(d for _, d in rates)) if rates else 1
         scale = np.array([n * (den // d) for n, d in rates], dtype=np.int64)  # rate = scale/den
-        money = pd.DataFrame({c: ledger[c].astype("int64").to_numpy() for c in _SUMMED})
+        money = pd.DataFrame({c: _cents(ledger, c) for c in _SUMMED})
         return cls(
             money=money,
             partner=pd.factorize(ledger["partner_id"].astype(str), sort=True)[0].astype(np.int64),
             numerator=money["eligible_cents"].to_numpy() * scale[rate_codes],
             den=den,
         )
+
+
+def _cents(ledger: pd.DataFrame, column: str) -> np.ndarray:
+    """A money column of the ledger; a ledger made without corrections has none (0)."""
+    if column not in ledger.columns and column == "corrected_cents":
+        return np.zeros(len(ledger), dtype=np.int64)
+    return ledger[column].astype("int64").to_numpy()
 
 
 def totals(ledger: pd.DataFrame, partners: pd.DataFrame, by: str) -> TotalsTable:

@@ -37,6 +37,10 @@ FORMULA_HINT = (
     "starts with a character a spreadsheet runs as a formula (=, +, -, @); "
     "an id starts with a letter or a digit"
 )
+ZERO_AMOUNT = (
+    "is zero; a row pays an amount, and a correction (credit note, storno) is a negative "
+    "amount that names the row it corrects in corrects_entry_id"
+)
 YEAR_HINT = f"is outside the years {YEARS[0]}–{YEARS[1]} (check the year)"
 # Control characters are refused (NUL, ESC, ...). Free text may keep the line breaks and
 # tabs that Excel puts in a cell (Alt+Enter); ids, codes, numbers and dates may not.
@@ -246,7 +250,7 @@ class _Collector:
 def _typed_table(name: str, raw: RawTable) -> tuple[pd.DataFrame | None, _Collector]:
     out = _Collector(raw)
     frame = raw.frame
-    missing = [c.name for c in TABLES[name] if c.name not in frame.columns]
+    missing = [c.name for c in TABLES[name] if c.required and c.name not in frame.columns]
     contract = {c.name for c in TABLES[name]}
     dupes = sorted({c for c in frame.columns if c in contract and list(frame.columns).count(c) > 1})
     for c in dupes:
@@ -268,6 +272,9 @@ def _typed_table(name: str, raw: RawTable) -> tuple[pd.DataFrame | None, _Collec
     frame = frame.loc[:, ~frame.columns.duplicated()]  # repeated extra columns are ignored
     typed = pd.DataFrame(index=frame.index)
     for col in TABLES[name]:
+        if col.name not in frame.columns:  # an optional column not given: empty everywhere
+            typed[col.name] = _absent(col, len(frame), frame.index)
+            continue
         text = _nfc(frame[col.name].astype(str).str.strip())
         pattern = TEXT_CONTROL_RE if col.kind == "text" else CONTROL_RE
         control = np.zeros(len(text), dtype=bool)
@@ -364,6 +371,14 @@ def _may_hold_control(text: pd.Series, allow_breaks: bool) -> bool:
     return False
 
 
+def _absent(col: Col, n: int, index: pd.Index) -> pd.Series:
+    """An optional column the table does not have, as if every cell were empty."""
+    empty = _empty_value(col.kind, pd.Series([], dtype=object))
+    if isinstance(empty, str):  # the text type a read column has
+        return pd.Series(empty, index=index, dtype=pd.Series([""]).astype(str).str.strip().dtype)
+    return pd.Series([empty] * n, index=index)
+
+
 def _empty_value(kind: str, values: pd.Series):
     if kind in ("money", "int"):
         return pd.NA
@@ -390,8 +405,8 @@ def _pandera_checks(name: str, typed: pd.DataFrame, out: _Collector) -> None:
         "expenditures": [
             (
                 "amount_cents",
-                pa.Check.gt(0),
-                "must be more than 0; corrections are made by fixing the source rows, not by negative rows",
+                pa.Check.ne(0),
+                ZERO_AMOUNT,
             ),
             (
                 "hours",
@@ -512,7 +527,7 @@ def _expenditure_fields(typed: pd.DataFrame, out: _Collector) -> None:
 def _at_most(typed: pd.DataFrame, column: str, budget: int, out: _Collector) -> None:
     """No amount can exceed the programme's whole budget: a larger one is a typo (and
     would let sums leave exact 64-bit arithmetic)."""
-    over = (typed[column].fillna(0) > budget).to_numpy()
+    over = (typed[column].fillna(0).abs() > budget).to_numpy()
     name = column.replace("_cents", "_eur")
     out.add(
         over,
@@ -548,6 +563,194 @@ def _municipalities(typed: pd.DataFrame, programme: Programme, out: _Collector) 
     )
     typed["municipality"] = found.map(lambda m: m.name if m is not None else "").astype(str)
     typed["municipality_code"] = found.map(lambda m: m.code if m is not None else "").astype(str)
+
+
+# ---------------------------------------------------------------------------
+# Corrections (credit notes, stornos): each names a positive row of the same service
+# ---------------------------------------------------------------------------
+CORRECTION_SAME = (
+    "partner_id",
+    "school_id",
+    "student_id",
+    "category",
+    "service_month",
+    "specialist_role",
+    "hours",
+    "ngo_project_id",
+)
+"""What a correction repeats from the row it corrects: it changes the money, not the service."""
+
+
+def _corrections(typed: pd.DataFrame, out: _Collector) -> None:
+    """A negative row names the positive row it corrects (same partner and service, paid on
+    or after it), and a row's corrections never take it below zero. Each problem names
+    both rows; only the few rows involved are looked at one by one."""
+    raw = out.raw.frame
+    amount = typed["amount_cents"]
+    known = amount.notna().to_numpy()
+    cents = amount.fillna(0).to_numpy(dtype=np.int64)
+    negative, positive = known & (cents < 0), known & (cents > 0)
+    refs = typed["corrects_entry_id"]
+    has_ref = (refs != "").to_numpy(dtype=bool)
+    if not (negative.any() or has_ref.any()):
+        return  # a ledger without corrections
+    entry_ids = typed["entry_id"]
+    rows = out.rows
+    # Text is taken row by row only for the rows named (no Python string per ledger row).
+    ref = _Lazy(refs)
+    ids = _Lazy(entry_ids)
+
+    def shown(column: str, i: int) -> str | None:
+        text = str(raw[column].iloc[i]).strip() if column in raw.columns else ""
+        return text or None
+
+    def which(i: int) -> str:
+        return f"row {int(rows[i])} (entry_id {ids[i]})"
+
+    def add(i: int, column: str, value: str | None, message: str) -> None:
+        if len(out.problems) >= MAX_PROBLEMS:
+            out.more += 1
+            return
+        key = f"entry_id {ids[i]}" if ids[i] else None
+        out.problems.append(Problem(out.file, int(rows[i]), column, value, message, key))
+
+    for i in np.flatnonzero(negative & ~has_ref).tolist():
+        add(
+            i,
+            "corrects_entry_id",
+            None,
+            f"missing; the amount {shown('amount_eur', i)} is negative, so the row is a "
+            "correction (credit note, storno): give the entry_id of the row it corrects, "
+            "or make the amount positive",
+        )
+    for i in np.flatnonzero(positive & has_ref).tolist():
+        add(
+            i,
+            "corrects_entry_id",
+            ref[i],
+            f"must be empty: the amount {shown('amount_eur', i)} is positive, and only a "
+            "correction (a negative amount) names a row it corrects",
+        )
+    corrections = np.flatnonzero(negative & has_ref)
+    if len(corrections) == 0:
+        return
+    target = _rows_named(entry_ids, refs.iloc[corrections].tolist())
+    for i in corrections[target < 0].tolist():
+        add(
+            i,
+            "corrects_entry_id",
+            ref[i],
+            f"is not an entry_id in {out.file}; a correction names the row it corrects",
+        )
+    found = target >= 0
+    not_row = found & ~positive[np.maximum(target, 0)]
+    for i, t in zip(corrections[not_row].tolist(), target[not_row].tolist(), strict=True):
+        what = "itself a correction" if negative[t] else "a row without a valid amount"
+        add(
+            i,
+            "corrects_entry_id",
+            ref[i],
+            f"names {which(t)}, {what} ({shown('amount_eur', t)}); a correction names "
+            "the positive row it corrects, not another correction",
+        )
+    named = found & ~not_row  # naming a positive row, whatever else is wrong with it
+    _same_service(typed, corrections[named], target[named], shown, which, add)
+    _not_below_zero(corrections[named], target[named], cents, shown, which, add)
+
+
+class _Lazy:
+    """A text column read one cell at a time: `lazy[i]`."""
+
+    def __init__(self, column: pd.Series) -> None:
+        self.column = column
+
+    def __getitem__(self, i: int) -> str:
+        return str(self.column.iloc[i])
+
+
+def _rows_named(ids: pd.Series, refs: list[str]) -> np.ndarray:
+    """Where each of `refs` is among the entry `ids` (its first row), -1 where nowhere.
+    The ledger's ids are probed against the few distinct refs, not indexed themselves."""
+    from pumpurs.core.rules import index_in
+
+    wanted = pd.Index(pd.unique(np.asarray(refs, dtype=object)))
+    hit = index_in(ids, wanted.tolist())
+    at = np.flatnonzero(hit >= 0)
+    first = pd.Series(at).groupby(hit[at]).min()  # a repeated entry_id is refused elsewhere
+    where = np.full(len(wanted), -1, dtype=np.int64)
+    where[first.index.to_numpy()] = first.to_numpy()
+    return where[wanted.get_indexer(refs)]
+
+
+_Shown = Callable[[str, int], "str | None"]
+_Which = Callable[[int], str]
+_Add = Callable[[int, str, "str | None", str], None]
+
+
+def _same_service(
+    typed: pd.DataFrame,
+    corrections: np.ndarray,
+    targets: np.ndarray,
+    shown: _Shown,
+    which: _Which,
+    add: _Add,
+) -> None:
+    """Each correction repeats its row's partner and service and is paid on or after it;
+    compared column by column for all corrections at once, each difference a problem
+    naming both rows."""
+    for column in CORRECTION_SAME:
+        values = typed[column]
+        mine, theirs = values.iloc[corrections], values.iloc[targets]
+        same = (mine.to_numpy() == theirs.to_numpy()) | (
+            mine.isna().to_numpy() & theirs.isna().to_numpy()
+        )
+        for i, t in zip(corrections[~same].tolist(), targets[~same].tolist(), strict=True):
+            other = shown(column, t)
+            has = f'"{other}"' if other is not None else "it empty"
+            add(
+                i,
+                column,
+                shown(column, i),
+                f"differs from {which(t)}, the row it corrects, which has {has}; a correction "
+                f"repeats the {column} of its row (it corrects the money, not the service)",
+            )
+    paid = typed["paid_on"]
+    early = (paid.iloc[corrections].to_numpy() < paid.iloc[targets].to_numpy()) & ~(
+        paid.iloc[corrections].isna().to_numpy() | paid.iloc[targets].isna().to_numpy()
+    )
+    for i, t in zip(corrections[early].tolist(), targets[early].tolist(), strict=True):
+        add(
+            i,
+            "paid_on",
+            shown("paid_on", i),
+            f'is before {which(t)}, the row it corrects, was paid ("{shown("paid_on", t)}"); '
+            "a correction is paid on or after its row",
+        )
+
+
+def _not_below_zero(
+    corrections: np.ndarray,
+    targets: np.ndarray,
+    cents: np.ndarray,
+    shown: _Shown,
+    which: _Which,
+    add: _Add,
+) -> None:
+    """A row and all its corrections, whatever their dates, add up to zero or more."""
+    if len(corrections) == 0:
+        return
+    taken = pd.Series(cents[corrections]).groupby(targets).sum()
+    below = taken[cents[taken.index.to_numpy()] + taken.to_numpy() < 0]
+    for t, minus in zip(below.index.tolist(), below.tolist(), strict=True):
+        mine = np.sort(corrections[targets == t])
+        named = "; ".join(which(i) for i in mine.tolist())
+        add(
+            t,
+            "amount_eur",
+            shown("amount_eur", t),
+            f"is taken below zero by its corrections ({named}: {format_eur(int(minus), 'en')} "
+            "in all); corrections take back at most the row's amount",
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -603,6 +806,7 @@ def validate_tables(
         _references(e, "partner_id", typed.get("partners"), label("partners"), out, "partner")
         _references(e, "school_id", typed.get("schools"), label("schools"), out, "school")
         _expenditure_fields(e, out)
+        _corrections(e, out)
     said = {(p.file, p.row, p.column) for p in problems if p.row is not None}
     for out in collectors.values():
         # a cell the reader already explained (a formula with no result) is not "missing" too

@@ -19,6 +19,7 @@ from pumpurs.demo.common import (
     _mtext,
     _texts,
 )
+from pumpurs.demo.corrections import add_corrections
 from pumpurs.demo.inject import (
     _Injector,
 )
@@ -196,6 +197,10 @@ def _assemble(
             if frame[c].dtype == object:
                 frame[c] = frame[c].astype(str)
 
+    lines, _ = _judge(partners, schools, support_plans, expenditures, prog)
+    touched = {i for ids in lines["entry_ids"] for i in str(ids).split(";")}
+    clean = L["key"].to_numpy() < len(C)  # rows the generator made without a breach
+    expenditures = add_corrections(expenditures, touched, clean, seed)
     lines, eligible = _judge(partners, schools, support_plans, expenditures, prog)
     elig = eligible.reindex(pid, fill_value=0).to_numpy()
     over = np.isin(np.arange(len(P)), inj.budget)

@@ -56,8 +56,47 @@ def _group_lines(rule: str, d: pd.DataFrame, gid: np.ndarray, risk: np.ndarray) 
     )
 
 
+def _netted(e: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """The positive rows with their net amounts (every correction counts: as_of is the
+    last payment), withdrawn rows left out, the original amount kept in `original_cents`
+    for the duplicate key; and each corrected row's credit note ids, "K1;K2" in
+    (paid_on, entry_id) order."""
+    if "corrects_entry_id" not in e.columns:
+        return e.assign(original_cents=e["amount_cents"]), pd.Series(dtype=str)
+    notes = e[e["amount_cents"] < 0].sort_values(["paid_on", "entry_id"])
+    rows = e[e["amount_cents"] > 0].copy()
+    taken = notes.groupby("corrects_entry_id")["amount_cents"].sum()
+    rows["original_cents"] = rows["amount_cents"]
+    rows["amount_cents"] = rows["amount_cents"] + rows["entry_id"].map(taken).fillna(0).astype(
+        np.int64
+    )
+    ids = notes.groupby("corrects_entry_id", sort=False)["entry_id"].agg(";".join)
+    return rows[rows["amount_cents"] > 0], ids
+
+
+def _with_notes(lines: pd.DataFrame, notes: pd.Series) -> pd.DataFrame:
+    """Each line's entry ids followed by the credit notes of its rows."""
+    if notes.empty or lines.empty:
+        return lines
+    out = lines.copy()
+    out["entry_ids"] = [
+        ";".join([*ids.split(";"), *(notes[i] for i in ids.split(";") if i in notes.index)])
+        if isinstance(ids, str) and ids
+        else ids
+        for ids in lines["entry_ids"]
+    ]
+    return out
+
+
 def _judge(partners, schools, plans, e, prog: Programme) -> tuple[pd.DataFrame, pd.Series]:
-    """Passes 1-3 of docs/rules.md over the whole ledger: finding lines, eligible cents per partner."""
+    """Passes 1-3 of docs/rules.md over the whole ledger: finding lines, eligible cents per
+    partner. Each row is judged on its net amount (docs/rules.md, "Corrections")."""
+    e, notes = _netted(e)
+    lines, eligible = _passes(partners, schools, plans, e.reset_index(drop=True), prog)
+    return _with_notes(lines, notes), eligible
+
+
+def _passes(partners, schools, plans, e, prog: Programme) -> tuple[pd.DataFrame, pd.Series]:
     month = e["service_month"].astype(str)
     mi = _month_ints(month)
     start = _versioned(prog, prog.period, mi, lambda v: _mi(v.start_month))
@@ -103,7 +142,7 @@ def _judge(partners, schools, plans, e, prog: Programme) -> tuple[pd.DataFrame, 
     amount = e["amount_cents"].to_numpy().astype(np.int64)
     risk = np.where(np.logical_or.reduce(list(masks.values())), amount, 0)
     # pass 2: the same claim twice
-    dup_cols = ["document_ref", "category", "student_id", "service_month", "amount_cents"]
+    dup_cols = ["document_ref", "category", "student_id", "service_month", "original_cents"]
     live = e.loc[risk == 0]
     d = live.loc[live.duplicated(dup_cols, keep=False)].sort_values(["paid_on", "entry_id"])
     gid = d.groupby(dup_cols, sort=False).ngroup().to_numpy()

@@ -24,7 +24,9 @@ from pumpurs.demo.common import (
 # ---------------------------------------------------------------------------
 def _eur_text(cents: pd.Series, sep: str) -> pd.Series:
     c = cents.astype(np.int64)
-    return (c // 100).astype(str) + sep + (c % 100).astype(str).str.zfill(2)
+    sign = pd.Series(np.where(c < 0, "-", ""), index=cents.index)  # a credit note
+    a = c.abs()
+    return sign + (a // 100).astype(str) + sep + (a % 100).astype(str).str.zfill(2)
 
 
 def _date_text(values: pd.Series, fmt: str) -> pd.Series:

@@ -20,7 +20,7 @@ import pandas as pd
 from pumpurs.core import registry
 from pumpurs.core.settings import Programme
 from pumpurs.present.export import safe_cell
-from pumpurs.present.fmt import label
+from pumpurs.present.fmt import fmt_date, fmt_eur, label
 from pumpurs.present.messages import finding_messages
 from pumpurs.present.texts import has_text, text
 
@@ -40,6 +40,7 @@ COLUMNS = (
     "amount_cents",
     "limit_cents",
     "at_risk_cents",
+    "corrections",
     "fix",
     "message",
 )
@@ -54,14 +55,39 @@ def fix_text(rule: str, lang: str) -> str:
     return text(key if has_text(key) else "fix.CAP", lang)
 
 
+def corrected_rows(
+    findings: pd.DataFrame, corrections: pd.DataFrame | None, lang: str
+) -> list[str]:
+    """Per finding, each of its corrected rows with the credit notes that made its net
+    amount: "E1: 100,00 € − 30,00 € (C1, 15.04.2023) = 70,00 €"; "" for a finding whose
+    rows were not corrected (`corrections` as report.municipality.corrections_of gives)."""
+    if corrections is None or corrections.empty or findings.empty:
+        return [""] * len(findings)
+    lines: dict[str, str] = {}
+    for row_id, part in corrections.groupby("row_id", sort=False):
+        notes = " ".join(
+            f"− {fmt_eur(-int(c.amount_cents), lang)} ({c.entry_id}, {fmt_date(c.paid_on, lang)})"
+            for c in part.itertuples(index=False)
+        )
+        first = part.iloc[0]
+        original, net = (
+            fmt_eur(int(first["original_cents"]), lang),
+            fmt_eur(int(first["net_cents"]), lang),
+        )
+        lines[str(row_id)] = f"{row_id}: {original} {notes} = {net}"
+    return ["; ".join(lines[e] for e in ids if e in lines) for ids in findings["entry_ids"]]
+
+
 def correction_annex(
     findings: pd.DataFrame,
     programme: Programme,
     lang: str,
     partner_names: Mapping[str, str],
     school_names: Mapping[str, str],
+    corrections: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """One row per finding, in words, sorted for correcting partner by partner."""
+    """One row per finding, in words, sorted for correcting partner by partner; a corrected
+    row is shown with its net amount and the credit notes that made it."""
     f = findings.reset_index(drop=True)
     period_of = {r.id: r.period for r in registry.RULES}
     kind = f["rule"].map(period_of).fillna("")
@@ -83,6 +109,7 @@ def correction_annex(
             "amount_cents": f["amount_cents"],
             "limit_cents": f["limit_cents"],
             "at_risk_cents": f["at_risk_cents"],
+            "corrections": corrected_rows(f, corrections, lang),
             "fix": [fix_text(r, lang) for r in f["rule"]],
             "message": finding_messages(f, programme, lang),
             "_sev": (f["severity"] != "error").astype(int),

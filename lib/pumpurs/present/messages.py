@@ -39,6 +39,11 @@ def _in_sentence(words: str) -> str:
     return words[:1].lower() + words[1:]
 
 
+def _count(value: Any) -> int:
+    """A count that a findings table made before corrections may lack (0)."""
+    return 0 if value is None or pd.isna(value) else int(value)
+
+
 def finding_messages(findings: pd.DataFrame, programme: Programme, lang: str) -> list[str]:
     """One sentence per finding, in the findings' order."""
     caps = {c.rule: c for c in programme.caps}
@@ -54,7 +59,7 @@ def finding_messages(findings: pd.DataFrame, programme: Programme, lang: str) ->
             "partner": r["partner_id"],
             "school": r["school_id"] or "–",
             "student": r["student_id"],
-            "n": len(r["entry_ids"]),
+            "n": len(r["entry_ids"]) - _count(r.get("corrections")),  # rows, not credit notes
             "amount": _eur(r.get("amount_cents"), lang),
             "limit": _eur(r.get("limit_cents"), lang),
             "at_risk": _eur(r.get("at_risk_cents"), lang),

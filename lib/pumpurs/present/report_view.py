@@ -256,7 +256,7 @@ def _totals_display(rows: pd.DataFrame, total: dict, key: str, lang: str, drop=(
     """A breakdown for the page: its rows and the total line; a column of zeros only (over
     allocation, most often) says nothing and is left out (report.xlsx keeps it)."""
     over = "over_allocation_cents"
-    zeros = (over,) if over in rows.columns and not rows[over].any() else ()
+    zeros = tuple(c for c in (over, "corrected_cents") if c in rows.columns and not rows[c].any())
     cols = [c for c in rows.columns if c not in ("allocation_cents", "absorption", *drop, *zeros)]
     t = rows[cols].copy()
     total_row = {c: total.get(c, "") for c in cols if c.endswith("_cents")}
@@ -309,7 +309,7 @@ def by_school(r: MunicipalityReport, lang: str) -> HTML:
         r.by_school, r.by_school_period, "school_id", r.totals["school"], r.totals_period["school"]
     )
     t["name"] = t["name"].where(t["school_id"] != "", _t("no_school", lang))
-    narrow = ("over_allocation_cents", "state_cents", "declared_cents")  # A4; report.xlsx has all
+    narrow = ("over_allocation_cents", "state_cents", "declared_cents", "corrected_cents")  # A4
     return _html(_totals_display(t, total, "school_id", lang, drop=narrow), total_row=True)
 
 
@@ -366,7 +366,9 @@ def annex(r: MunicipalityReport, lang: str) -> pd.DataFrame:
     for report, language, frame in _LAST_ANNEX:
         if report is r and language == lang:
             return frame.copy()
-    frame = correction_annex(r.findings, r.programme, lang, r.partner_names, r.school_names)
+    frame = correction_annex(
+        r.findings, r.programme, lang, r.partner_names, r.school_names, r.corrections
+    )
     _LAST_ANNEX[:] = [(r, lang, frame)]  # the last report only
     return frame.copy()
 
@@ -617,6 +619,8 @@ def overview_title(o, lang: str) -> HTML:
         (label("eligible", lang), fmt_eur(int(o.total["eligible_cents"]), lang)),
         (_t("fingerprint", lang), o.fingerprint),
     ]
+    if o.total.get("corrected_cents"):  # credit notes known at the report date
+        rows.insert(-1, (label("corrected", lang), fmt_eur(int(o.total["corrected_cents"]), lang)))
     return HTML(
         blocks.title(f"{text('overview.title', lang)}: {fmt_period(o.period.label, lang)}")
         + blocks.facts(rows)
@@ -626,7 +630,8 @@ def overview_title(o, lang: str) -> HTML:
 def overview_municipalities(o, lang: str, programme: Programme) -> HTML:
     # A4: declared (= eligible + at risk) and ESF are in report.xlsx, not on the page
     t = o.by_municipality.drop(
-        columns=["municipality_code", "declared_cents", "esf_cents"], errors="ignore"
+        columns=["municipality_code", "declared_cents", "corrected_cents", "esf_cents"],
+        errors="ignore",
     )
     t = o.audience.suppress(t, ["pupils"])
     return _html(format_table(t, lang, pcts=["absorption"], ints=["errors", "pupils"]))

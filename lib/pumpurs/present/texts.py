@@ -12,6 +12,11 @@ from __future__ import annotations
 CATALOGUE: dict[str, tuple[str, str]] = {
     # ---- Words for ids: columns, categories, roles, rule titles, indicators, levels, statuses
     "declared": ("Deklarēts", "Declared"),
+    "corrected": ("Labots (kredītrēķini)", "Corrected (credit notes)"),
+    "corrections": (
+        "Labojumi: rinda, kredītrēķini, neto summa",
+        "Corrections: row, credit notes, net amount",
+    ),
     "ineligible": ("Neattiecināms", "Ineligible"),
     "over_allocation": ("Virs piešķīruma", "Over allocation"),
     "eligible": ("Attiecināms", "Eligible"),

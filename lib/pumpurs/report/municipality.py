@@ -25,6 +25,7 @@ from pumpurs.core.totals import totals, totals_many
 from pumpurs.report.audience import Audience
 
 KEY_FIGURES = ("allocation", "declared", "eligible", "at_risk", "esf", "state")
+CORRECTED = "corrected"  # a key figure after `declared`, where corrections are known
 
 
 @dataclass
@@ -59,6 +60,7 @@ class MunicipalityReport:
     by_category_period: pd.DataFrame = field(default_factory=pd.DataFrame)
     by_school_period: pd.DataFrame = field(default_factory=pd.DataFrame)
     totals_period: dict[str, dict] = field(default_factory=dict)
+    corrections: pd.DataFrame = field(default_factory=pd.DataFrame)  # see corrections_of
 
     @property
     def public(self) -> bool:
@@ -104,7 +106,7 @@ def _cap_usage(ledger: pd.DataFrame, programme: Programme) -> pd.DataFrame:
     for cap in programme.caps:
         if cap.per == "ngo_project":
             continue
-        part = ledger[ledger["category"] == cap.category]
+        part = ledger[(ledger["category"] == cap.category) & (ledger["amount_cents"] > 0)]
         key = (
             ["student_id", "service_month"]
             if cap.per == "student_month"
@@ -142,13 +144,39 @@ def _key_figures(
     cumulative = total_esf
     p = figs(period_led, int(in_period["esf_cents"]))
     c = figs(led, int(cumulative["esf_cents"]))
+    names = list(KEY_FIGURES)
+    if "corrected_cents" in led.columns and led["corrected_cents"].any():
+        names.insert(names.index("declared") + 1, CORRECTED)
+        p[CORRECTED] = int(period_led["corrected_cents"].sum())
+        c[CORRECTED] = int(led["corrected_cents"].sum())
     return pd.DataFrame(
         {
-            "figure": list(KEY_FIGURES),
-            "period_cents": [p[k] for k in KEY_FIGURES],
-            "cumulative_cents": [c[k] for k in KEY_FIGURES],
+            "figure": names,
+            "period_cents": [p[k] for k in names],
+            "cumulative_cents": [c[k] for k in names],
         }
     )
+
+
+def corrections_of(j: Judgement) -> pd.DataFrame:
+    """Every correction known at the report date beside the row it corrects, for the
+    correction annex: row_id, original_cents and net_cents of the corrected row, then the
+    correction's entry_id, paid_on, amount_cents (negative) and document_ref; by row and
+    (paid_on, entry_id)."""
+    cols = ["row_id", "original_cents", "net_cents", "entry_id", "paid_on", "amount_cents",
+            "document_ref"]  # fmt: skip
+    e = j.dataset.expenditures
+    if "corrects_entry_id" not in e.columns or not (e["amount_cents"] < 0).any():
+        return pd.DataFrame(columns=cols)
+    known = e[(e["amount_cents"] < 0) & (e["paid_on"] <= pd.Timestamp(j.as_of))]
+    rows = j.ledger.loc[j.ledger["corrected_cents"] > 0, ["entry_id", "amount_cents"]]
+    rows = rows.assign(
+        original_cents=rows["amount_cents"] + j.ledger.loc[rows.index, "corrected_cents"]
+    ).rename(columns={"entry_id": "row_id", "amount_cents": "net_cents"})
+    out = known[["corrects_entry_id", "entry_id", "paid_on", "amount_cents", "document_ref"]]
+    out = out.rename(columns={"corrects_entry_id": "row_id"}).merge(rows, on="row_id")
+    out = out.sort_values(["row_id", "paid_on", "entry_id"], kind="stable")
+    return out[cols].reset_index(drop=True)
 
 
 def has_no_data(j: Judgement) -> bool:
@@ -346,4 +374,5 @@ def municipality_report(
         by_category_period=t_cat_p.rows,
         by_school_period=t_school_p.rows,
         totals_period={"category": t_cat_p.total, "school": t_school_p.total},
+        corrections=corrections_of(s) if audience.sees_pupil_rows else corrections_of(s).iloc[0:0],
     )

@@ -49,7 +49,8 @@ def programme_overview(
     pupils = j.plans.groupby("municipality")["student_id"].nunique()
     rows["pupils"] = rows["municipality"].map(pupils).fillna(0).astype("int64")
     rows = rows[
-        ["municipality", "municipality_code", "allocation_cents", "declared_cents", "eligible_cents",
+        ["municipality", "municipality_code", "allocation_cents", "declared_cents",
+         "corrected_cents", "eligible_cents",
          "at_risk_cents", "esf_cents", "absorption", "errors", "pupils"]
     ]  # fmt: skip
 

@@ -41,6 +41,7 @@ PUPIL_LEVEL_COLUMNS = frozenset(
         "plan_id",
         "entry_id",
         "entry_ids",
+        "corrections",
         "document_ref",
         "message",
         "message_lv",
