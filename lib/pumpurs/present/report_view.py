@@ -243,7 +243,15 @@ def key_figures(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
             ],
         }
     )
-    return _html(pd.concat([shown, extra], ignore_index=True))
+    table = table_html(pd.concat([shown, extra], ignore_index=True))
+    return HTML(table + blocks.paragraph(esf_note(programme, r.as_of, lang), "note"))
+
+
+def esf_note(programme: Programme, as_of: Any, lang: str) -> str:
+    """The sentence beside a report's first ESF table: why a row's ESF may differ from
+    its eligible amount × the rate by a cent (rules.md "Totals")."""
+    rate = fmt_pct(float(programme.esf_rate_at(as_of)), lang, digits=0)
+    return text("report.esf_note", lang, rate=rate)
 
 
 @_unless_empty

@@ -213,6 +213,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Par šo periodu datu nav: līdz {date} pašvaldības partneri nav deklarējuši izdevumus. Pārskats ir tukšs, un to neiesniedz kā izdevumu pārskatu.",
         "There is no data for this period: up to {date} the municipality's partners have declared no spending. The report is empty and is not filed as a spending report.",
     ),
+    "report.esf_note": (
+        "ESF daļu nosaka katram partnerim ({rate} no attiecināmā) un vienreiz sadala pa tā izdevumu rindām, tāpēc katrā tabulā tās pašas rindas nes to pašu ESF summu; rindas vai perioda ESF var atšķirties no tā attiecināmās summas × {rate} par centu vai diviem.",
+        "The ESF share is set for each partner ({rate} of its eligible spending) and divided once over its spending rows, so the same rows carry the same ESF in every table; a row's or a period's ESF may differ from its eligible amount × {rate} by a cent or two.",
+    ),
     # ---- Page 1: where the municipality stands
     "period.half": ("{year}. gada {half}. pusgads", "{half} half of {year}"),
     "period.half_1": ("1", "first"),
