@@ -331,7 +331,7 @@ def test_the_final_half_year_has_no_forecast(data, tmp_path):
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     text = " ".join(_pdf_text(tmp_path / "2023-H2" / "aizkraukles-novads" / "report.pdf").split())
-    assert "Programma beidzās 12.2023: galīgā apguve" in text
+    assert "Programma beidzās 2023. gada decembrī: galīgā apguve" in text
     assert "prognoz" not in text.lower()
     assert "Pārplānojiet" not in text
     assert (
