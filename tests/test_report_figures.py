@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from factory import entry, plan, world
@@ -47,3 +49,38 @@ def test_the_first_esf_table_says_why_a_row_may_differ_by_a_cent(two_halves, pro
     ):
         html = view.key_figures(r, lang, programme).data
         assert html.index("</table>") < html.index(words)
+
+
+def test_the_workbook_holds_numbers_and_prints_on_a4(two_halves, programme, tmp_path):
+    """The key-figures sheet stored '88,8 %', '1 032' and '2 148' as text; every sheet now
+    holds numbers in number formats and prints on A4, fitted to the width, header repeated."""
+    from openpyxl import load_workbook
+
+    r = municipality_report(two_halves, programme, "Aizkraukles novads", parse_period("2021-H1"))
+    view.export(r, str(tmp_path), "lv")
+    wb = load_workbook(tmp_path / "report.xlsx")
+    rows = list(wb["Galvenie rādītāji"].iter_rows())
+    assert [c.value for c in rows[0]] == [
+        "Rādītājs", "Pusgads", "Kopš projekta sākuma", "Daļa", "Skaits"
+    ]  # fmt: skip
+    by_name = {row[0].value: row for row in rows[1:]}
+    absorption = by_name["Apguve"][3]
+    assert absorption.value == pytest.approx(20 / 10_000_000)
+    assert "%" in absorption.number_format
+    assert by_name["Atbalstītie skolēni"][4].value == 1
+    assert by_name["Individuālie atbalsta plāni"][4].value == 2
+    assert by_name["ESF"][1].value == 0.08 and by_name["ESF"][2].value == 0.17
+    numeric_text = re.compile(r"^[\d\s\u00a0.,]+(%|€)?$")
+    for ws in wb.worksheets:
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                assert not (isinstance(cell.value, str) and numeric_text.match(cell.value)), (
+                    ws.title,
+                    cell.coordinate,
+                    cell.value,
+                )
+        assert ws.page_setup.paperSize == 9, ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.page_setup.fitToWidth in (None, 1), ws.title  # 1 page wide (the default)
+        assert ws.page_setup.fitToHeight == 0, ws.title  # as many pages down as it takes
+        assert ws.print_title_rows == "$1:$1", ws.title

@@ -518,9 +518,10 @@ def _with_total(rows: pd.DataFrame, total: dict, key: str, lang: str) -> pd.Data
     return t
 
 
-def _key_figures_sheet(r: MunicipalityReport, lang: str) -> pd.DataFrame:
+def _key_figures_sheet(r: MunicipalityReport | Overview, lang: str) -> pd.DataFrame:
     """Money for the half-year beside money since the start (the allocation and what
-    remains of it have no half-year value), then absorption, pupils and plans as text."""
+    remains of it have no half-year value), then absorption as a share and pupils and
+    plans as counts: every figure a number Excel can add, each column one format."""
     k = r.key_figures.rename(columns={"period_cents": "half_year_cents"})
     k["half_year_cents"] = k["half_year_cents"].astype("Int64")
     k.loc[k["figure"] == "allocation", "half_year_cents"] = pd.NA
@@ -536,16 +537,15 @@ def _key_figures_sheet(r: MunicipalityReport, lang: str) -> pd.DataFrame:
         pd.DataFrame({"figure": ["pupils", "plans"], "n": [r.counts["pupils"], r.counts["plans"]]}),
         ["n"],
     )
-    words = {
-        "absorption": fmt_pct(r.absorption, lang) if r.absorption is not None else "–",
-        **{
-            f: v if isinstance(v, str) else fmt_int(v, lang)
-            for f, v in zip(counts["figure"], counts["n"], strict=True)
-        },
-    }
     extra = pd.DataFrame(
-        {"figure": [_t(f, lang) for f in words], "value_text": list(words.values())}
+        {
+            "figure": [_t("absorption", lang), *(_t(f, lang) for f in counts["figure"])],
+            "share": pd.array([r.absorption, None, None], dtype="Float64"),
+            "count": [None, *counts["n"]],
+        }
     )
+    if not any(isinstance(v, str) for v in extra["count"]):  # '<5' on a public report
+        extra["count"] = extra["count"].astype("Int64")
     return pd.concat([k, extra], ignore_index=True)
 
 
@@ -561,7 +561,7 @@ def sheets(r: MunicipalityReport, lang: str) -> dict[str, pd.DataFrame]:
         ),
         _t("by_category", lang): _with_total(
             *_with_period(
-                r.by_category,
+                r.by_category.sort_values("eligible_cents", ascending=False, kind="stable"),
                 r.by_category_period,
                 "category",
                 r.totals["category"],
@@ -779,22 +779,6 @@ def overview_indicators(o: Overview, lang: str) -> HTML:
     return _html(_indicator_rows(o, lang))
 
 
-def _overview_key_figures_sheet(o: Overview, lang: str) -> pd.DataFrame:
-    """The key figures as numbers: money in EUR, absorption as a share, counts as counts."""
-    k = o.key_figures.rename(columns={"period_cents": "half_year_cents"})
-    k["half_year_cents"] = k["half_year_cents"].astype("Int64")
-    k.loc[k["figure"] == "allocation", "half_year_cents"] = pd.NA
-    remaining = o.standing.remaining_cents if o.standing else 0
-    k = pd.concat(
-        [k, pd.DataFrame({"figure": ["remaining"], "cumulative_cents": [remaining]})],
-        ignore_index=True,
-    )
-    k["figure"] = [
-        _t("remaining", lang) if f == "remaining" else label(f, lang) for f in k["figure"]
-    ]
-    return k
-
-
 def _indicator_sheet(o: Overview, lang: str) -> pd.DataFrame:
     """The indicators as numbers: a count, or a share with its count and denominator; the
     target in force, the date it took effect and met or not in words."""
@@ -839,7 +823,7 @@ def overview_sheets(o: Overview, lang: str) -> dict[str, pd.DataFrame]:
         ignore_index=True,
     )
     out = {
-        label("key_figures", lang): _overview_key_figures_sheet(o, lang),
+        label("key_figures", lang): _key_figures_sheet(o, lang),
         text("overview.sheet_municipalities", lang): _overview_municipality_sheet(o, lang),
         label("findings", lang): o.audience.suppress(o.findings_by_rule, ["findings"]),
         text("overview.sheet_semesters", lang): trend,
