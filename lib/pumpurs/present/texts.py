@@ -542,6 +542,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "PuMPuRS: programme overview, {period}",
     ),
     "run.title_report": ("{name}: PuMPuRS pārskats, {period}", "{name}: PuMPuRS report, {period}"),
+    "pdf.subject": (
+        "ESF projekta PuMPuRS izdevumu, konstatējumu un rādītāju pārskats",
+        "ESF project PuMPuRS: spending, findings and indicators",
+    ),
     # ---- Publishing small numbers
     "privacy.note": (
         "{mark} — mazāk nekā {n} skolēni vai plāni (skaitlis netiek publicēts, lai nevarētu identificēt skolēnu); {secondary} — skaitlis slēpts, lai slēpto skaitli nevarētu aprēķināt no kopsummas.",
