@@ -69,7 +69,10 @@ def test_the_municipality_table_s_total_line_is_the_key_figures(overview):
 
 def test_page_one_gives_the_verdict_key_figures_and_who_must_act(overview, programme):
     words = " ".join(re.sub(r"<[^>]+>", " ", view.summary(overview, "lv", programme).data).split())
-    assert "Līdz 30.06.2021 attiecināti 60,60 € no 200 000,00 € piešķīruma (0,0 %)" in words
+    assert (
+        "Līdz 2021. gada 30. jūnijam attiecināti 60,60 € no 200 000,00 € piešķīruma (0,0 %)"
+        in words
+    )
     assert "Šajā pusgadā riskam pakļauti 5,00 €, iepriekšējos periodos 10,00 €." in words
     assert "1 no 3 kļūdu konstatējumiem attiecas uz šo pusgadu." in words
     figures = view.key_figures(overview, "lv", programme).data

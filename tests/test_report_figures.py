@@ -84,3 +84,20 @@ def test_the_workbook_holds_numbers_and_prints_on_a4(two_halves, programme, tmp_
         assert ws.page_setup.fitToWidth in (None, 1), ws.title  # 1 page wide (the default)
         assert ws.page_setup.fitToHeight == 0, ws.title  # as many pages down as it takes
         assert ws.print_title_rows == "$1:$1", ws.title
+
+
+def test_semesters_are_in_words_in_the_workbook_and_findings_csv(programme, tmp_path):
+    """A person's CSV and workbook said `2019/2020-2`; they name the semester in words."""
+    from openpyxl import load_workbook
+
+    rows = [entry(category="personal_items", amount_eur="30.00")]  # cap 25.00 a semester
+    j = judge(world(rows), programme)
+    r = municipality_report(j, programme, "Aizkraukles novads", parse_period("2020-H1"))
+    view.export(r, str(tmp_path), "lv")
+    csv_text = (tmp_path / "findings.csv").read_bytes().decode("utf-8-sig")
+    assert ";2019./2020. m. g. 2. semestris;" in csv_text
+    assert ";2019/2020-2;" not in csv_text
+    wb = load_workbook(tmp_path / "report.xlsx")
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row]
+    assert "2019./2020. m. g. 2. semestris" in cells
+    assert "2019/2020-2" not in cells and "2019/20 2. sem." not in cells

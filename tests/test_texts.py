@@ -126,3 +126,13 @@ def test_fields_are_filled_and_unknown_keys_fail() -> None:
     )
     with pytest.raises(KeyError):
         text("no.such.key", "lv")
+
+
+def test_money_at_risk_has_one_name_everywhere() -> None:
+    """Reports said "Riskam pakļauts", "Neattiecināms" and "Riskam pakļautie" for the
+    money at risk: one term now, in every column, sentence and page."""
+    lv = [words for words, _ in CATALOGUE.values()]
+    assert not [w for w in lv if re.search(r"neattiecinām|pakļautie", w, re.I)]
+    for key in ("at_risk", "ineligible", "index.at_risk"):
+        assert CATALOGUE[key][0].startswith("Riskam pakļauts"), key
+        assert CATALOGUE[key][1].startswith("At risk"), key

@@ -19,7 +19,7 @@ import pandas as pd
 from pumpurs.core import registry
 from pumpurs.core.settings import Programme
 from pumpurs.present.export import safe_cell
-from pumpurs.present.fmt import label
+from pumpurs.present.fmt import fmt_semester_words, label
 from pumpurs.present.messages import finding_messages
 from pumpurs.present.texts import has_text, text
 
@@ -141,7 +141,11 @@ def findings_csv_for_people(annex: pd.DataFrame, lang: str) -> bytes:
     for row in annex[list(COLUMNS)].itertuples(index=False):
         w.writerow(
             [
-                _money(v, decimal) if c in money else safe_cell("" if pd.isna(v) else str(v))
+                _money(v, decimal)
+                if c in money
+                else fmt_semester_words(v, lang)
+                if c == "semester" and isinstance(v, str) and v
+                else safe_cell("" if pd.isna(v) else str(v))
                 for c, v in zip(COLUMNS, row, strict=True)
             ]
         )

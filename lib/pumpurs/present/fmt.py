@@ -194,6 +194,30 @@ def fmt_month_words(month: str, lang: str = "lv", case: str = "") -> str:
     return f"{year}. gada {name}" if lang == "lv" else f"{name} {year}"
 
 
+def fmt_date_words(d: Any, lang: str = "lv", case: str = "") -> str:
+    """A date in a sentence: lv '2021. gada 30. jūnijs' (`case` "dat": '… 30. jūnijam',
+    after "līdz"; "loc": '… 30. jūnijā'), en '30 June 2021'."""
+    check_lang(lang)
+    if is_missing(d):
+        return ""
+    day = _as_date(d)
+    name = text(f"month.names{'_' + case if case else ''}", lang).split("|")[day.month - 1]
+    return f"{day.year}. gada {day.day}. {name}" if lang == "lv" else f"{day.day} {name} {day.year}"
+
+
+def fmt_semester_words(semester: str, lang: str = "lv") -> str:
+    """'2019/2020-2' -> lv '2019./2020. m. g. 2. semestris', en '2019/2020 school year,
+    semester 2': a semester in words, as a CSV or a workbook cell names it."""
+    check_lang(lang)
+    if is_missing(semester):
+        return ""
+    m = re.match(r"^(\d{4})/(\d{4})-([12])$", str(semester))
+    if not m:
+        return str(semester)
+    first, second, n = m.groups()
+    return text("period.semester_words", lang).format(first=first, second=second, n=n)
+
+
 def fmt_semester(semester: str, lang: str = "lv") -> str:
     """'2019/2020-1' -> lv '2019/20 1. sem.', en '2019/20 S1' (short, for axes and headers)."""
     check_lang(lang)

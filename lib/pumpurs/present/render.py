@@ -35,7 +35,7 @@ from pumpurs.core.money import NBSP
 from pumpurs.present.fmt import (
     CODE_COLUMNS,
     check_lang,
-    fmt_semester,
+    fmt_semester_words,
     is_share_column,
     label,
     looks_numeric,
@@ -548,8 +548,10 @@ def tables_to_xlsx(
                 values = [_cell(v) for v in s.tolist()]
                 if translate_values and col in CODE_COLUMNS:
                     values = [translate(v, lang) if isinstance(v, str) else v for v in values]
-                if translate_values and col == "semester":
-                    values = [fmt_semester(v, lang) if isinstance(v, str) else v for v in values]
+                if translate_values and col == "semester":  # in words: a cell, not an axis
+                    values = [
+                        fmt_semester_words(v, lang) if isinstance(v, str) else v for v in values
+                    ]
                 if translate_values and col == "period":
                     values = [translate(v, lang) if isinstance(v, str) else v for v in values]
                 ints = pd.api.types.is_integer_dtype(s) and not pd.api.types.is_bool_dtype(s)

@@ -22,6 +22,7 @@ from pumpurs.present.annex import HEADERS as ANNEX_HEADERS
 from pumpurs.present.annex import correction_annex, findings_csv_for_people, with_subtotals
 from pumpurs.present.fmt import (
     fmt_date,
+    fmt_date_words,
     fmt_eur,
     fmt_int,
     fmt_month_words,
@@ -100,7 +101,9 @@ def title_block(r: MunicipalityReport, lang: str) -> HTML:
         rows
     )
     if r.empty:
-        html += blocks.paragraph(_t("no_data", lang).format(date=fmt_date(r.as_of, lang)))
+        html += blocks.paragraph(
+            _t("no_data", lang).format(date=fmt_date_words(r.as_of, lang, "dat"))
+        )
     return HTML(html)
 
 
@@ -127,7 +130,8 @@ def _sentences(r: MunicipalityReport | Overview, lang: str, programme: Programme
         ]
     else:
         now = fmt_pct(st.eligible_cents / st.allocation_cents, lang) if st.allocation_cents else "–"
-        out = [text("summary.where", lang).format(date=fmt_date(r.as_of, lang), share=now, **money)]
+        date = fmt_date_words(r.as_of, lang, "dat")  # "Līdz 2021. gada 30. jūnijam"
+        out = [text("summary.where", lang).format(date=date, share=now, **money)]
         if st.share is not None:
             out.append(
                 text(f"summary.projected_{side}", lang).format(
@@ -193,7 +197,7 @@ def top_fixes(r: MunicipalityReport, lang: str) -> HTML:
                 fix=_fix(row.rule, lang),
             )
         )
-    due = fmt_date(r.standing.due, lang)
+    due = fmt_date_words(r.standing.due, lang, "dat")
     note = "" if r.public else text("summary.all_fixes", lang)
     return HTML(blocks.fixes(text("summary.top_fixes", lang).format(due=due), items, note))
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 CATALOGUE: dict[str, tuple[str, str]] = {
     # ---- Words for ids: columns, categories, roles, rule titles, indicators, levels, statuses
     "declared": ("Deklarēts", "Declared"),
-    "ineligible": ("Neattiecināms", "Ineligible"),
+    "ineligible": ("Riskam pakļauts (pārkāpumi)", "At risk (breaches)"),
     "over_allocation": ("Virs piešķīruma", "Over allocation"),
     "eligible": ("Attiecināms", "Eligible"),
     "eligible_period": ("Attiecināms pusgadā", "Eligible in the half-year"),
@@ -39,7 +39,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "municipality": ("Pašvaldība", "Municipality"),
     "municipality_code": ("Pašvaldības kods", "Municipality code"),
     "partner_code": ("Partnera kods", "Partner code"),
-    "value_text": ("Vērtība", "Value"),
     "target_source": ("Mērķa avots", "Source of the target"),
     "met": ("Sasniegts", "Met"),
     "school_code": ("Skolas kods", "School code"),
@@ -237,6 +236,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "month.names_dat": (
         "janvārim|februārim|martam|aprīlim|maijam|jūnijam|jūlijam|augustam|septembrim|oktobrim|novembrim|decembrim",
         "January|February|March|April|May|June|July|August|September|October|November|December",
+    ),
+    "period.semester_words": (
+        "{first}./{second}. m. g. {n}. semestris",
+        "{first}/{second} school year, semester {n}",
     ),
     "period.half": ("{year}. gada {half}. pusgads", "{half} half of {year}"),
     "period.half_1": ("1", "first"),
@@ -512,7 +515,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "index.municipality": ("Pašvaldība", "Municipality"),
     "index.status": ("Statuss", "Status"),
     "index.eligible": ("Attiecināms kopā", "Eligible to date"),
-    "index.at_risk": ("Riskam pakļautie", "At risk"),
+    "index.at_risk": ("Riskam pakļauts", "At risk"),
     "index.absorption": ("Apguve", "Absorption"),
     "index.errors": ("Kļūdas", "Errors"),
     "index.files": ("Faili", "Files"),
@@ -532,8 +535,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Click a column header to sort.",
     ),
     "index.figures_note": (
-        "Summas un kļūdu skaits aprēķināti no datiem (līdz {as_of}) neatkarīgi no pārskatu burtnīcām; riskam pakļautie = neattiecināmie + virs piešķīruma.",
-        "Amounts and error counts are computed from the data (up to {as_of}) independently of the report notebooks; at risk = ineligible + over allocation.",
+        "Summas un kļūdu skaits aprēķināti no datiem (līdz {as_of}) neatkarīgi no pārskatu burtnīcām; riskam pakļauts = pārkāpumi + virs piešķīruma.",
+        "Amounts and error counts are computed from the data (up to {as_of}) independently of the report notebooks; at risk = breaches + over allocation.",
     ),
     # ---- The batch: report titles and page footers
     "run.overview_name": ("Programmas kopsavilkums", "Programme overview"),
