@@ -101,3 +101,17 @@ def test_semesters_are_in_words_in_the_workbook_and_findings_csv(programme, tmp_
     cells = [c for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row]
     assert "2019./2020. m. g. 2. semestris" in cells
     assert "2019/2020-2" not in cells and "2019/20 2. sem." not in cells
+
+
+def test_a_report_to_file_says_so_and_has_lines_to_sign(two_halves, programme):
+    r = municipality_report(two_halves, programme, "Aizkraukles novads", parse_period("2021-H1"))
+    title = view.title_block(r, "lv").data
+    assert "<th>Paredzēts</th><td>iesniegšanai (skolēni ar pseidonīmiem)</td>" in title
+    signature = view.signature(r, "lv").data
+    labels = re.findall(r"<div class='line'></div>(.*?)</td>", signature)
+    assert labels == ["Sagatavoja (vārds, uzvārds, amats)", "Apstiprināja", "Datums"]
+    public = municipality_report(
+        two_halves, programme, "Aizkraukles novads", parse_period("2021-H1"), "public"
+    )
+    assert "<td>publicēšanai (mazi skaiti slēpti)</td>" in view.title_block(public, "lv").data
+    assert view.signature(public, "lv").data == ""

@@ -210,11 +210,12 @@ def _counted(r: MunicipalityReport, n: int, noun: str, lang: str) -> tuple[str, 
 
 
 @_unless_empty
-def signature(r: MunicipalityReport, lang: str) -> HTML:
-    """Lines to sign on, at the end of an internal report (the attachment's signature)."""
+def signature(r: MunicipalityReport | Overview, lang: str) -> HTML:
+    """Lines to sign on, at the end of a report to be filed: who prepared it (name,
+    position), who approved it, and the date."""
     if r.public:
         return HTML("")
-    keys = ("summary.prepared_by", "summary.signature", "summary.date")
+    keys = ("summary.prepared_by", "summary.approved_by", "summary.date")
     return HTML(blocks.signature([text(k, lang) for k in keys]))
 
 

@@ -173,14 +173,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "report.partners": ("Sadarbības partneri", "Cooperation partners"),
     "report.fingerprint": ("Datu nospiedums", "Data fingerprint"),
     "report.audience_internal": (
-        "iekšējai lietošanai (ar pseidonīmiem)",
-        "internal (with pseudonyms)",
+        "iesniegšanai (skolēni ar pseidonīmiem)",
+        "for filing (pupils as pseudonyms)",
     ),
     "report.audience_public": (
-        "publiskai lietošanai (mazi skaiti slēpti)",
-        "public (small counts hidden)",
+        "publicēšanai (mazi skaiti slēpti)",
+        "for publication (small counts hidden)",
     ),
-    "report.audience": ("Auditorija", "Audience"),
+    "report.audience": ("Paredzēts", "Intended for"),
     "report.in_period": ("Pusgadā", "This half-year"),
     "report.cumulative": ("Kopš projekta sākuma", "Since the start"),
     "report.figure": ("Rādītājs", "Figure"),
@@ -303,8 +303,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Visi konstatējumi pa partneriem ir pielikumā „Labojamās rindas”, failā findings.csv un report.xlsx.",
         "Every finding, partner by partner, is in the annex “Rows to correct”, in findings.csv and report.xlsx.",
     ),
-    "summary.prepared_by": ("Sagatavoja (vārds, uzvārds)", "Prepared by (name)"),
-    "summary.signature": ("Paraksts", "Signature"),
+    "summary.prepared_by": (
+        "Sagatavoja (vārds, uzvārds, amats)",
+        "Prepared by (name, position)",
+    ),
+    "summary.approved_by": ("Apstiprināja", "Approved by"),
     "summary.date": ("Datums", "Date"),
     "heading.over_time_ended": ("Izdevumi laika gaitā", "Spending over time"),
     "fix.ABSORPTION_RISK_ended": (
