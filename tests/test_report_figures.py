@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
+from openpyxl import load_workbook
 
 from factory import entry, plan, world
 from pumpurs.core.calendar import parse_period
@@ -54,8 +56,6 @@ def test_the_first_esf_table_says_why_a_row_may_differ_by_a_cent(two_halves, pro
 def test_the_workbook_holds_numbers_and_prints_on_a4(two_halves, programme, tmp_path):
     """The key-figures sheet stored '88,8 %', '1 032' and '2 148' as text; every sheet now
     holds numbers in number formats and prints on A4, fitted to the width, header repeated."""
-    from openpyxl import load_workbook
-
     r = municipality_report(two_halves, programme, "Aizkraukles novads", parse_period("2021-H1"))
     view.export(r, str(tmp_path), "lv")
     wb = load_workbook(tmp_path / "report.xlsx")
@@ -88,8 +88,6 @@ def test_the_workbook_holds_numbers_and_prints_on_a4(two_halves, programme, tmp_
 
 def test_semesters_are_in_words_in_the_workbook_and_findings_csv(programme, tmp_path):
     """A person's CSV and workbook said `2019/2020-2`; they name the semester in words."""
-    from openpyxl import load_workbook
-
     rows = [entry(category="personal_items", amount_eur="30.00")]  # cap 25.00 a semester
     j = judge(world(rows), programme)
     r = municipality_report(j, programme, "Aizkraukles novads", parse_period("2020-H1"))
@@ -115,3 +113,44 @@ def test_a_report_to_file_says_so_and_has_lines_to_sign(two_halves, programme):
     )
     assert "<td>publicēšanai (mazi skaiti slēpti)</td>" in view.title_block(public, "lv").data
     assert view.signature(public, "lv").data == ""
+
+
+PLANNING_AHEAD = (
+    "plānojiet izdevumus", "Pārplānojiet", "pārplānojiet", "Groziet līgumu", "groziet līgumu",
+    "līdz projekta beigām sasniegs", "Izveidojiet plānus semestra sākumā", "Apguve jāuzmana",
+)  # fmt: skip
+
+
+def test_after_the_end_every_output_speaks_of_a_closed_programme(programme, tmp_path):
+    """2023-H2: findings.csv and report.xlsx still said "plānojiet izdevumus" and
+    "Pārplānojiet izdevumus"; the PDF "Izveidojiet plānus semestra sākumā", "Groziet
+    līgumu" and the verdict "Apguve jāuzmana"."""
+    from factory import PARTNERS
+
+    partners = [dict(PARTNERS[0], allocation_eur="10.00"), PARTNERS[1]]
+    plans = [plan(semester="2023/2024-1", created="2023-11-01"),  # PLAN_LATE
+             plan(student="st2", school="S2", semester="2023/2024-1", created="2023-09-01",
+                  grade="2")]  # fmt: skip
+    rows = [entry(service_month="2023-11", paid_on="2023-12-01", amount_eur="20.00"),
+            entry(partner_id="P2", school_id="S2", student_id="st2", service_month="2023-11",
+                  paid_on="2023-12-01", amount_eur="5.00")]  # fmt: skip
+    j = judge(world(rows, plans, partners=partners), programme, as_of=dt.date(2023, 12, 31))
+    assert set(j.findings["rule"]) == {"PLAN_LATE", "BUDGET_ALLOCATION", "ABSORPTION_RISK"}
+    for name in ("Aizkraukles novads", "Rīga"):
+        r = municipality_report(j, programme, name, parse_period("2023-H2"))
+        out = tmp_path / name
+        view.export(r, str(out), "lv")
+        shown = [
+            view.summary(r, "lv", programme).data,
+            view.top_fixes(r, "lv").data,
+            view.findings_rows(r, "lv").data,
+            view.next_steps(r, "lv").data,
+            (out / "findings.csv").read_bytes().decode("utf-8-sig"),
+        ]
+        wb = load_workbook(out / "report.xlsx")
+        shown += [str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True)
+                  for c in row if c is not None]  # fmt: skip
+        said = "\n".join(shown)
+        assert "Programma ir beigusies" in said, name
+        for words in PLANNING_AHEAD:
+            assert words not in said, (name, words)

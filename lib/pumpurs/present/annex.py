@@ -47,9 +47,12 @@ HEADERS = {"partner_id": "partner_code", "school_id": "school_code"}
 _ORDER = {r.id: i for i, r in enumerate(registry.RULES)}
 
 
-def fix_text(rule: str, lang: str) -> str:
-    """What to do about a rule's findings, in a few words (caps share one)."""
+def fix_text(rule: str, lang: str, ended: bool = False) -> str:
+    """What to do about a rule's findings, in a few words (caps share one); once the
+    programme has ended, no advice that needs time it no longer has (the `_ended` words)."""
     key = f"fix.{rule}"
+    if ended and has_text(f"{key}_ended"):
+        key = f"{key}_ended"
     return text(key if has_text(key) else "fix.CAP", lang)
 
 
@@ -59,8 +62,10 @@ def correction_annex(
     lang: str,
     partner_names: Mapping[str, str],
     school_names: Mapping[str, str],
+    ended: bool = False,
 ) -> pd.DataFrame:
-    """One row per finding, in words, sorted for correcting partner by partner."""
+    """One row per finding, in words, sorted for correcting partner by partner; `ended`:
+    the programme has ended, and the words say so."""
     f = findings.reset_index(drop=True)
     period_of = {r.id: r.period for r in registry.RULES}
     kind = f["rule"].map(period_of).fillna("")
@@ -82,8 +87,8 @@ def correction_annex(
             "amount_cents": f["amount_cents"],
             "limit_cents": f["limit_cents"],
             "at_risk_cents": f["at_risk_cents"],
-            "fix": [fix_text(r, lang) for r in f["rule"]],
-            "message": finding_messages(f, programme, lang),
+            "fix": [fix_text(r, lang, ended) for r in f["rule"]],
+            "message": finding_messages(f, programme, lang, ended),
             "_sev": (f["severity"] != "error").astype(int),
             "_rule": f["rule"].map(_ORDER).fillna(len(_ORDER)),
             "_first": f["entry_ids"].map(lambda t: t[0] if len(t) else ""),

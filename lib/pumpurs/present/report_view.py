@@ -194,7 +194,7 @@ def top_fixes(r: MunicipalityReport, lang: str) -> HTML:
                 n=n,
                 findings=findings,
                 eur=fmt_eur(row.at_risk_cents, lang),
-                fix=_fix(row.rule, lang),
+                fix=_fix(row.rule, lang, ended=r.standing.ended),
             )
         )
     due = fmt_date_words(r.standing.due, lang, "dat")
@@ -383,7 +383,8 @@ def annex(r: MunicipalityReport, lang: str) -> pd.DataFrame:
     for report, language, frame in _LAST_ANNEX:
         if report is r and language == lang:
             return frame.copy()
-    frame = correction_annex(r.findings, r.programme, lang, r.partner_names, r.school_names)
+    ended = r.standing is not None and r.standing.ended
+    frame = correction_annex(r.findings, r.programme, lang, r.partner_names, r.school_names, ended)
     _LAST_ANNEX[:] = [(r, lang, frame)]  # the last report only
     return frame.copy()
 

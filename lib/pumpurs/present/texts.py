@@ -418,6 +418,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Pārplānojiet izdevumus līdz projekta beigām.",
         "Re-plan spending to the programme end.",
     ),
+    "fix.PLAN_LATE_ended": (
+        "Programma ir beigusies: pievienojiet paskaidrojumu par novēloto plānu.",
+        "The programme has ended: attach a note explaining the late plan.",
+    ),
+    "fix.BUDGET_ALLOCATION_ended": (
+        "Programma ir beigusies: izņemiet pārsniegumu no pieprasījuma.",
+        "The programme has ended: take the excess out of the claim.",
+    ),
     "fix.CAP": ("Samaziniet summas līdz limitam.", "Reduce the amounts to the cap."),
     # ---- A finding's message, per rule (CAP: every cap rule); fields come from the findings table
     "message.ELIG_PERIOD": (
@@ -467,6 +475,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "message.ABSORPTION_RISK": (
         "Partneris {partner}: ar pēdējo 12 mēnešu tempu attiecināmie izdevumi līdz projekta beigām sasniegs {amount}, {share} no piešķīruma {limit}; plānojiet izdevumus {low}–{high} apmērā.",
         "Partner {partner}: at the pace of the last 12 months, eligible spending reaches {amount} by the programme end, {share} of the allocation of {limit}; plan spending to land between {low} and {high}.",
+    ),
+    "message.BUDGET_ALLOCATION_ended": (
+        "Partneris {partner}: attiecināmie izdevumi {amount} pārsniedz piešķīrumu {limit} par {at_risk}; pārsniegums nav attiecināms, un programma ir beigusies: izņemiet pārsniegumu no pieprasījuma.",
+        "Partner {partner}: eligible spending {amount} exceeds the allocation of {limit} by {at_risk}; the excess is not ESF-eligible and the programme has ended: take the excess out of the claim.",
+    ),
+    "message.ABSORPTION_RISK_ended": (
+        "Partneris {partner}: programma ir beigusies; attiecināmie izdevumi ir {amount}, {share} no piešķīruma {limit}, ārpus mērķa joslas ({low}–{high}); neizmantoto piešķīrumu vairs nevar apgūt.",
+        "Partner {partner}: the programme has ended; eligible spending is {amount}, {share} of the allocation of {limit}, outside the band ({low} to {high}); the unused allocation can no longer be claimed.",
     ),
     # ---- Who a cap finding is about
     "subject.student_id": ("Skolēns {student}", "Pupil {student}"),
