@@ -82,7 +82,7 @@ def test_page_one_gives_the_verdict_key_figures_and_who_must_act(overview, progr
         re.sub(r"<[^>]+>", " ", view.overview_needs_action(overview, "lv", programme).data).split()
     )
     assert "Pašvaldības, kurām visvairāk jārīkojas" in act
-    assert act.index("Aizkraukles novads: apguve") < act.index("Rīga: apguve")
+    assert act.index("Aizkraukles novads: apguve") < act.index("Rīga: apguve")  # red, then at risk
     assert "riskam pakļauti 5,00 € šajā pusgadā, 5,00 € kopā; 1 no 1 kļūdu" in act
 
 
@@ -142,3 +142,30 @@ def test_the_overview_workbook_is_latvian_and_reconciles(overview, tmp_path):
     assert institutions[1] == 2 and institutions[4] == 611
     assert institutions[6] == dt.datetime(2019, 12, 11)
     assert institutions[7] == "nē — mērķis nav sasniegts"
+
+
+def test_who_must_act_after_the_end_is_who_has_money_at_risk():
+    """Once the programme has ended absorption is final: the municipalities named are
+    those with the most at risk this half-year, not every one outside the band."""
+    import pandas as pd
+
+    from pumpurs.report.overview import needs_action
+
+    rows = pd.DataFrame(
+        {
+            "municipality": ["A", "B", "C", "D"],
+            "colour": ["amber", "green", "red", "amber"],
+            "at_risk_period_cents": [100, 5000, 0, 0],
+            "new_errors": [1, 2, 0, 0],
+            "at_risk_cents": [100, 9000, 0, 0],
+        }
+    )
+    assert needs_action(rows, ended=True)["municipality"].tolist() == ["B", "A"]
+    assert needs_action(rows, ended=False)["municipality"].tolist() == ["C", "A", "D", "B"]
+
+
+def test_the_findings_table_has_a_total_line_of_the_money_at_risk(overview, programme):
+    html = view.overview_findings(overview, "lv", programme).data
+    last = re.sub(r"<[^>]+>", "|", re.findall(r"<tr class=\"total\">(.*?)</tr>", html)[0])
+    cells = [c for c in last.split("|") if c]
+    assert cells == ["Kopā", "5", "15,00\u00a0€"]  # 3 errors, 2 warnings; the key figure

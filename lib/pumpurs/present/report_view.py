@@ -704,7 +704,8 @@ def overview_municipalities(o: Overview, lang: str, programme: Programme) -> HTM
     )] if o.pupils_counted_twice > 0 and not o.public else []  # fmt: skip
     if o.public:
         notes.append(suppression_note(o.audience, lang))
-    return HTML(html + "".join(blocks.paragraph(n, "note") for n in notes))
+    # above the table: the table fills its page, and a note below it would sit apart
+    return HTML("".join(blocks.paragraph(n, "note") for n in notes) + html)
 
 
 def overview_absorption_chart(o: Overview, lang: str, programme: Programme | None = None):
@@ -721,8 +722,13 @@ def overview_absorption_chart(o: Overview, lang: str, programme: Programme | Non
 
 
 def overview_findings(o: Overview, lang: str, programme: Programme) -> HTML:
+    """Findings by rule with a "Kopā" line: its money at risk is the key figure's."""
     t = o.audience.suppress(o.findings_by_rule, ["findings"])
-    return _html(format_table(t, lang, ints=["findings"]))
+    line = {"rule": label("total", lang), "at_risk_cents": int(t["at_risk_cents"].sum())}
+    if not o.public:  # a sum of hidden counts would give them away
+        line["findings"] = int(o.findings_by_rule["findings"].sum())
+    t = pd.concat([t, pd.DataFrame([line])], ignore_index=True)
+    return HTML(table_html(format_table(t, lang, ints=["findings"]), total_row=True))
 
 
 def _trend_shown(o: Overview, programme: Programme) -> pd.DataFrame:

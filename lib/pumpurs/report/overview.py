@@ -182,16 +182,21 @@ def programme_overview(
         key_figures=key_figures(period_led, led, partners),
         counts=counts,
         trend_total=trend_total,
-        needs_action=needs_action(rows),
+        needs_action=needs_action(rows, ended),
     )
 
 
-def needs_action(rows: pd.DataFrame, n: int = NEEDS_ACTION) -> pd.DataFrame:
-    """The municipalities that most need action: absorption out of the band (red, then
-    amber), then the most money at risk in the half-year, then new errors; only those
-    with something to act on."""
+def needs_action(rows: pd.DataFrame, ended: bool, n: int = NEEDS_ACTION) -> pd.DataFrame:
+    """The municipalities that most need action: while the programme runs, absorption
+    projected out of the band (red, then amber) first; then, and alone once it has ended
+    (absorption is final, nothing to re-plan), the most money at risk in the half-year
+    (corrections before filing), then new errors; only those with something to act on."""
     band = rows["colour"].map({"red": 0, "amber": 1}).fillna(2)
-    acting = (band < 2) | (rows["at_risk_period_cents"] > 0) | (rows["new_errors"] > 0)
+    acting = (rows["at_risk_period_cents"] > 0) | (rows["new_errors"] > 0)
+    if ended:
+        band = band * 0
+    else:
+        acting |= band < 2
     ranked = rows.assign(_band=band)[acting].sort_values(
         ["_band", "at_risk_period_cents", "new_errors", "at_risk_cents"],
         ascending=[True, False, False, False],
