@@ -154,3 +154,10 @@ def test_after_the_end_every_output_speaks_of_a_closed_programme(programme, tmp_
         assert "Programma ir beigusies" in said, name
         for words in PLANNING_AHEAD:
             assert words not in said, (name, words)
+
+
+def test_the_title_keeps_the_half_year_on_one_line(two_halves, programme):
+    """Aizkraukles 2023-H2: the title broke before "pusgads", leaving it alone."""
+    r = municipality_report(two_halves, programme, "Aizkraukles novads", parse_period("2021-H1"))
+    title = re.findall(r"<h1>(.*?)</h1>", view.title_block(r, "lv").data)[0]
+    assert title == "Aizkraukles novads — PuMPuRS pārskats: 2021.\u00a0gada\u00a01.\u00a0pusgads"

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 from IPython.display import HTML
 
+from pumpurs.core.money import NBSP
 from pumpurs.core.settings import Programme
 from pumpurs.present import charts
 from pumpurs.present import html as blocks
@@ -97,9 +98,9 @@ def title_block(r: MunicipalityReport, lang: str) -> HTML:
         (_t("audience", lang), aud),
         (_t("fingerprint", lang), r.fingerprint),
     ]
-    html = blocks.title(f"{r.municipality.name} — {_t('title', lang)}: {period}") + blocks.facts(
-        rows
-    )
+    unbroken = period.replace(" ", NBSP)  # the title never leaves "pusgads" alone on a line
+    html = blocks.title(f"{r.municipality.name} — {_t('title', lang)}: {unbroken}")
+    html += blocks.facts(rows)
     if r.empty:
         html += blocks.paragraph(
             _t("no_data", lang).format(date=fmt_date_words(r.as_of, lang, "dat"))
@@ -645,7 +646,8 @@ def overview_title(o: Overview, lang: str) -> HTML:
         (_t("audience", lang), _t(f"audience_{o.audience}", lang)),
         (_t("fingerprint", lang), o.fingerprint),
     ]
-    return HTML(blocks.title(f"{text('overview.title', lang)}: {period}") + blocks.facts(rows))
+    unbroken = period.replace(" ", NBSP)  # the title never leaves "pusgads" alone on a line
+    return HTML(blocks.title(f"{text('overview.title', lang)}: {unbroken}") + blocks.facts(rows))
 
 
 def overview_needs_action(o: Overview, lang: str, programme: Programme) -> HTML:
