@@ -63,6 +63,10 @@ DYNAMIC = {
     "period.half_2",
     "heading.over_time_ended",
     "fix.ABSORPTION_RISK_ended",
+    "fix.PLAN_LATE_ended",
+    "fix.BUDGET_ALLOCATION_ended",
+    "message.BUDGET_ALLOCATION_ended",
+    "message.ABSORPTION_RISK_ended",
     "index.empty",
 }
 

@@ -673,7 +673,7 @@ def overview_needs_action(o: Overview, lang: str, programme: Programme) -> HTML:
                 errors=o.audience.count_text(errors, fmt_int(errors, lang)),
             )
         )
-    note = text("overview.act_note", lang)
+    note = text("overview.act_note_ended" if ended else "overview.act_note", lang)
     return HTML(blocks.fixes(text("overview.act_title", lang), items, note))
 
 

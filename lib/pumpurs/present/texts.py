@@ -346,6 +346,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Vispirms pašvaldības, kuru apguve ir ārpus mērķa joslas, tad tās, kurām šajā pusgadā riskam pakļauts visvairāk; visas pašvaldības ir tabulā „Pašvaldības”.",
         "First the municipalities whose absorption is outside the band, then those with the most at risk this half-year; every municipality is in the table “Municipalities”.",
     ),
+    "overview.act_note_ended": (
+        "Programma ir beigusies, un apguve ir galīga: vispirms pašvaldības, kurām šajā pusgadā riskam pakļauts visvairāk; visas pašvaldības ir tabulā „Pašvaldības”.",
+        "The programme has ended and absorption is final: first the municipalities with the most at risk this half-year; every municipality is in the table “Municipalities”.",
+    ),
     "overview.none_to_act": (
         "Nevienai pašvaldībai apguve nav ārpus mērķa joslas, un šajā pusgadā nekas nav riskam pakļauts.",
         "No municipality's absorption is outside the band, and nothing is at risk this half-year.",
