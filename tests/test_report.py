@@ -94,7 +94,7 @@ def test_pdf_pages_and_latvian_text(internal):
     text = "\n".join(p.extract_text() for p in reader.pages)
     for words in (NAME, "Ieguldījums tavā nākotnē", "Kokneses novads", "Eiropas Sociālais"):
         assert words in text
-    assert f"1 no {len(reader.pages)}" in text.replace("\xa0", " ")  # the footer's page numbers
+    assert f"1. lpp. no {len(reader.pages)}" in text.replace("\xa0", " ")  # the footer
 
 
 def _sheet_total(ws, column_title: str) -> Decimal:
