@@ -211,3 +211,22 @@ def test_figure_displays_itself_in_a_notebook_with_alt_text() -> None:
 
 def test_png_bytes_are_reproducible() -> None:
     assert charts.to_png(BUILDERS["bar"]("lv"), 50) == charts.to_png(BUILDERS["bar"]("lv"), 50)
+
+
+def test_a_bar_chart_s_legend_stands_below_the_bars_not_over_them():
+    """The overview's absorption chart drew its legend over the bars, crossed by the
+    90 % line: the legend now stands outside the plot."""
+    shares = pd.DataFrame({"municipality": [f"M{i}" for i in range(40)],
+                           "absorption": np.linspace(0.8, 1.0, 40)})  # fmt: skip
+    fig = charts.bar_by(
+        shares, "municipality", ["absorption"], "lv", "Apguve", unit="share",
+        reference=[(0.9, "Mērķa joslas apakšējā robeža (90 %)")],
+    )  # fmt: skip
+    charts.to_png(fig)  # lays the figure out
+    assert fig.axes[0].get_legend() is None
+    (legend,) = fig.legends
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert sorted(texts) == ["Apguve", "Mērķa joslas apakšējā robeža (90 %)"]
+    renderer = fig.canvas.get_renderer()
+    plot = fig.axes[0].get_tightbbox(renderer)
+    assert legend.get_window_extent(renderer).y1 <= plot.y0

@@ -80,7 +80,7 @@ def test_unknown_language_is_a_usage_error() -> None:
     [
         ("declared_eur", "Deklarēts", "Declared"),
         ("declared_cents", "Deklarēts", "Declared"),
-        ("ineligible", "Neattiecināms", "Ineligible"),
+        ("ineligible", "Riskam pakļauts (pārkāpumi)", "At risk (breaches)"),
         ("esf_eur", "ESF", "ESF"),
         ("state_eur", "Valsts budžets", "State budget"),
         ("allocation_eur", "Piešķīrums", "Allocation"),
@@ -232,3 +232,40 @@ def test_a_period_in_words(period: str, lang: str, words: str) -> None:
     from pumpurs.present.fmt import fmt_period
 
     assert fmt_period(period, lang) == words
+
+
+@pytest.mark.parametrize(
+    ("value", "lang", "case", "words"),
+    [
+        ("2021-06-30", "lv", "", "2021. gada 30. jūnijs"),
+        ("2021-06-30", "lv", "dat", "2021. gada 30. jūnijam"),
+        ("2024-01-20", "lv", "dat", "2024. gada 20. janvārim"),
+        ("2021-06-30", "en", "dat", "30 June 2021"),
+    ],
+)
+def test_a_date_in_a_sentence_is_in_words(value, lang, case, words):
+    from pumpurs.present.fmt import fmt_date_words
+
+    assert fmt_date_words(value, lang, case) == words
+
+
+@pytest.mark.parametrize(
+    ("month", "lang", "case", "words"),
+    [
+        ("2023-12", "lv", "", "2023. gada decembris"),
+        ("2023-12", "lv", "loc", "2023. gada decembrī"),
+        ("2023-12", "lv", "dat", "2023. gada decembrim"),
+        ("2023-12", "en", "loc", "December 2023"),
+    ],
+)
+def test_a_month_in_a_sentence_is_in_words(month, lang, case, words):
+    from pumpurs.present.fmt import fmt_month_words
+
+    assert fmt_month_words(month, lang, case) == words
+
+
+def test_a_semester_in_a_cell_is_in_words():
+    from pumpurs.present.fmt import fmt_semester_words
+
+    assert fmt_semester_words("2019/2020-2") == "2019./2020. m. g. 2. semestris"
+    assert fmt_semester_words("2019/2020-1", "en") == "2019/2020 school year, semester 1"

@@ -16,7 +16,9 @@ import nbformat
 import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from pypdf import PdfReader
 
+from pumpurs import __version__
 from pumpurs.present import render
 from pumpurs.present.pdf import html_to_pdf
 from pumpurs.present.render import (
@@ -253,9 +255,18 @@ def test_pdf_keeps_latvian_letters_and_has_the_footer(page: str, tmp_path, engin
         "Ieguldījums tavā nākotnē",
         "Eiropas Sociālais",
         "Ēdināšana",
-        f"lpp. 1 no {pages}",
+        f"1. lpp. no {pages}",
     ):
         assert s in text, s
+    info = PdfReader(str(out)).metadata
+    assert (info.title, info.author, info.creator) == (
+        TITLE, "Aizkraukles novads", f"pumpurs {__version__}"
+    )  # fmt: skip
+    assert info.subject == "ESF projekta PuMPuRS izdevumu, konstatējumu un rādītāju pārskats"
+    assert PdfReader(str(out)).trailer["/Root"]["/Lang"] == "lv"
+    if engine == "chromium":  # tagged: a structure tree a screen reader follows
+        root = PdfReader(str(out)).trailer["/Root"]
+        assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
     assert "Nekurienes" not in text and "municipality =" not in text
     assert not [p for p in tmp_path.iterdir() if p.name != "report.pdf"]  # no temp files left
 

@@ -94,7 +94,7 @@ def test_pdf_pages_and_latvian_text(internal):
     text = "\n".join(p.extract_text() for p in reader.pages)
     for words in (NAME, "Ieguldījums tavā nākotnē", "Kokneses novads", "Eiropas Sociālais"):
         assert words in text
-    assert f"1 no {len(reader.pages)}" in text.replace("\xa0", " ")  # the footer's page numbers
+    assert f"1. lpp. no {len(reader.pages)}" in text.replace("\xa0", " ")  # the footer
 
 
 def _sheet_total(ws, column_title: str) -> Decimal:
@@ -133,7 +133,7 @@ def test_xlsx_totals_equal_the_totals_command(data, internal):
         ws = wb[sheet]
         for key, title in (
             ("declared_eur", "Deklarēts"),
-            ("ineligible_eur", "Neattiecināms"),
+            ("ineligible_eur", "Riskam pakļauts (pārkāpumi)"),
             ("eligible_eur", "Attiecināms"),
             ("esf_eur", "ESF"),
             ("state_eur", "Valsts budžets"),
@@ -262,7 +262,7 @@ def test_a_municipality_without_partners_gets_a_report(data, tmp_path, audience)
     assert "Talsu novads" in html
     text = _pdf_text(folder / "report.pdf")
     assert len(PdfReader(folder / "report.pdf").pages) == 1  # one page, no empty charts
-    assert "Par šo periodu datu nav: līdz 30.06.2021" in text
+    assert "Par šo periodu datu nav: līdz 2021. gada 30. jūnijam" in text
     assert "pieprasījumu var iesniegt" not in text  # never "ready to submit"
     status = json.loads((tmp_path / PERIOD / "status.json").read_text(encoding="utf-8"))
     assert status["reports"]["talsu-novads"]["status"] == "empty"
@@ -289,7 +289,7 @@ def test_page_one_tells_the_story(internal):
     assert "2021. gada 1. pusgads (01.01.2021–30.06.2021)" in one_line
     money = r"(-?[\d ]+,\d\d €)"
     where = re.search(
-        rf"Līdz 30.06.2021 attiecināti {money} no {money} piešķīruma \(([\d,]+ %)\); atlikums "
+        rf"Līdz 2021. gada 30. jūnijam attiecināti {money} no {money} piešķīruma \(([\d,]+ %)\); atlikums "
         rf"{money}\.",
         one_line,
     )
@@ -297,7 +297,9 @@ def test_page_one_tells_the_story(internal):
     eligible, allocation, remaining = (_eur(where.group(i)) for i in (1, 2, 4))
     assert allocation - eligible == remaining
     assert re.search(r"prognozētā apguve ir [\d,]+ %", one_line)
-    assert "Svarīgākie labojumi (līdz 20.07.2021)" in one_line  # 20 days after the half-year
+    assert (
+        "Svarīgākie labojumi (līdz 2021. gada 20. jūlijam)" in one_line
+    )  # 20 days after the half-year
     assert "Atlikums (piešķīrums − attiecināms)" in one_line
 
 
@@ -331,7 +333,7 @@ def test_the_final_half_year_has_no_forecast(data, tmp_path):
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     text = " ".join(_pdf_text(tmp_path / "2023-H2" / "aizkraukles-novads" / "report.pdf").split())
-    assert "Programma beidzās 12.2023: galīgā apguve" in text
+    assert "Programma beidzās 2023. gada decembrī: galīgā apguve" in text
     assert "prognoz" not in text.lower()
     assert "Pārplānojiet" not in text
     assert (

@@ -51,12 +51,22 @@ DYNAMIC = {
     "report.audience_internal",
     "report.audience_public",
     *(f"summary.status_{c}" for c in ("green", "amber", "red", "grey")),
+    *(f"summary.status_ended_{c}" for c in ("green", "amber", "red", "grey")),
+    *(f"overview.band_{c}" for c in ("green", "amber", "red", "grey")),
+    *(f"overview.band_ended_{c}" for c in ("green", "amber", "red", "grey")),
+    *(f"overview.col_{c}" for c in ("eligible_cents", "at_risk_cents", "esf_cents")),
+    *(f"overview.ind_{c}" for c in ("indicator", "value", "target", "target_from", "met")),
+    *(f"month.names{case}" for case in ("", "_loc", "_dat")),
     *(f"summary.projected_{s}" for s in ("green", "low", "high")),
     *(f"summary.final_{s}" for s in ("green", "low", "high")),
     "period.half_1",
     "period.half_2",
     "heading.over_time_ended",
     "fix.ABSORPTION_RISK_ended",
+    "fix.PLAN_LATE_ended",
+    "fix.BUDGET_ALLOCATION_ended",
+    "message.BUDGET_ALLOCATION_ended",
+    "message.ABSORPTION_RISK_ended",
     "index.empty",
 }
 
@@ -120,3 +130,13 @@ def test_fields_are_filled_and_unknown_keys_fail() -> None:
     )
     with pytest.raises(KeyError):
         text("no.such.key", "lv")
+
+
+def test_money_at_risk_has_one_name_everywhere() -> None:
+    """Reports said "Riskam pakļauts", "Neattiecināms" and "Riskam pakļautie" for the
+    money at risk: one term now, in every column, sentence and page."""
+    lv = [words for words, _ in CATALOGUE.values()]
+    assert not [w for w in lv if re.search(r"neattiecinām|pakļautie", w, re.I)]
+    for key in ("at_risk", "ineligible", "index.at_risk"):
+        assert CATALOGUE[key][0].startswith("Riskam pakļauts"), key
+        assert CATALOGUE[key][1].startswith("At risk"), key

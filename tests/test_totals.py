@@ -1,4 +1,4 @@
-"""Totals: exact cents, half-up ESF per table row, and every table adding up."""
+"""Totals: exact cents, ESF apportioned once over ledger rows, and every table adding up."""
 
 from __future__ import annotations
 
@@ -15,7 +15,14 @@ from hypothesis import strategies as st
 from pumpurs.core.calendar import half_year_of_month, school_year_of_month, semester_of_month
 from pumpurs.core.errors import UsageError
 from pumpurs.core.money import share_half_up
-from pumpurs.core.totals import BY_KEYS, MONEY_COLUMNS, TotalsTable, totals, totals_many
+from pumpurs.core.totals import (
+    BY_KEYS,
+    MONEY_COLUMNS,
+    TotalsTable,
+    esf_shares,
+    totals,
+    totals_many,
+)
 
 PARTNERS = pd.DataFrame(
     {
@@ -314,17 +321,17 @@ def test_esf_half_up_where_binary_floats_round_down():
 
 
 def test_esf_is_fixed_per_partner_and_apportioned_by_largest_remainder():
-    # Two categories of 0.10 € each: 0.085 each. The partner's share is 0.20 × 0.85 =
-    # 0.17 (half-up); rounding each row would give 0.09 + 0.09 = 0.18, a cent more than
-    # the key figure. Largest remainder: 0.08 each, the one cent left to the row whose
-    # key sorts first (equal remainders).
+    # Two rows of 0.10 € each: 0.085 each. The partner's share is 0.20 × 0.85 = 0.17
+    # (half-up); rounding each row would give 0.09 + 0.09 = 0.18, a cent more than the
+    # key figure. Largest remainder: 0.08 each, the one cent left to the row with the
+    # smaller entry_id (equal remainders): E0, meals.
     rows = [
         {"partner": "P001", "amount": 10, "category": "meals"},
         {"partner": "P001", "amount": 10, "category": "accommodation"},
     ]
     by_category = totals(ledger(rows), PARTNERS, "category")
     assert by_category.rows["category"].tolist() == ["accommodation", "meals"]
-    assert by_category.rows["esf_cents"].tolist() == [9, 8]
+    assert by_category.rows["esf_cents"].tolist() == [8, 9]
     assert by_category.total["esf_cents"] == 17
     assert by_category.total["state_cents"] == 3
     assert int(share_half_up([20], Decimal("0.85"))[0]) == 17
@@ -352,12 +359,40 @@ def test_a_key_spanning_partners_sums_their_parts():
         {"partner": "P002", "amount": 10, "category": "meals"},
     ]
     t = totals(ledger(rows), PARTNERS, "category")
-    # P001: 17 split 9 (accommodation) + 8 (meals); P002: 9 (0.085 half-up)
+    # P001: 17 split 9 (E0, meals) + 8 (accommodation); P002: 9 (0.085 half-up)
     assert dict(zip(t.rows["category"], t.rows["esf_cents"], strict=True)) == {
-        "accommodation": 9,
-        "meals": 17,
+        "accommodation": 8,
+        "meals": 18,
     }
     assert t.total["esf_cents"] == totals(ledger(rows), PARTNERS, "partner").total["esf_cents"]
+
+
+def test_a_tie_at_the_last_cent_goes_to_the_smaller_entry_id_not_the_first_row():
+    # Three rows of 0.10 € (0.085 each): share 0.26 (0.255 half-up), floors 8 × 3 = 24,
+    # two cents left for three equal remainders: the two smallest entry_ids, wherever
+    # the rows stand in the ledger.
+    frame = ledger([{"partner": "P001", "amount": 10}] * 3)
+    frame["entry_id"] = ["E30", "E100", "E20"]  # text order: E100 < E20 < E30
+    assert esf_shares(frame).tolist() == [8, 9, 9]
+    assert esf_shares(frame.iloc[::-1]).tolist() == [9, 9, 8]
+
+
+def test_a_half_year_and_the_semester_holding_the_same_rows_show_one_esf():
+    """Rīga 2021-H1 showed the half-year's ESF as 564 905,77 € in the key figures and
+    564 905,76 € on the semester row of the same rows: a share worked out again on the
+    period's rows rounds differently from the partner's share apportioned once."""
+    rows = [
+        {"partner": "P001", "amount": 10, "month": "2020-09"},  # 2020/2021-1, 2020-H2
+        {"partner": "P001", "amount": 10, "month": "2021-01"},  # 2020/2021-2, 2021-H1
+    ]
+    judged = ledger(rows).assign(esf_cents=lambda f: esf_shares(f))
+    # 0.085 + 0.085 = 0.17: floors 8 + 8, the cent left to the smaller entry_id (E0)
+    assert judged["esf_cents"].tolist() == [9, 8]
+    half = judged[judged["half_year"] == "2021-H1"]
+    semester = row(totals(judged, PARTNERS, "semester"), "2020/2021-2")
+    # worked out again on the half-year's rows alone it would be 0.085 → 0.09
+    assert totals(half, PARTNERS, "partner").total["esf_cents"] == semester["esf_cents"] == 8
+    assert row(totals(judged, PARTNERS, "half-year"), "2021-H1")["esf_cents"] == 8
 
 
 def test_esf_per_rate_within_a_row():
@@ -459,25 +494,48 @@ REFERENCE_KEYS = {
 }
 
 
-def reference_esf(rows: list[dict[str, Any]], key: str) -> dict[str, int]:
-    """docs/rules.md's Totals read independently, in fractions: each partner's share is its
-    eligible × rate rounded half-up; its keys get their exact parts rounded down and the
-    cents left over go to the largest remainders, ties to the key that sorts first."""
-    parts: dict[str, dict[str, Fraction]] = {}
-    for r in rows:
-        eligible = r["amount"] - r["ineligible"] - r["over"]
-        by_key = parts.setdefault(r["partner"], {})
-        by_key[r[key]] = by_key.get(r[key], Fraction(0)) + eligible * Fraction(r["rate"])
-    out: dict[str, int] = {}
-    for by_key in parts.values():
-        share = math.floor(sum(by_key.values()) + Fraction(1, 2))
-        floors = {k: math.floor(v) for k, v in by_key.items()}
-        left = share - sum(floors.values())
-        for k in sorted(by_key, key=lambda k: (-(by_key[k] - floors[k]), k))[:left]:
-            floors[k] += 1
-        for k, v in floors.items():
-            out[k] = out.get(k, 0) + v
+def reference_shares(rows: list[dict[str, Any]]) -> list[int]:
+    """rules.md's Totals read independently, in fractions: each partner's share is its
+    eligible × rate rounded half-up, apportioned once over its rows: each row's exact
+    part rounded down, the cents left over to the largest remainders, ties to the
+    smaller entry_id (as text: the ids `ledger()` gives, E0, E1, ...)."""
+    exact = [(r["amount"] - r["ineligible"] - r["over"]) * Fraction(r["rate"]) for r in rows]
+    out = [math.floor(x) for x in exact]
+    for partner in {r["partner"] for r in rows}:
+        mine = [i for i, r in enumerate(rows) if r["partner"] == partner]
+        share = math.floor(sum(exact[i] for i in mine) + Fraction(1, 2))
+        left = share - sum(out[i] for i in mine)
+        for i in sorted(mine, key=lambda i: (-(exact[i] - out[i]), f"E{i}"))[:left]:
+            out[i] += 1
     return out
+
+
+def reference_esf(rows: list[dict[str, Any]], key: str) -> dict[str, int]:
+    """Each key's ESF: the sum of its rows' shares."""
+    out: dict[str, int] = {}
+    for r, share in zip(rows, reference_shares(rows), strict=True):
+        out[r[key]] = out.get(r[key], 0) + share
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=ledger_rows())
+def test_each_row_s_share_is_its_exact_part_within_a_cent(rows: list[dict[str, Any]]):
+    frame = ledger(rows)
+    shares = esf_shares(frame)
+    assert shares.tolist() == reference_shares(rows)
+    exact = [(r["amount"] - r["ineligible"] - r["over"]) * Fraction(r["rate"]) for r in rows]
+    assert all(abs(s - x) < 1 for s, x in zip(shares.tolist(), exact, strict=True))
+    # every breakdown of the scope sums to the scope's key ESF, to the cent
+    judged = frame.assign(esf_cents=shares)
+    tables = totals_many(judged, PARTNERS, list(BY_KEYS))
+    key_esf = tables["partner"].total["esf_cents"]
+    for by in BY_KEYS:
+        assert int(tables[by].rows["esf_cents"].sum()) == key_esf
+    # any period's figure is the sum of its rows' shares, whichever table shows it
+    for half, part in judged.groupby("half_year"):
+        by_half = row(tables["half-year"], str(half))["esf_cents"]
+        assert totals(part, PARTNERS, "partner").total["esf_cents"] == by_half
 
 
 def test_a_categorical_key_with_missing_and_empty_values_totals_like_text():

@@ -14,8 +14,9 @@ money: amount, corrected, ineligible and eligible all 0):
   amount plus its corrections paid by `as_of`; 0 for a withdrawn row), corrected_cents
   (those corrections as a positive figure), ineligible_cents,
   over_allocation_cents, eligible_cents (= amount - ineligible - over_allocation),
-  esf_rate (e.g. "0.85", the rate in force in the service month),
-  document_ref, specialist_role, hours, ngo_project_id.
+  esf_rate (e.g. "0.85", the rate in force in the service month), esf_cents (the
+  row's part of its partner's ESF share, totals.esf_shares), document_ref,
+  specialist_role, hours, ngo_project_id.
   municipality, municipality_code, semester, school_year, half_year and esf_rate are
   categoricals with sorted categories (one byte a row, not a string).
 Plans columns: the support_plans columns plus partner_id, municipality,
@@ -41,6 +42,7 @@ from pumpurs.core import registry
 from pumpurs.core.dataset import Dataset
 from pumpurs.core.money import to_cents
 from pumpurs.core.settings import Programme
+from pumpurs.core.totals import esf_shares
 
 FINDING_COLUMNS = (
     "rule",
@@ -825,6 +827,7 @@ def judge(ds: Dataset, programme: Programme, as_of: dt.date | None = None) -> Ju
     led["eligible_cents"] = (
         led["amount_cents"] - led["ineligible_cents"] - led["over_allocation_cents"]
     )
+    led["esf_cents"] = esf_shares(led)  # apportioned once: every table sums these
 
     corrected = bool(led["corrected_cents"].any())
     f_late = _plan_late(plans, programme)
@@ -836,7 +839,8 @@ def judge(ds: Dataset, programme: Programme, as_of: dt.date | None = None) -> Ju
         "entry_id", "partner_id", "municipality", "municipality_code", "school_id", "student_id",
         "category", "service_month", "semester", "school_year", "half_year", "paid_on",
         "amount_cents", "corrected_cents", "ineligible_cents", "over_allocation_cents",
-        "eligible_cents", "esf_rate", "document_ref", "specialist_role", "hours", "ngo_project_id",
+        "eligible_cents", "esf_rate", "esf_cents", "document_ref", "specialist_role", "hours",
+        "ngo_project_id",
     ]  # fmt: skip
     return Judgement(as_of, led[cols], plans, findings, ds, programme)
 

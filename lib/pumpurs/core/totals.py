@@ -2,12 +2,11 @@
 
 Every table adds up to the cent, and every table of one scope to the same ESF figure:
 the ESF share is fixed once per partner (its eligible money times the rate in force,
-rounded half-up to the cent), a municipality's or the programme's share is the sum of
-its partners', and a breakdown (category, school, month, ...) apportions each partner's
-share over its rows by the largest-remainder method: each row gets its exact share
-rounded down, and the cents left over go one each to the rows with the largest
-remainders, ties to the row whose key sorts first. The state share is eligible − ESF,
-and a total line is always the sum of its rows.
+rounded half-up to the cent) and apportioned once over the partner's ledger rows by the
+largest-remainder method (`esf_shares`; the judged ledger carries each row's cents as
+`esf_cents`). Every table row, of any key or period, is the sum of its ledger rows'
+shares, so the same rows carry the same ESF everywhere. The state share is
+eligible − ESF, and a total line is always the sum of its rows.
 """
 
 from __future__ import annotations
@@ -64,27 +63,83 @@ class TotalsTable:
 @dataclass(frozen=True)
 class _Ledger:
     """What every key's totals need from a ledger, worked out once: the summed money
-    columns, each row's partner (an integer code, in partner order) and its ESF share
-    before rounding as an exact fraction `numerator / den` (rates as fractions)."""
+    columns and each row's ESF cents (the judged ledger's `esf_cents`, apportioned once
+    over the partner's rows; worked out here for a ledger without them)."""
 
     money: pd.DataFrame
-    partner: np.ndarray
-    numerator: np.ndarray
-    den: int
 
     @classmethod
     def of(cls, ledger: pd.DataFrame) -> _Ledger:
-        rate_codes, rate_values = _key_codes(ledger["esf_rate"])  # a few
-        rates = [Decimal(r).as_integer_ratio() for r in rate_values]
-        den = math.lcm(*(d for _, d in rates)) if rates else 1
-        scale = np.array([n * (den // d) for n, d in rates], dtype=np.int64)  # rate = scale/den
         money = pd.DataFrame({c: _cents(ledger, c) for c in _SUMMED})
-        return cls(
-            money=money,
-            partner=pd.factorize(ledger["partner_id"].astype(str), sort=True)[0].astype(np.int64),
-            numerator=money["eligible_cents"].to_numpy() * scale[rate_codes],
-            den=den,
-        )
+        money["esf_cents"] = row_esf_cents(ledger)
+        return cls(money=money)
+
+
+def row_esf_cents(ledger: pd.DataFrame) -> np.ndarray:
+    """Each ledger row's ESF cents: the judged ledger's own, else `esf_shares(ledger)`."""
+    if "esf_cents" in ledger.columns:
+        return ledger["esf_cents"].astype("int64").to_numpy()
+    return esf_shares(ledger)
+
+
+def esf_shares(ledger: pd.DataFrame) -> np.ndarray:
+    """Each row's part of its partner's ESF share, in cents (rules.md "Totals").
+
+    The partner's share is its eligible money times the rate in force, rounded half-up;
+    it is apportioned once over the partner's rows: each row gets its exact share rounded
+    down, and the cents left over go one each to the rows with the largest remainders,
+    ties to the smaller entry_id. Every table then sums its rows' shares, so the same rows
+    carry the same ESF in every table and every period. Exact integer arithmetic (rates
+    as fractions `scale / den`). A remainder is one of `den` values (20 for 85 %), so the
+    remainder that takes a partner's last cent is found by counting, not by sorting the
+    ledger; only the rows tied at that remainder are ordered, by entry_id.
+    """
+    n = len(ledger)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    rate_codes, rate_values = _key_codes(ledger["esf_rate"])  # a few
+    rates = [Decimal(r).as_integer_ratio() for r in rate_values]
+    den = math.lcm(*(d for _, d in rates))
+    scale = np.array([q * (den // d) for q, d in rates], dtype=np.int64)  # rate = scale/den
+    exact = ledger["eligible_cents"].to_numpy(dtype=np.int64) * scale[rate_codes]
+    del rate_codes  # the 10× ledger has 6.7 M rows: every array freed as soon as done
+    floor, rem = np.divmod(exact, den)
+    del exact
+    partner = pd.factorize(ledger["partner_id"], sort=False)[0].astype(np.int32)
+    parts = int(partner.max()) + 1
+    if parts * den > 1 << 24:  # rates of many decimals: count on the distinct remainders
+        values, inverse = np.unique(rem, return_inverse=True)
+        rem = inverse.astype(np.int32)
+    else:
+        values, rem = np.arange(den, dtype=np.int64), rem.astype(np.int32)
+    # rows per (partner, remainder), and each partner's exact total in `den` parts
+    cells = partner.astype(np.int64) * len(values) + rem
+    counts = np.bincount(cells, minlength=parts * len(values)).reshape(parts, len(values))
+    del cells
+    floors = np.zeros(parts, dtype=np.int64)
+    np.add.at(floors, partner, floor)
+    exact_total = floors * den + counts @ values
+    left = (2 * exact_total + den) // (2 * den) - floors  # the half-up share's cents to give
+    # Largest remainder first: how many rows of each partner have a remainder >= each value.
+    at_least = counts[:, ::-1].cumsum(axis=1)[:, ::-1]
+    short = (at_least >= left[:, None]).sum(axis=1) - 1  # the cut: remainder index
+    cut = np.where(left > 0, short, len(values)).astype(np.int32)  # no cent left: no cut
+    padded = np.append(at_least, np.zeros((parts, 1), dtype=at_least.dtype), axis=1)
+    still = left - padded[np.arange(parts), np.minimum(cut + 1, len(values))]  # cents at the cut
+    row_cut = cut[partner]
+    floor += rem > row_cut
+    tied = np.flatnonzero(rem == row_cut)
+    if len(tied):  # the smaller entry_ids take the cents left at the cut
+        ties = pd.DataFrame(
+            {
+                "p": partner[tied],
+                "id": ledger["entry_id"].iloc[tied].astype(str).to_numpy(),
+                "at": tied,
+            }
+        ).sort_values(["p", "id"], kind="stable")
+        nth = ties.groupby("p", sort=False).cumcount().to_numpy()
+        floor[ties["at"].to_numpy()[nth < still[ties["p"].to_numpy()]]] += 1
+    return floor
 
 
 def _cents(ledger: pd.DataFrame, column: str) -> np.ndarray:
@@ -170,12 +225,11 @@ def _totals(ledger: pd.DataFrame, shared: _Ledger, partners: pd.DataFrame, by: s
 
 
 def _money_by(ledger: pd.DataFrame, shared: _Ledger, key: str) -> pd.DataFrame:
-    """Summed money per key value, with each partner's ESF share apportioned over the keys."""
+    """Summed money per key value: every column, ESF included, is the sum of its rows."""
     codes, uniques = _key_codes(ledger[key])  # integer keys: groupby without strings
-    sums = shared.money.groupby(codes, sort=True)[list(_SUMMED)].sum().rename(columns=_SUMMED)
+    summed = [*_SUMMED, "esf_cents"]
+    sums = shared.money.groupby(codes, sort=True)[summed].sum().rename(columns=_SUMMED)
     sums.index = pd.Index(np.asarray(uniques, dtype=object)[sums.index], dtype=str)
-    esf = _esf_by_codes(shared, codes, uniques)
-    sums["esf_cents"] = esf.reindex(sums.index, fill_value=0)
     sums["state_cents"] = sums["eligible_cents"] - sums["esf_cents"]
     return sums[list(MONEY_COLUMNS)].astype("int64")
 
@@ -197,30 +251,9 @@ def _key_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
 
 def esf_by(ledger: pd.DataFrame, keys: pd.Series) -> pd.Series:
-    """The ESF cents of each key: every partner's half-up share, apportioned over its keys
-    by the largest remainder (exact integer arithmetic; rates as fractions)."""
+    """The ESF cents of each key: the sum of its rows' shares (`esf_shares`)."""
     codes, uniques = pd.factorize(keys.astype(str), sort=True)
-    return _esf_by_codes(_Ledger.of(ledger), codes, uniques)
-
-
-def _esf_by_codes(shared: _Ledger, codes: np.ndarray, uniques: Any) -> pd.Series:
-    """`esf_by` on keys already turned into sorted integer codes (code order = key order)."""
-    den = shared.den
-    width = max(len(uniques), 1)  # (partner, key) as one integer, in (partner, key) order
-    pair = shared.partner * width + np.asarray(codes)
-    summed = pd.Series(shared.numerator).groupby(pair, sort=True).sum()
-    pairs = summed.index.to_numpy(dtype=np.int64)
-    parts = pd.DataFrame({"p": pairs // width, "k": pairs % width, "n": summed.to_numpy()})
-    parts["floor"] = parts["n"] // den
-    parts["rem"] = parts["n"] % den
-    per_partner = parts.groupby("p", sort=False)["n"].transform("sum")
-    share = (2 * per_partner + den) // (2 * den)  # the partner's share, half-up
-    left = share - parts.groupby("p", sort=False)["floor"].transform("sum")
-    # Largest remainder first; ties to the key that sorts first (k codes follow key order).
-    order = parts.sort_values(["p", "rem", "k"], ascending=[True, False, True], kind="stable")
-    rank = order.groupby("p", sort=False).cumcount().reindex(parts.index)
-    parts["esf"] = parts["floor"] + (rank < left).astype("int64")
-    esf = parts.groupby("k", sort=True)["esf"].sum().astype("int64")
+    esf = pd.Series(row_esf_cents(ledger)).groupby(codes, sort=True).sum().astype("int64")
     esf.index = pd.Index(np.asarray(uniques, dtype=object)[esf.index], dtype=str)
     return esf
 

@@ -20,7 +20,7 @@ import pandas as pd
 from pumpurs.core import registry
 from pumpurs.core.settings import Programme
 from pumpurs.present.export import safe_cell
-from pumpurs.present.fmt import fmt_date, fmt_eur, label
+from pumpurs.present.fmt import fmt_date, fmt_eur, fmt_semester_words, label
 from pumpurs.present.messages import finding_messages
 from pumpurs.present.texts import has_text, text
 
@@ -49,9 +49,12 @@ HEADERS = {"partner_id": "partner_code", "school_id": "school_code"}
 _ORDER = {r.id: i for i, r in enumerate(registry.RULES)}
 
 
-def fix_text(rule: str, lang: str) -> str:
-    """What to do about a rule's findings, in a few words (caps share one)."""
+def fix_text(rule: str, lang: str, ended: bool = False) -> str:
+    """What to do about a rule's findings, in a few words (caps share one); once the
+    programme has ended, no advice that needs time it no longer has (the `_ended` words)."""
     key = f"fix.{rule}"
+    if ended and has_text(f"{key}_ended"):
+        key = f"{key}_ended"
     return text(key if has_text(key) else "fix.CAP", lang)
 
 
@@ -85,9 +88,11 @@ def correction_annex(
     partner_names: Mapping[str, str],
     school_names: Mapping[str, str],
     corrections: pd.DataFrame | None = None,
+    ended: bool = False,
 ) -> pd.DataFrame:
     """One row per finding, in words, sorted for correcting partner by partner; a corrected
-    row is shown with its net amount and the credit notes that made it."""
+    row is shown with its net amount and the credit notes that made it; `ended`: the
+    programme has ended, and the words say so."""
     f = findings.reset_index(drop=True)
     period_of = {r.id: r.period for r in registry.RULES}
     kind = f["rule"].map(period_of).fillna("")
@@ -110,8 +115,8 @@ def correction_annex(
             "limit_cents": f["limit_cents"],
             "at_risk_cents": f["at_risk_cents"],
             "corrections": corrected_rows(f, corrections, lang),
-            "fix": [fix_text(r, lang) for r in f["rule"]],
-            "message": finding_messages(f, programme, lang),
+            "fix": [fix_text(r, lang, ended) for r in f["rule"]],
+            "message": finding_messages(f, programme, lang, ended),
             "_sev": (f["severity"] != "error").astype(int),
             "_rule": f["rule"].map(_ORDER).fillna(len(_ORDER)),
             "_first": f["entry_ids"].map(lambda t: t[0] if len(t) else ""),
@@ -181,7 +186,11 @@ def findings_csv_for_people(annex: pd.DataFrame, lang: str) -> bytes:
     for row in annex[list(COLUMNS)].itertuples(index=False):
         w.writerow(
             [
-                _money(v, decimal) if c in money else safe_cell("" if pd.isna(v) else str(v))
+                _money(v, decimal)
+                if c in money
+                else fmt_semester_words(v, lang)
+                if c == "semester" and isinstance(v, str) and v
+                else safe_cell("" if pd.isna(v) else str(v))
                 for c, v in zip(COLUMNS, row, strict=True)
             ]
         )

@@ -406,8 +406,10 @@ def bar_by(
     ax.grid(axis="x", color=GRID_COLOR, linewidth=0.6)
     ax.tick_params(axis="y", length=0)
     _labels(ax, xlabel, label(label_col, lang))
-    if k > 1 or reference:
-        _legend(ax, loc="lower right")
+    if k > 1 or reference:  # below the plot: never over the bars or crossed by a line
+        handles, names = ax.get_legend_handles_labels()
+        fig.legend(handles, names, loc="outside lower center", ncol=len(handles),
+                   prop={"family": FONT, "size": 8}, frameon=False)  # fmt: skip
     return fig
 
 

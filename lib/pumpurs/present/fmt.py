@@ -183,6 +183,41 @@ def fmt_month(month: str, lang: str = "lv") -> str:
     return f"{text[5:7]}.{text[:4]}" if lang == "lv" and len(text) == 7 else text
 
 
+def fmt_month_words(month: str, lang: str = "lv", case: str = "") -> str:
+    """'2023-12' -> lv '2023. gada decembris', en 'December 2023': a month in a sentence.
+    Latvian declines the month: `case` "loc" ('decembrī': in it), "dat" ('decembrim': by it)."""
+    check_lang(lang)
+    if is_missing(month) or not re.match(r"^\d{4}-\d{2}$", str(month)):
+        return "" if is_missing(month) else str(month)
+    year, number = str(month)[:4], int(str(month)[5:7])
+    name = text(f"month.names{'_' + case if case else ''}", lang).split("|")[number - 1]
+    return f"{year}. gada {name}" if lang == "lv" else f"{name} {year}"
+
+
+def fmt_date_words(d: Any, lang: str = "lv", case: str = "") -> str:
+    """A date in a sentence: lv '2021. gada 30. jūnijs' (`case` "dat": '… 30. jūnijam',
+    after "līdz"; "loc": '… 30. jūnijā'), en '30 June 2021'."""
+    check_lang(lang)
+    if is_missing(d):
+        return ""
+    day = _as_date(d)
+    name = text(f"month.names{'_' + case if case else ''}", lang).split("|")[day.month - 1]
+    return f"{day.year}. gada {day.day}. {name}" if lang == "lv" else f"{day.day} {name} {day.year}"
+
+
+def fmt_semester_words(semester: str, lang: str = "lv") -> str:
+    """'2019/2020-2' -> lv '2019./2020. m. g. 2. semestris', en '2019/2020 school year,
+    semester 2': a semester in words, as a CSV or a workbook cell names it."""
+    check_lang(lang)
+    if is_missing(semester):
+        return ""
+    m = re.match(r"^(\d{4})/(\d{4})-([12])$", str(semester))
+    if not m:
+        return str(semester)
+    first, second, n = m.groups()
+    return text("period.semester_words", lang).format(first=first, second=second, n=n)
+
+
 def fmt_semester(semester: str, lang: str = "lv") -> str:
     """'2019/2020-1' -> lv '2019/20 1. sem.', en '2019/20 S1' (short, for axes and headers)."""
     check_lang(lang)
@@ -317,12 +352,17 @@ def looks_numeric(text: str) -> bool:
 
 
 def table_html(
-    display: pd.DataFrame, caption: str | None = None, total_row: bool = False, wide: bool = False
+    display: pd.DataFrame,
+    caption: str | None = None,
+    total_row: bool = False,
+    wide: bool = False,
+    compact: bool = False,
 ) -> str:
     """A display table (from format_table) as plain HTML: no index, numbers right-aligned.
 
     Notebooks show it with `IPython.display.HTML(...)`; the report's CSS styles the
-    `pumpurs-table` class. `total_row` makes the last row bold.
+    `pumpurs-table` class. `total_row` makes the last row bold; `compact` sets a long
+    table closer and smaller, so a page holds every municipality.
     """
     esc = html.escape
     cols = [str(c) for c in display.columns]
@@ -330,7 +370,8 @@ def table_html(
     for c in display.columns:
         texts = [str(v) for v in display[c].tolist() if str(v).strip()]
         numeric.append(bool(texts) and all(looks_numeric(v) for v in texts))
-    parts = ['<table class="pumpurs-table wide">' if wide else '<table class="pumpurs-table">']
+    classes = ["pumpurs-table", *(["wide"] if wide else []), *(["compact"] if compact else [])]
+    parts = [f'<table class="{" ".join(classes)}">']
     if caption:
         parts.append(f"<caption>{esc(caption)}</caption>")
     head = "".join(

@@ -15,7 +15,7 @@ from functools import cache
 from jinja2 import Environment
 
 TEMPLATES = {
-    "heading": "<h2>{{ text }}</h2>",
+    "heading": "<h2{% if cls %} class='{{ cls }}'{% endif %}>{{ text }}</h2>",
     "title": "<h1>{{ text }}</h1>",
     "paragraph": "<p{% if cls %} class='{{ cls }}'{% endif %}>{{ text }}</p>",
     "facts": (
@@ -52,8 +52,9 @@ def _render(name: str, **values: object) -> str:
     return str(_env().from_string(TEMPLATES[name]).render(**values))
 
 
-def heading(text: str) -> str:
-    return _render("heading", text=text)
+def heading(text: str, cls: str = "") -> str:
+    """A section heading; `cls` "new-page" starts the section on a new printed page."""
+    return _render("heading", text=text, cls=cls)
 
 
 def title(text: str) -> str:

@@ -15,7 +15,7 @@ import pandas as pd
 from pumpurs.core.money import format_eur
 from pumpurs.core.settings import Programme
 from pumpurs.present.fmt import label
-from pumpurs.present.texts import text
+from pumpurs.present.texts import has_text, text
 
 
 def _date_text(d: Any, lang: str) -> str:
@@ -44,8 +44,11 @@ def _count(value: Any) -> int:
     return 0 if value is None or pd.isna(value) else int(value)
 
 
-def finding_messages(findings: pd.DataFrame, programme: Programme, lang: str) -> list[str]:
-    """One sentence per finding, in the findings' order."""
+def finding_messages(
+    findings: pd.DataFrame, programme: Programme, lang: str, ended: bool = False
+) -> list[str]:
+    """One sentence per finding, in the findings' order; `ended`: the programme has ended,
+    so a message that would plan ahead speaks of a closed programme (its `_ended` words)."""
     caps = {c.rule: c for c in programme.caps}
     low, high = programme.warnings.absorption_low, programme.warnings.absorption_high
     out: list[str] = []
@@ -81,6 +84,8 @@ def finding_messages(findings: pd.DataFrame, programme: Programme, lang: str) ->
             key = "message.CAP"
         else:
             key = f"message.{rule}"
+        if ended and has_text(f"{key}_ended"):
+            key = f"{key}_ended"
         if rule == "ABSORPTION_RISK":
             share = r.get("share")
             fields["share"] = (

@@ -97,14 +97,19 @@ def _css_string(text: str) -> str:
 
 
 def page_footer_css(footer_left: str, lang: str = "lv") -> str:
-    """@page margin boxes: the municipality on the left, 'lpp. N no M' on the right."""
+    """@page margin boxes: the municipality on the left, the page number on the right as
+    each language writes it: '1. lpp. no 9' (an ordinal), 'page 1 of 9'."""
     check_lang(lang)
     word, of = label("page", lang), label("of", lang)
+    number = (
+        f'counter(page) ". {word} {of} " counter(pages)'
+        if lang == "lv"
+        else f'"{word} " counter(page) " {of} " counter(pages)'
+    )
     return (
         "@page {"
         f"  @bottom-left {{ content: {_css_string(footer_left)}; {_FOOTER_BOX} }}"
-        f'  @bottom-right {{ content: "{word} " counter(page) " {of} " counter(pages); '
-        f"{_FOOTER_BOX} }}"
+        f"  @bottom-right {{ content: {number}; {_FOOTER_BOX} }}"
         "}"
     )
 
@@ -119,6 +124,17 @@ _PRINT_TIME = re.compile(rb"/(?:CreationDate|ModDate) *\(D:[0-9+\-Z']*\)")
 
 def _without_print_time(pdf: bytes) -> bytes:
     return _PRINT_TIME.sub(lambda m: b" " * len(m.group()), pdf)
+
+
+# A tagged PDF names its structure elements after the page's DOM nodes (node00001562),
+# numbered on from every page the browser loaded before; renumbered in the same order
+# from 0 (same width, so every offset stays right), the same page gives the same bytes.
+_NODE_ID = re.compile(rb"\(node(\d{8})\)")
+
+
+def _stable_node_ids(pdf: bytes) -> bytes:
+    rank = {n: i for i, n in enumerate(sorted({m.group(1) for m in _NODE_ID.finditer(pdf)}))}
+    return _NODE_ID.sub(lambda m: b"(node%08d)" % rank[m.group(1)], pdf)
 
 
 class ChromiumPrinter:
@@ -168,7 +184,9 @@ class ChromiumPrinter:
         )
         try:
             self._page.goto(REPORT_URL, wait_until="load", timeout=PRINT_TIMEOUT_MS)
-            pdf = self._page.pdf(prefer_css_page_size=True, print_background=True)
+            pdf = self._page.pdf(
+                prefer_css_page_size=True, print_background=True, tagged=True, outline=True
+            )
         except Exception:
             # A browser that crashed or hung fails this report only: the next one
             # starts a new browser.
@@ -176,7 +194,7 @@ class ChromiumPrinter:
             raise
         finally:
             self._html = ""
-        return _without_print_time(pdf)
+        return _stable_node_ids(_without_print_time(pdf))
 
     def start(self) -> None:
         """Start the browser now (a worker does this while its kernel warms up)."""
@@ -273,7 +291,9 @@ def html_to_pdf(
     """Print a report page to an A4 PDF, atomically.
 
     Only data: URIs are fetched, so a PDF never depends on the network. The footer
-    names the municipality (`footer_left`) and numbers the pages ("lpp. 2 no 5").
+    names the municipality (`footer_left`) and numbers the pages ("1. lpp. no 5");
+    the document information names the title, the author (`footer_left`), the subject,
+    the language and the creator; Chromium tags the structure and writes an outline.
     """
     from pumpurs.present.render import write_atomic
 
@@ -284,4 +304,39 @@ def html_to_pdf(
     pdf = (
         chromium_printer().print_pdf(html, css) if engine == "chromium" else _weasyprint(html, css)
     )
-    write_atomic(Path(out), pdf)
+    write_atomic(Path(out), with_metadata(pdf, _title_of(html), footer_left, lang))
+
+
+def _title_of(html: str) -> str:
+    import html as html_lib
+
+    m = re.search(r"<title[^>]*>(.*?)</title>", html, re.S | re.I)
+    return " ".join(html_lib.unescape(m.group(1)).split()) if m else ""
+
+
+def with_metadata(pdf: bytes, title: str, author: str, lang: str) -> bytes:
+    """The document information a filing system and a screen reader read: the report's
+    title, its author (the municipality the footer names), the subject, the language and
+    `pumpurs <version>` as the creator (the engine stays the producer). Same input, same
+    bytes."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject, TextStringObject
+
+    from pumpurs import __version__
+    from pumpurs.present.texts import text
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.add_metadata(
+        {
+            "/Title": title,
+            "/Author": author,
+            "/Subject": text("pdf.subject", lang),
+            "/Creator": f"pumpurs {__version__}",
+        }
+    )
+    writer.root_object[NameObject("/Lang")] = TextStringObject(lang)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -35,7 +35,7 @@ from pumpurs.core.money import NBSP
 from pumpurs.present.fmt import (
     CODE_COLUMNS,
     check_lang,
-    fmt_semester,
+    fmt_semester_words,
     is_share_column,
     label,
     looks_numeric,
@@ -448,6 +448,20 @@ def _cell(value: Any) -> Any:
     return value
 
 
+A4_PORTRAIT_CHARACTERS = 110  # about the widest a sheet prints upright, fitted to A4
+
+
+def _print_setup(ws: Any, width: int) -> None:
+    """Every sheet prints on A4, fitted to the page's width (as many pages down as it
+    takes), its header row on every page; a wide sheet prints landscape."""
+    ws.set_paper(9)  # A4
+    if width > A4_PORTRAIT_CHARACTERS:
+        ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+
+
 def tables_to_xlsx(
     sheets: Mapping[str, pd.DataFrame],
     out: Path,
@@ -469,7 +483,7 @@ def tables_to_xlsx(
     dates (datetime columns and columns of dates are found by type; listed text columns
     are parsed as ISO dates). Code values (category, role, severity, rule) are
     translated and semesters written as in the report; ids are for the machine formats. Each sheet has a frozen, filtered
-    header row. The document time is fixed (`created`), so the bytes depend only on
+    header row and prints on A4 fitted to the width, its header row on every page. The document time is fixed (`created`), so the bytes depend only on
     the input.
     """
     import io
@@ -534,8 +548,10 @@ def tables_to_xlsx(
                 values = [_cell(v) for v in s.tolist()]
                 if translate_values and col in CODE_COLUMNS:
                     values = [translate(v, lang) if isinstance(v, str) else v for v in values]
-                if translate_values and col == "semester":
-                    values = [fmt_semester(v, lang) if isinstance(v, str) else v for v in values]
+                if translate_values and col == "semester":  # in words: a cell, not an axis
+                    values = [
+                        fmt_semester_words(v, lang) if isinstance(v, str) else v for v in values
+                    ]
                 if translate_values and col == "period":
                     values = [translate(v, lang) if isinstance(v, str) else v for v in values]
                 ints = pd.api.types.is_integer_dtype(s) and not pd.api.types.is_bool_dtype(s)
@@ -560,5 +576,6 @@ def tables_to_xlsx(
         if cols:
             ws.freeze_panes(1, 0)
             ws.autofilter(0, 0, max(len(df), 1), len(cols) - 1)
+        _print_setup(ws, sum(widths))
     wb.close()
     write_atomic(Path(out), buf.getvalue())

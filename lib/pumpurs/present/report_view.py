@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 from IPython.display import HTML
 
+from pumpurs.core.money import NBSP
 from pumpurs.core.settings import Programme
 from pumpurs.present import charts
 from pumpurs.present import html as blocks
@@ -22,9 +23,10 @@ from pumpurs.present.annex import HEADERS as ANNEX_HEADERS
 from pumpurs.present.annex import correction_annex, findings_csv_for_people, with_subtotals
 from pumpurs.present.fmt import (
     fmt_date,
+    fmt_date_words,
     fmt_eur,
     fmt_int,
-    fmt_month,
+    fmt_month_words,
     fmt_pct,
     fmt_period,
     format_table,
@@ -35,6 +37,7 @@ from pumpurs.present.render import tables_to_xlsx, write_atomic
 from pumpurs.present.texts import has_text, plural, text
 from pumpurs.report.audience import Audience
 from pumpurs.report.municipality import MunicipalityReport
+from pumpurs.report.overview import Overview
 
 ROW_LIMIT = 50  # the biggest ones; every row is in findings.csv and report.xlsx
 
@@ -55,7 +58,7 @@ def _unless_empty(show: Callable[..., Any]) -> Callable[..., Any]:
     """A section of a report with no data shows nothing (the title says why)."""
 
     @functools.wraps(show)
-    def shown(r: MunicipalityReport, *args: Any, **kwargs: Any) -> Any:
+    def shown(r: MunicipalityReport | Overview, *args: Any, **kwargs: Any) -> Any:
         return HTML("") if r.empty else show(r, *args, **kwargs)
 
     return shown
@@ -95,15 +98,17 @@ def title_block(r: MunicipalityReport, lang: str) -> HTML:
         (_t("audience", lang), aud),
         (_t("fingerprint", lang), r.fingerprint),
     ]
-    html = blocks.title(f"{r.municipality.name} — {_t('title', lang)}: {period}") + blocks.facts(
-        rows
-    )
+    unbroken = period.replace(" ", NBSP)  # the title never leaves "pusgads" alone on a line
+    html = blocks.title(f"{r.municipality.name} — {_t('title', lang)}: {unbroken}")
+    html += blocks.facts(rows)
     if r.empty:
-        html += blocks.paragraph(_t("no_data", lang).format(date=fmt_date(r.as_of, lang)))
+        html += blocks.paragraph(
+            _t("no_data", lang).format(date=fmt_date_words(r.as_of, lang, "dat"))
+        )
     return HTML(html)
 
 
-def _sentences(r: MunicipalityReport, lang: str, programme: Programme) -> list[str]:
+def _sentences(r: MunicipalityReport | Overview, lang: str, programme: Programme) -> list[str]:
     """Two or three sentences: where the money stands, where it is heading, what is at risk."""
     st = r.standing
     assert st is not None
@@ -111,7 +116,8 @@ def _sentences(r: MunicipalityReport, lang: str, programme: Programme) -> list[s
     low = fmt_pct(float(programme.warnings.absorption_low), lang, digits=0)
     high = fmt_pct(float(programme.warnings.absorption_high), lang, digits=0)
     end = programme.period_at(r.as_of).end_month
-    end_text = fmt_month(end, lang)
+    end_in = fmt_month_words(end, lang, "loc")  # "beidzās 2023. gada decembrī"
+    end_by = fmt_month_words(end, lang, "dat")  # "līdz 2023. gada decembrim"
     money = {
         "eligible": fmt_eur(st.eligible_cents, lang),
         "allocation": fmt_eur(st.allocation_cents, lang),
@@ -120,17 +126,18 @@ def _sentences(r: MunicipalityReport, lang: str, programme: Programme) -> list[s
     side = "green" if st.colour == "green" else ("high" if (st.share or 0) > 1 else "low")
     if st.ended:
         out = [
-            text("summary.ended", lang).format(end=end_text, share=share, **money),
+            text("summary.ended", lang).format(end=end_in, share=share, **money),
             text(f"summary.final_{side}", lang).format(low=low, high=high),
         ]
     else:
         now = fmt_pct(st.eligible_cents / st.allocation_cents, lang) if st.allocation_cents else "–"
-        out = [text("summary.where", lang).format(date=fmt_date(r.as_of, lang), share=now, **money)]
+        date = fmt_date_words(r.as_of, lang, "dat")  # "Līdz 2021. gada 30. jūnijam"
+        out = [text("summary.where", lang).format(date=date, share=now, **money)]
         if st.share is not None:
             out.append(
                 text(f"summary.projected_{side}", lang).format(
                     months=programme.warnings.absorption_pace_months,
-                    end=end_text,
+                    end=end_by,
                     share=share,
                     low=low,
                     high=high,
@@ -158,14 +165,16 @@ def _sentences(r: MunicipalityReport, lang: str, programme: Programme) -> list[s
 
 
 @_unless_empty
-def summary(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
+def summary(r: MunicipalityReport | Overview, lang: str, programme: Programme) -> HTML:
     """Page 1's verdict: its colour and the sentences that say where the municipality
     stands (the key figures and the main corrections follow)."""
     st = r.standing
     assert st is not None
     return HTML(
         blocks.standing(
-            st.colour, text(f"summary.status_{st.colour}", lang), _sentences(r, lang, programme)
+            st.colour,
+            text(f"summary.status_{'ended_' if st.ended else ''}{st.colour}", lang),
+            _sentences(r, lang, programme),
         )
     )
 
@@ -186,10 +195,10 @@ def top_fixes(r: MunicipalityReport, lang: str) -> HTML:
                 n=n,
                 findings=findings,
                 eur=fmt_eur(row.at_risk_cents, lang),
-                fix=_fix(row.rule, lang),
+                fix=_fix(row.rule, lang, ended=r.standing.ended),
             )
         )
-    due = fmt_date(r.standing.due, lang)
+    due = fmt_date_words(r.standing.due, lang, "dat")
     note = "" if r.public else text("summary.all_fixes", lang)
     return HTML(blocks.fixes(text("summary.top_fixes", lang).format(due=due), items, note))
 
@@ -202,16 +211,17 @@ def _counted(r: MunicipalityReport, n: int, noun: str, lang: str) -> tuple[str, 
 
 
 @_unless_empty
-def signature(r: MunicipalityReport, lang: str) -> HTML:
-    """Lines to sign on, at the end of an internal report (the attachment's signature)."""
+def signature(r: MunicipalityReport | Overview, lang: str) -> HTML:
+    """Lines to sign on, at the end of a report to be filed: who prepared it (name,
+    position), who approved it, and the date."""
     if r.public:
         return HTML("")
-    keys = ("summary.prepared_by", "summary.signature", "summary.date")
+    keys = ("summary.prepared_by", "summary.approved_by", "summary.date")
     return HTML(blocks.signature([text(k, lang) for k in keys]))
 
 
 @_unless_empty
-def key_figures(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
+def key_figures(r: MunicipalityReport | Overview, lang: str, programme: Programme) -> HTML:
     """The period beside the cumulative figures; the allocation and what remains of it
     are cumulative only."""
     k = r.key_figures.copy()
@@ -243,7 +253,15 @@ def key_figures(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
             ],
         }
     )
-    return _html(pd.concat([shown, extra], ignore_index=True))
+    table = table_html(pd.concat([shown, extra], ignore_index=True))
+    return HTML(table + blocks.paragraph(esf_note(programme, r.as_of, lang), "note"))
+
+
+def esf_note(programme: Programme, as_of: Any, lang: str) -> str:
+    """The sentence beside a report's first ESF table: why a row's ESF may differ from
+    its eligible amount × the rate by a cent (rules.md "Totals")."""
+    rate = fmt_pct(float(programme.esf_rate_at(as_of)), lang, digits=0)
+    return text("report.esf_note", lang, rate=rate)
 
 
 @_unless_empty
@@ -366,8 +384,9 @@ def annex(r: MunicipalityReport, lang: str) -> pd.DataFrame:
     for report, language, frame in _LAST_ANNEX:
         if report is r and language == lang:
             return frame.copy()
+    ended = r.standing is not None and r.standing.ended
     frame = correction_annex(
-        r.findings, r.programme, lang, r.partner_names, r.school_names, r.corrections
+        r.findings, r.programme, lang, r.partner_names, r.school_names, r.corrections, ended
     )
     _LAST_ANNEX[:] = [(r, lang, frame)]  # the last report only
     return frame.copy()
@@ -508,9 +527,10 @@ def _with_total(rows: pd.DataFrame, total: dict, key: str, lang: str) -> pd.Data
     return t
 
 
-def _key_figures_sheet(r: MunicipalityReport, lang: str) -> pd.DataFrame:
+def _key_figures_sheet(r: MunicipalityReport | Overview, lang: str) -> pd.DataFrame:
     """Money for the half-year beside money since the start (the allocation and what
-    remains of it have no half-year value), then absorption, pupils and plans as text."""
+    remains of it have no half-year value), then absorption as a share and pupils and
+    plans as counts: every figure a number Excel can add, each column one format."""
     k = r.key_figures.rename(columns={"period_cents": "half_year_cents"})
     k["half_year_cents"] = k["half_year_cents"].astype("Int64")
     k.loc[k["figure"] == "allocation", "half_year_cents"] = pd.NA
@@ -526,16 +546,15 @@ def _key_figures_sheet(r: MunicipalityReport, lang: str) -> pd.DataFrame:
         pd.DataFrame({"figure": ["pupils", "plans"], "n": [r.counts["pupils"], r.counts["plans"]]}),
         ["n"],
     )
-    words = {
-        "absorption": fmt_pct(r.absorption, lang) if r.absorption is not None else "–",
-        **{
-            f: v if isinstance(v, str) else fmt_int(v, lang)
-            for f, v in zip(counts["figure"], counts["n"], strict=True)
-        },
-    }
     extra = pd.DataFrame(
-        {"figure": [_t(f, lang) for f in words], "value_text": list(words.values())}
+        {
+            "figure": [_t("absorption", lang), *(_t(f, lang) for f in counts["figure"])],
+            "share": pd.array([r.absorption, None, None], dtype="Float64"),
+            "count": [None, *counts["n"]],
+        }
     )
+    if not any(isinstance(v, str) for v in extra["count"]):  # '<5' on a public report
+        extra["count"] = extra["count"].astype("Int64")
     return pd.concat([k, extra], ignore_index=True)
 
 
@@ -551,7 +570,7 @@ def sheets(r: MunicipalityReport, lang: str) -> dict[str, pd.DataFrame]:
         ),
         _t("by_category", lang): _with_total(
             *_with_period(
-                r.by_category,
+                r.by_category.sort_values("eligible_cents", ascending=False, kind="stable"),
                 r.by_category_period,
                 "category",
                 r.totals["category"],
@@ -596,48 +615,104 @@ def export(r: MunicipalityReport, output_dir: str, lang: str) -> None:
         write_atomic(out / "findings.csv", findings_csv_for_people(annex(r, lang), lang))
 
 
-def heading(key: str, lang: str, r: MunicipalityReport | None = None) -> HTML:
+def heading(
+    key: str, lang: str, r: MunicipalityReport | Overview | None = None, new_page: bool = False
+) -> HTML:
     """A section's heading; none for a report without data, the `_ended` wording once the
-    programme has ended (no forecast)."""
+    programme has ended (no forecast). `new_page`: a long table's section starts a
+    printed page rather than leave its heading and a row at the foot of one."""
     if r is not None and r.empty:
         return HTML("")
     ended = r is not None and r.standing is not None and r.standing.ended
     if ended and has_text(f"heading.{key}_ended"):
         key = f"{key}_ended"
-    return HTML(blocks.heading(text(f"heading.{key}", lang)))
+    return HTML(blocks.heading(text(f"heading.{key}", lang), "new-page" if new_page else ""))
 
 
 # ---------------------------------------------------------------------------
 # The national overview
 # ---------------------------------------------------------------------------
-def overview_title(o, lang: str) -> HTML:
+def overview_title(o: Overview, lang: str) -> HTML:
+    period = fmt_period(o.period.label, lang)
+    start = fmt_date(f"{o.period.first_month}-01", lang)
     rows = [
-        (_t("period", lang), fmt_period(o.period.label, lang)),
+        (
+            _t("period", lang),
+            _t("period_range", lang).format(
+                period=period, start=start, end=fmt_date(o.period.end_date, lang)
+            ),
+        ),
         (_t("as_of", lang), fmt_date(o.as_of, lang)),
         (text("overview.budget", lang), fmt_eur(o.budget_cents, lang)),
         (text("overview.allocated", lang), fmt_eur(int(o.total["allocation_cents"]), lang)),
-        (label("eligible", lang), fmt_eur(int(o.total["eligible_cents"]), lang)),
+        (_t("audience", lang), _t(f"audience_{o.audience}", lang)),
         (_t("fingerprint", lang), o.fingerprint),
     ]
-    if o.total.get("corrected_cents"):  # credit notes known at the report date
-        rows.insert(-1, (label("corrected", lang), fmt_eur(int(o.total["corrected_cents"]), lang)))
-    return HTML(
-        blocks.title(f"{text('overview.title', lang)}: {fmt_period(o.period.label, lang)}")
-        + blocks.facts(rows)
-    )
+    unbroken = period.replace(" ", NBSP)  # the title never leaves "pusgads" alone on a line
+    return HTML(blocks.title(f"{text('overview.title', lang)}: {unbroken}") + blocks.facts(rows))
 
 
-def overview_municipalities(o, lang: str, programme: Programme) -> HTML:
-    # A4: declared (= eligible + at risk) and ESF are in report.xlsx, not on the page
-    t = o.by_municipality.drop(
-        columns=["municipality_code", "declared_cents", "corrected_cents", "esf_cents"],
-        errors="ignore",
-    )
-    t = o.audience.suppress(t, ["pupils"])
-    return _html(format_table(t, lang, pcts=["absorption"], ints=["errors", "pupils"]))
+def overview_needs_action(o: Overview, lang: str, programme: Programme) -> HTML:
+    """The municipalities that most need action, each with its figures (page 1)."""
+    if o.empty:
+        return HTML("")
+    if o.needs_action.empty:
+        return HTML(blocks.paragraph(text("overview.none_to_act", lang)))
+    ended = o.standing is not None and o.standing.ended
+    items = []
+    for row in o.needs_action.itertuples():
+        share = "–" if pd.isna(row.projected_share) else fmt_pct(row.projected_share, lang)
+        band = text(f"overview.band_{'ended_' if ended else ''}{row.colour}", lang)
+        n, errors = row.new_errors, row.errors
+        items.append(
+            text("overview.act_line", lang).format(
+                name=row.municipality,
+                share=share,
+                band=band,
+                period_risk=fmt_eur(row.at_risk_period_cents, lang),
+                risk=fmt_eur(row.at_risk_cents, lang),
+                new=o.audience.count_text(n, fmt_int(n, lang)),
+                errors=o.audience.count_text(errors, fmt_int(errors, lang)),
+            )
+        )
+    note = text("overview.act_note_ended" if ended else "overview.act_note", lang)
+    return HTML(blocks.fixes(text("overview.act_title", lang), items, note))
 
 
-def overview_absorption_chart(o, lang: str, programme: Programme | None = None):
+def _municipality_page_table(o: Overview, lang: str) -> pd.DataFrame:
+    cols = ["municipality", "allocation_cents", "eligible_period_cents", "eligible_cents",
+            "at_risk_cents", "absorption", "errors", "esf_cents", "pupils"]  # fmt: skip
+    t = o.audience.suppress(o.by_municipality, ["pupils"])[cols]
+    line = {c: o.total.get(c) for c in cols}
+    line["municipality"] = label("total", lang)
+    line["pupils"] = fmt_int(o.counts.get("pupils", 0), lang)  # distinct, see the note
+    t = pd.concat([t, pd.DataFrame([line])], ignore_index=True)
+    shown = format_table(t, lang, pcts=["absorption"], ints=["errors", "pupils"])
+    shown.columns = [_overview_header(c, lang) for c in cols]
+    return shown
+
+
+def _overview_header(column: str, lang: str) -> str:
+    """A column's header; to-date figures beside half-year ones say "to date"."""
+    key = f"overview.col_{column}"
+    return text(key, lang) if has_text(key) else label(column, lang)
+
+
+def overview_municipalities(o: Overview, lang: str, programme: Programme) -> HTML:
+    """Every municipality with a "Kopā" line that is the sum of the rows (pupils: the
+    distinct national count, with a note saying why the column adds up to more)."""
+    html = table_html(_municipality_page_table(o, lang), total_row=True, compact=True)
+    notes = [text("overview.pupils_note", lang).format(
+        national=fmt_int(o.counts.get("pupils", 0), lang),
+        twice=fmt_int(o.pupils_counted_twice, lang),
+    )] if o.pupils_counted_twice > 0 and not o.public else []  # fmt: skip
+    if o.public:
+        notes.append(suppression_note(o.audience, lang))
+    # above the table: the table fills its page, and a note below it would sit apart
+    return HTML("".join(blocks.paragraph(n, "note") for n in notes) + html)
+
+
+def overview_absorption_chart(o: Overview, lang: str, programme: Programme | None = None):
     """Absorption per municipality with the band's lower edge (90 %) drawn in."""
     t = o.by_municipality.sort_values("absorption", ascending=False)
     reference = []
@@ -650,68 +725,132 @@ def overview_absorption_chart(o, lang: str, programme: Programme | None = None):
     )  # fmt: skip
 
 
-def overview_findings(o, lang: str, programme: Programme) -> HTML:
-    t = o.findings_by_rule
-    t = o.audience.suppress(t, ["findings"])
-    return _html(format_table(t, lang, ints=["findings"]))
+def overview_findings(o: Overview, lang: str, programme: Programme) -> HTML:
+    """Findings by rule with a "Kopā" line: its money at risk is the key figure's."""
+    t = o.audience.suppress(o.findings_by_rule, ["findings"])
+    line = {"rule": label("total", lang), "at_risk_cents": int(t["at_risk_cents"].sum())}
+    if not o.public:  # a sum of hidden counts would give them away
+        line["findings"] = int(o.findings_by_rule["findings"].sum())
+    t = pd.concat([t, pd.DataFrame([line])], ignore_index=True)
+    return HTML(table_html(format_table(t, lang, ints=["findings"]), total_row=True))
 
 
-def _trend_shown(o, programme: Programme) -> pd.DataFrame:
+def _trend_shown(o: Overview, programme: Programme) -> pd.DataFrame:
     """Plans per semester add up to the cumulative plans shown elsewhere: sums are known."""
     return o.audience.suppress(o.trend, ["pupils", "plans"], sums_known=True)
 
 
-def overview_trend(o, lang: str, programme: Programme) -> HTML:
-    return _html(format_table(_trend_shown(o, programme), lang, ints=["pupils", "plans"]))
+def overview_trend(o: Overview, lang: str, programme: Programme) -> HTML:
+    """The semesters with a "Kopā" line: plans and money are sums; pupils are the distinct
+    national count (a pupil of several semesters counts once)."""
+    t = _trend_shown(o, programme)
+    line = {**o.trend_total, "semester": label("total", lang)}
+    line["pupils"] = fmt_int(o.trend_total.get("pupils", 0), lang)
+    t = pd.concat([t, pd.DataFrame([line])], ignore_index=True)
+    html = table_html(format_table(t, lang, ints=["pupils", "plans"]), total_row=True)
+    return HTML(html + blocks.paragraph(text("overview.trend_note", lang), "note"))
 
 
-def overview_trend_chart(o, lang: str, programme: Programme):
+def overview_trend_chart(o: Overview, lang: str, programme: Programme):
     return charts.semester_trend(
         _trend_shown(o, programme), ["pupils", "plans"], lang, unit="count"
     )
 
 
-def overview_indicators(o, lang: str) -> HTML:
-    t = o.indicators[["indicator", "value", "target", "met"]].copy()
-    shares = t["indicator"].isin(["municipalities_involved", "continued_share"])
-    value = [
-        fmt_pct(v, lang) if s else fmt_int(v, lang) for v, s in zip(t["value"], shares, strict=True)
-    ]
-    target = [
-        "" if pd.isna(v) else (fmt_pct(v, lang) if s else fmt_int(v, lang))
-        for v, s in zip(t["target"], shares, strict=True)
-    ]
-    met = [
-        "" if pd.isna(m) else text("report.met_yes" if bool(m) else "report.met_no", lang)
-        for m in t["met"]
-    ]
-    shown = pd.DataFrame(
+_SHARE_INDICATORS = ("municipalities_involved", "continued_share")
+
+
+def _indicator_rows(o: Overview, lang: str) -> pd.DataFrame:
+    """Every indicator in words: its value, the target in force and the date it took
+    effect, met or not; a share shows its count ("36 no 43 (83,7 %)")."""
+    t = o.indicators
+    out = []
+    for row in t.itertuples():
+        share = row.indicator in _SHARE_INDICATORS
+        if share and not pd.isna(row.count) and not pd.isna(row.denominator):
+            value = text("overview.share_of", lang).format(
+                n=fmt_int(row.count, lang), of=fmt_int(row.denominator, lang),
+                pct=fmt_pct(row.value, lang),
+            )  # fmt: skip
+        else:
+            value = fmt_pct(row.value, lang) if share else fmt_int(row.value, lang)
+        has_target = not pd.isna(row.target)
+        out.append(
+            {
+                "indicator": label(row.indicator, lang),
+                "value": value,
+                "target": (fmt_pct(row.target, lang, 0) if share else fmt_int(row.target, lang))
+                if has_target else "",
+                "target_from": fmt_date(row.target_from, lang) if has_target else "",
+                "met": (text("report.met_yes" if bool(row.met) else "report.met_no", lang))
+                if has_target and not pd.isna(row.met) else "",
+            }
+        )  # fmt: skip
+    frame = pd.DataFrame(out, columns=["indicator", "value", "target", "target_from", "met"])
+    frame.columns = [text(f"overview.ind_{c}", lang) for c in frame.columns]
+    return frame
+
+
+def overview_indicators(o: Overview, lang: str) -> HTML:
+    return _html(_indicator_rows(o, lang))
+
+
+def _indicator_sheet(o: Overview, lang: str) -> pd.DataFrame:
+    """The indicators as numbers: a count, or a share with its count and denominator; the
+    target in force, the date it took effect and met or not in words."""
+    t = o.indicators
+    share = t["indicator"].isin(_SHARE_INDICATORS)
+    has_target = t["target"].notna()
+    yes, no = text("report.met_yes", lang), text("report.met_no", lang)
+    return pd.DataFrame(
         {
-            label("indicator", lang): [label(i, lang) for i in t["indicator"]],
-            label("value", lang): value,
-            label("target", lang): target,
-            label("met", lang): met,
+            "indicator": t["indicator"],
+            "count": t["count"].where(share, t["value"]).astype("Float64").round().astype("Int64"),
+            "denominator": t["denominator"].where(share).astype("Int64"),
+            "share": t["value"].where(share).astype("Float64"),
+            "target_count": t["target"].where(has_target & ~share).round().astype("Int64"),
+            "target_share": t["target"].where(has_target & share).astype("Float64"),
+            "target_from": t["target_from"].where(has_target, None),
+            "met": [
+                (yes if bool(m) else no) if h and not pd.isna(m) else ""
+                for m, h in zip(t["met"], has_target, strict=True)
+            ],
         }
     )
-    return _html(shown)
 
 
-def overview_sheets(o, lang: str) -> dict[str, pd.DataFrame]:
+def _overview_municipality_sheet(o: Overview, lang: str) -> pd.DataFrame:
+    """Every municipality and the "Kopā" line, Latvian headers and words."""
+    t = o.by_municipality.copy()
+    t["colour"] = [text(f"overview.band_{c}", lang) for c in t["colour"]]
+    line = {**o.total, "municipality": label("total", lang), "pupils": o.counts.get("pupils", 0),
+            "plans": int(t["plans"].sum()), "colour": ""}  # fmt: skip
+    t = pd.concat([t, pd.DataFrame([line])], ignore_index=True)
+    if o.public:
+        t = t.drop(columns=["pupils", "plans"])
+    return t
+
+
+def overview_sheets(o: Overview, lang: str) -> dict[str, pd.DataFrame]:
+    """report.xlsx of the overview: every table with Latvian headers and values and the
+    same "Kopā" lines as the page."""
+    trend = pd.concat(
+        [o.trend, pd.DataFrame([{**o.trend_total, "semester": label("total", lang)}])],
+        ignore_index=True,
+    )
     out = {
-        label("municipality", lang): o.by_municipality,
+        label("key_figures", lang): _key_figures_sheet(o, lang),
+        text("overview.sheet_municipalities", lang): _overview_municipality_sheet(o, lang),
         label("findings", lang): o.audience.suppress(o.findings_by_rule, ["findings"]),
-        _t("by_semester", lang): o.trend,
-        label("indicator", lang): o.indicators.drop(
-            columns=["count", "denominator"], errors="ignore"
-        ),
+        text("overview.sheet_semesters", lang): trend,
+        text("overview.sheet_indicators", lang): _indicator_sheet(o, lang),
     }
     if o.public:
-        out.pop(_t("by_semester", lang))
-        out[label("municipality", lang)] = o.by_municipality.drop(columns=["pupils"])
+        out.pop(text("overview.sheet_semesters", lang))
     return out
 
 
-def overview_export(o, output_dir: str, lang: str) -> None:
+def overview_export(o: Overview, output_dir: str, lang: str) -> None:
     if output_dir:
         out = Path(output_dir)
         out.mkdir(parents=True, exist_ok=True)

@@ -17,10 +17,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Labojumi: rinda, kredītrēķini, neto summa",
         "Corrections: row, credit notes, net amount",
     ),
-    "ineligible": ("Neattiecināms", "Ineligible"),
+    "ineligible": ("Riskam pakļauts (pārkāpumi)", "At risk (breaches)"),
     "over_allocation": ("Virs piešķīruma", "Over allocation"),
     "eligible": ("Attiecināms", "Eligible"),
     "eligible_period": ("Attiecināms pusgadā", "Eligible in the half-year"),
+    "at_risk_period": ("Riskam pakļauts pusgadā", "At risk in the half-year"),
+    "projected_share": ("Apguve projekta beigās", "Absorption at the programme end"),
+    "colour": ("Apguves vērtējums", "Absorption verdict"),
+    "new_errors": ("Jaunas kļūdas pusgadā", "New errors in the half-year"),
+    "target_from": ("Mērķis spēkā no", "Target in force from"),
+    "target_count": ("Mērķis (skaits)", "Target (count)"),
+    "target_share": ("Mērķis (daļa)", "Target (share)"),
+    "denominator": ("No", "Out of"),
     "esf": ("ESF", "ESF"),
     "state": ("Valsts budžets", "State budget"),
     "allocation": ("Piešķīrums", "Allocation"),
@@ -36,7 +44,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "municipality": ("Pašvaldība", "Municipality"),
     "municipality_code": ("Pašvaldības kods", "Municipality code"),
     "partner_code": ("Partnera kods", "Partner code"),
-    "value_text": ("Vērtība", "Value"),
     "target_source": ("Mērķa avots", "Source of the target"),
     "met": ("Sasniegts", "Met"),
     "school_code": ("Skolas kods", "School code"),
@@ -171,14 +178,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "report.partners": ("Sadarbības partneri", "Cooperation partners"),
     "report.fingerprint": ("Datu nospiedums", "Data fingerprint"),
     "report.audience_internal": (
-        "iekšējai lietošanai (ar pseidonīmiem)",
-        "internal (with pseudonyms)",
+        "iesniegšanai (skolēni ar pseidonīmiem)",
+        "for filing (pupils as pseudonyms)",
     ),
     "report.audience_public": (
-        "publiskai lietošanai (mazi skaiti slēpti)",
-        "public (small counts hidden)",
+        "publicēšanai (mazi skaiti slēpti)",
+        "for publication (small counts hidden)",
     ),
-    "report.audience": ("Auditorija", "Audience"),
+    "report.audience": ("Paredzēts", "Intended for"),
     "report.in_period": ("Pusgadā", "This half-year"),
     "report.cumulative": ("Kopš projekta sākuma", "Since the start"),
     "report.figure": ("Rādītājs", "Figure"),
@@ -218,7 +225,27 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Par šo periodu datu nav: līdz {date} pašvaldības partneri nav deklarējuši izdevumus. Pārskats ir tukšs, un to neiesniedz kā izdevumu pārskatu.",
         "There is no data for this period: up to {date} the municipality's partners have declared no spending. The report is empty and is not filed as a spending report.",
     ),
+    "report.esf_note": (
+        "ESF daļu nosaka katram partnerim ({rate} no attiecināmā) un vienreiz sadala pa tā izdevumu rindām, tāpēc katrā tabulā tās pašas rindas nes to pašu ESF summu; rindas vai perioda ESF var atšķirties no tā attiecināmās summas × {rate} par centu vai diviem.",
+        "The ESF share is set for each partner ({rate} of its eligible spending) and divided once over its spending rows, so the same rows carry the same ESF in every table; a row's or a period's ESF may differ from its eligible amount × {rate} by a cent or two.",
+    ),
     # ---- Page 1: where the municipality stands
+    "month.names": (
+        "janvāris|februāris|marts|aprīlis|maijs|jūnijs|jūlijs|augusts|septembris|oktobris|novembris|decembris",
+        "January|February|March|April|May|June|July|August|September|October|November|December",
+    ),
+    "month.names_loc": (
+        "janvārī|februārī|martā|aprīlī|maijā|jūnijā|jūlijā|augustā|septembrī|oktobrī|novembrī|decembrī",
+        "January|February|March|April|May|June|July|August|September|October|November|December",
+    ),
+    "month.names_dat": (
+        "janvārim|februārim|martam|aprīlim|maijam|jūnijam|jūlijam|augustam|septembrim|oktobrim|novembrim|decembrim",
+        "January|February|March|April|May|June|July|August|September|October|November|December",
+    ),
+    "period.semester_words": (
+        "{first}./{second}. m. g. {n}. semestris",
+        "{first}/{second} school year, semester {n}",
+    ),
     "period.half": ("{year}. gada {half}. pusgads", "{half} half of {year}"),
     "period.half_1": ("1", "first"),
     "period.half_2": ("2", "second"),
@@ -281,8 +308,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Visi konstatējumi pa partneriem ir pielikumā „Labojamās rindas”, failā findings.csv un report.xlsx.",
         "Every finding, partner by partner, is in the annex “Rows to correct”, in findings.csv and report.xlsx.",
     ),
-    "summary.prepared_by": ("Sagatavoja (vārds, uzvārds)", "Prepared by (name)"),
-    "summary.signature": ("Paraksts", "Signature"),
+    "summary.prepared_by": (
+        "Sagatavoja (vārds, uzvārds, amats)",
+        "Prepared by (name, position)",
+    ),
+    "summary.approved_by": ("Apstiprināja", "Approved by"),
     "summary.date": ("Datums", "Date"),
     "heading.over_time_ended": ("Izdevumi laika gaitā", "Spending over time"),
     "fix.ABSORPTION_RISK_ended": (
@@ -309,6 +339,61 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "overview.title": ("PuMPuRS — valsts kopskats", "PuMPuRS — national overview"),
     "overview.budget": ("Projekta attiecināmais finansējums", "Programme eligible budget"),
     "overview.allocated": ("Piešķirts partneriem", "Allocated to partners"),
+    "overview.act_title": (
+        "Pašvaldības, kurām visvairāk jārīkojas",
+        "The municipalities that most need action",
+    ),
+    "overview.act_line": (
+        "{name}: apguve {share} ({band}); riskam pakļauti {period_risk} šajā pusgadā, {risk} kopā; {new} no {errors} kļūdu konstatējumiem attiecas uz šo pusgadu.",
+        "{name}: absorption {share} ({band}); {period_risk} at risk this half-year, {risk} in all; {new} of the {errors} error findings concern this half-year.",
+    ),
+    "overview.act_note": (
+        "Vispirms pašvaldības, kuru apguve ir ārpus mērķa joslas, tad tās, kurām šajā pusgadā riskam pakļauts visvairāk; visas pašvaldības ir tabulā „Pašvaldības”.",
+        "First the municipalities whose absorption is outside the band, then those with the most at risk this half-year; every municipality is in the table “Municipalities”.",
+    ),
+    "overview.act_note_ended": (
+        "Programma ir beigusies, un apguve ir galīga: vispirms pašvaldības, kurām šajā pusgadā riskam pakļauts visvairāk; visas pašvaldības ir tabulā „Pašvaldības”.",
+        "The programme has ended and absorption is final: first the municipalities with the most at risk this half-year; every municipality is in the table “Municipalities”.",
+    ),
+    "overview.none_to_act": (
+        "Nevienai pašvaldībai apguve nav ārpus mērķa joslas, un šajā pusgadā nekas nav riskam pakļauts.",
+        "No municipality's absorption is outside the band, and nothing is at risk this half-year.",
+    ),
+    "overview.band_green": ("prognoze mērķa joslā", "projected within the band"),
+    "overview.band_amber": ("prognoze tuvu mērķa joslai", "projected near the band"),
+    "overview.band_red": ("prognoze zem mērķa joslas", "projected below the band"),
+    "overview.band_grey": ("nav piešķīruma", "no allocation"),
+    "overview.band_ended_green": ("galīgā, mērķa joslā", "final, within the band"),
+    "overview.band_ended_amber": ("galīgā, ārpus mērķa joslas", "final, outside the band"),
+    "overview.band_ended_red": ("galīgā, zem mērķa joslas", "final, below the band"),
+    "overview.band_ended_grey": ("nav piešķīruma", "no allocation"),
+    "overview.col_eligible_cents": ("Attiecināms kopā", "Eligible to date"),
+    "overview.col_at_risk_cents": ("Riskam pakļauts kopā", "At risk to date"),
+    "overview.col_esf_cents": ("ESF kopā", "ESF to date"),
+    "overview.pupils_note": (
+        "Skolēnu kolonnas summa pārsniedz valsts skaitu ({national}) par {twice}: skolēns, kuram bija atbalsta plāns divās pašvaldībās, ir skaitīts abās; rindā „Kopā” katrs skolēns skaitīts vienreiz.",
+        "The pupils column adds up to {twice} more than the national count ({national}): a pupil with support plans in two municipalities counts in both; the “Total” line counts each pupil once.",
+    ),
+    "overview.trend_note": (
+        "Rindā „Kopā” skolēns, kurš atbalstīts vairākos semestros, skaitīts vienreiz; plāni un summas ir rindu summa.",
+        "In the “Total” line a pupil supported in several semesters counts once; plans and amounts are the sums of the rows.",
+    ),
+    "overview.share_of": ("{n} no {of} ({pct})", "{n} of {of} ({pct})"),
+    "overview.ind_indicator": ("Rādītājs", "Indicator"),
+    "overview.ind_value": ("Vērtība", "Value"),
+    "overview.ind_target": ("Mērķis", "Target"),
+    "overview.ind_target_from": ("Mērķis spēkā no", "Target in force from"),
+    "overview.ind_met": ("Sasniegts", "Met"),
+    "overview.sheet_municipalities": ("Pašvaldības", "Municipalities"),
+    "overview.sheet_semesters": ("Semestri", "Semesters"),
+    "overview.sheet_indicators": ("Rādītāji", "Indicators"),
+    "summary.status_ended_green": ("Galīgā apguve mērķa joslā", "Final absorption within the band"),
+    "summary.status_ended_amber": (
+        "Galīgā apguve ārpus mērķa joslas",
+        "Final absorption outside the band",
+    ),
+    "summary.status_ended_red": ("Galīgā apguve zem mērķa", "Final absorption below target"),
+    "summary.status_ended_grey": ("Nav piešķīruma", "No allocation"),
     # ---- What to fix, per rule (CAP: every cap rule)
     "fix.ELIG_PERIOD": ("Labojiet pakalpojuma mēnesi.", "Correct the service month."),
     "fix.ELIG_AGREEMENT": ("Izņemiet mēnešus pirms līguma.", "Remove months before the agreement."),
@@ -341,6 +426,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "fix.ABSORPTION_RISK": (
         "Pārplānojiet izdevumus līdz projekta beigām.",
         "Re-plan spending to the programme end.",
+    ),
+    "fix.PLAN_LATE_ended": (
+        "Programma ir beigusies: pievienojiet paskaidrojumu par novēloto plānu.",
+        "The programme has ended: attach a note explaining the late plan.",
+    ),
+    "fix.BUDGET_ALLOCATION_ended": (
+        "Programma ir beigusies: izņemiet pārsniegumu no pieprasījuma.",
+        "The programme has ended: take the excess out of the claim.",
     ),
     "fix.CAP": ("Samaziniet summas līdz limitam.", "Reduce the amounts to the cap."),
     # ---- A finding's message, per rule (CAP: every cap rule); fields come from the findings table
@@ -392,6 +485,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Partneris {partner}: ar pēdējo 12 mēnešu tempu attiecināmie izdevumi līdz projekta beigām sasniegs {amount}, {share} no piešķīruma {limit}; plānojiet izdevumus {low}–{high} apmērā.",
         "Partner {partner}: at the pace of the last 12 months, eligible spending reaches {amount} by the programme end, {share} of the allocation of {limit}; plan spending to land between {low} and {high}.",
     ),
+    "message.BUDGET_ALLOCATION_ended": (
+        "Partneris {partner}: attiecināmie izdevumi {amount} pārsniedz piešķīrumu {limit} par {at_risk}; pārsniegums nav attiecināms, un programma ir beigusies: izņemiet pārsniegumu no pieprasījuma.",
+        "Partner {partner}: eligible spending {amount} exceeds the allocation of {limit} by {at_risk}; the excess is not ESF-eligible and the programme has ended: take the excess out of the claim.",
+    ),
+    "message.ABSORPTION_RISK_ended": (
+        "Partneris {partner}: programma ir beigusies; attiecināmie izdevumi ir {amount}, {share} no piešķīruma {limit}, ārpus mērķa joslas ({low}–{high}); neizmantoto piešķīrumu vairs nevar apgūt.",
+        "Partner {partner}: the programme has ended; eligible spending is {amount}, {share} of the allocation of {limit}, outside the band ({low} to {high}); the unused allocation can no longer be claimed.",
+    ),
     # ---- Who a cap finding is about
     "subject.student_id": ("Skolēns {student}", "Pupil {student}"),
     "subject.ngo_project_id": ("NVO projekts {period}", "NGO project {period}"),
@@ -442,7 +543,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "index.municipality": ("Pašvaldība", "Municipality"),
     "index.status": ("Statuss", "Status"),
     "index.eligible": ("Attiecināms kopā", "Eligible to date"),
-    "index.at_risk": ("Riskam pakļautie", "At risk"),
+    "index.at_risk": ("Riskam pakļauts", "At risk"),
     "index.absorption": ("Apguve", "Absorption"),
     "index.errors": ("Kļūdas", "Errors"),
     "index.files": ("Faili", "Files"),
@@ -462,8 +563,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Click a column header to sort.",
     ),
     "index.figures_note": (
-        "Summas un kļūdu skaits aprēķināti no datiem (līdz {as_of}) neatkarīgi no pārskatu burtnīcām; riskam pakļautie = neattiecināmie + virs piešķīruma.",
-        "Amounts and error counts are computed from the data (up to {as_of}) independently of the report notebooks; at risk = ineligible + over allocation.",
+        "Summas un kļūdu skaits aprēķināti no datiem (līdz {as_of}) neatkarīgi no pārskatu burtnīcām; riskam pakļauts = pārkāpumi + virs piešķīruma.",
+        "Amounts and error counts are computed from the data (up to {as_of}) independently of the report notebooks; at risk = breaches + over allocation.",
     ),
     # ---- The batch: report titles and page footers
     "run.overview_name": ("Programmas kopsavilkums", "Programme overview"),
@@ -472,6 +573,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "PuMPuRS: programme overview, {period}",
     ),
     "run.title_report": ("{name}: PuMPuRS pārskats, {period}", "{name}: PuMPuRS report, {period}"),
+    "pdf.subject": (
+        "ESF projekta PuMPuRS izdevumu, konstatējumu un rādītāju pārskats",
+        "ESF project PuMPuRS: spending, findings and indicators",
+    ),
     # ---- Publishing small numbers
     "privacy.note": (
         "{mark} — mazāk nekā {n} skolēni vai plāni (skaitlis netiek publicēts, lai nevarētu identificēt skolēnu); {secondary} — skaitlis slēpts, lai slēpto skaitli nevarētu aprēķināt no kopsummas.",

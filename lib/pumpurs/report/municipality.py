@@ -21,7 +21,7 @@ from pumpurs.core.indicators import indicators
 from pumpurs.core.money import to_cents
 from pumpurs.core.rules import Judgement
 from pumpurs.core.settings import Municipality, Programme
-from pumpurs.core.totals import totals, totals_many
+from pumpurs.core.totals import row_esf_cents, totals_many
 from pumpurs.report.audience import Audience
 
 KEY_FIGURES = ("allocation", "declared", "eligible", "at_risk", "esf", "state")
@@ -125,25 +125,25 @@ def _cap_usage(ledger: pd.DataFrame, programme: Programme) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["category", "cap_cents", "band", "groups"])
 
 
-def _key_figures(
-    period_led: pd.DataFrame, led: pd.DataFrame, partners: pd.DataFrame, total_esf: dict
+def key_figures(
+    period_led: pd.DataFrame, led: pd.DataFrame, partners: pd.DataFrame
 ) -> pd.DataFrame:
-    def figs(frame: pd.DataFrame, esf: int | None) -> dict[str, int]:
+    """Page 1's money: the half-year beside the figures since the start (a municipality's
+    or the programme's); the ESF of each is the sum of its rows' shares."""
+
+    def figs(frame: pd.DataFrame) -> dict[str, int]:
         eligible = int(frame["eligible_cents"].sum())
-        at_risk = int(frame["ineligible_cents"].sum() + frame["over_allocation_cents"].sum())
+        esf = int(row_esf_cents(frame).sum())
         return {
             "allocation": int(partners["allocation_cents"].sum()),
             "declared": int(frame["amount_cents"].sum()),
             "eligible": eligible,
-            "at_risk": at_risk,
-            "esf": esf if esf is not None else 0,
-            "state": eligible - (esf if esf is not None else 0),
+            "at_risk": int(frame["ineligible_cents"].sum() + frame["over_allocation_cents"].sum()),
+            "esf": esf,
+            "state": eligible - esf,
         }
 
-    in_period = totals(period_led, partners, "partner").total
-    cumulative = total_esf
-    p = figs(period_led, int(in_period["esf_cents"]))
-    c = figs(led, int(cumulative["esf_cents"]))
+    p, c = figs(period_led), figs(led)
     names = list(KEY_FIGURES)
     if "corrected_cents" in led.columns and led["corrected_cents"].any():
         names.insert(names.index("declared") + 1, CORRECTED)
@@ -346,7 +346,7 @@ def municipality_report(
         schools=schools[
             ["school_id", "name", "partner_id", "kind", "round", "joined_on"]
         ].reset_index(drop=True),
-        key_figures=_key_figures(period_led, led, partners, t_partner.total),
+        key_figures=key_figures(period_led, led, partners),
         absorption=None if absorption is None or pd.isna(absorption) else float(absorption),
         series=forecast_series(led, partners, programme, j.as_of),
         forecast=fc,
