@@ -609,16 +609,18 @@ def _cell_text(v) -> str:
     if isinstance(v, bool):
         return str(v)
     if isinstance(v, float):
-        return _excel_float(v)
+        return repr(v)
     if isinstance(v, Decimal):
         return format(v, "f")
     return str(v)
 
 
 def _excel_float(v: float) -> str:
-    """A binary number as Excel shows and computes it: 15 significant digits. A formula
+    """A workbook's number as Excel shows and computes it: 15 significant digits. A formula
     `=0.1+0.2` stores 0.30000000000000004; its value is 0.3, not an amount with more than
-    two decimals (540.125 still has three)."""
+    two decimals (540.125 still has three). Other sources keep every digit of a float."""
+    if np.isnan(v):
+        return ""
     text = repr(v)
     return text if len(text) <= 15 else format(v, ".15g")
 
@@ -644,12 +646,6 @@ def as_text(array: Any) -> Any:
         column, kind = pc.cast(column, kind.value_type), kind.value_type
     if pa.types.is_floating(kind):
         column = pc.if_else(pc.is_nan(column), None, column)
-        text = pc.cast(column, pa.string())
-        long = pc.greater(pc.utf8_length(text), 15)  # few or none: these alone in Python
-        if pc.any(long).as_py():
-            shown = [None if x is None else _excel_float(x) for x in column.to_pylist()]
-            text = pc.if_else(long, pa.array(shown, pa.string()), text)
-        column, kind = text, pa.string()
     if pa.types.is_timestamp(kind):
         if kind.tz is not None:  # the same instants (UTC inside), read on Riga's clock
             riga = pa.timestamp(kind.unit, tz=DATA_TIME_ZONE)
@@ -765,7 +761,7 @@ def _read_sheet(ws: Any, label: str) -> _Sheet:
             continue  # a row missing from the sheet (a gap up to a far-away cell)
         if len(r) > width or nameless:
             _values_without_header(r, width, nameless, label, i, stray)
-        cells = [_cell_text(v) for v in r[:width]]
+        cells = [_excel_float(v) if isinstance(v, float) else _cell_text(v) for v in r[:width]]
         if not any(c.strip() for c in cells):
             continue
         cells += [""] * (width - len(cells))
