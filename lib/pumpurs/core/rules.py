@@ -412,17 +412,20 @@ def _net_amounts(led: pd.DataFrame, corrections: pd.DataFrame) -> pd.DataFrame:
     return led
 
 
-def _correction_ids(ds: Dataset, as_of: dt.date) -> dict[str, tuple[str, ...]]:
-    """The corrections known at `as_of` of each corrected row, by (paid_on, entry_id)."""
+def _correction_ids(ds: Dataset, as_of: dt.date, rows: set[str]) -> dict[str, tuple[str, ...]]:
+    """The corrections known at `as_of` of each of `rows` (the rows findings name) that was
+    corrected, by (paid_on, entry_id)."""
     e = ds.expenditures
-    if "corrects_entry_id" not in e.columns:  # a data set made without the column
+    if "corrects_entry_id" not in e.columns or not rows:  # a data set without the column
         return {}
-    known = e[(e["amount_cents"] < 0).to_numpy() & (e["paid_on"] <= pd.Timestamp(as_of))]
-    if known.empty:
-        return {}
-    known = known.sort_values(["corrects_entry_id", "paid_on", "entry_id"])
-    grouped = known.groupby("corrects_entry_id", sort=False)["entry_id"]
-    return {str(k): tuple(v) for k, v in grouped}
+    notes = e[(e["amount_cents"] < 0).to_numpy() & (e["paid_on"] <= pd.Timestamp(as_of))]
+    notes = notes[notes["corrects_entry_id"].isin(rows)]
+    notes = notes.sort_values(["corrects_entry_id", "paid_on", "entry_id"])
+    out: dict[str, tuple[str, ...]] = {}
+    pairs = zip(notes["corrects_entry_id"].tolist(), notes["entry_id"].tolist(), strict=True)
+    for row, note in pairs:
+        out[row] = (*out.get(row, ()), note)
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -834,7 +837,8 @@ def judge(ds: Dataset, programme: Programme, as_of: dt.date | None = None) -> Ju
     f_abs = _absorption(led, programme, ds.partners, as_of)
     findings = pd.concat([f1, f2, *f3, f4, f_late, f_abs], ignore_index=True)
     findings = _finish_findings(findings, led, breaks, ds, programme)
-    findings = _with_corrections(findings, _correction_ids(ds, as_of) if corrected else {})
+    named = {i for t in findings["entry_ids"] for i in t} if corrected else set()
+    findings = _with_corrections(findings, _correction_ids(ds, as_of, named))
     cols = [
         "entry_id", "partner_id", "municipality", "municipality_code", "school_id", "student_id",
         "category", "service_month", "semester", "school_year", "half_year", "paid_on",
