@@ -72,6 +72,11 @@ def suppression_note(audience: Audience, lang: str) -> str:
     )
 
 
+def share_note(audience: Audience, lang: str) -> str:
+    """The footnote of a hidden share: why a percentage shows "x"."""
+    return text("privacy.share_note", lang, secondary=audience.secondary_mark, n=audience.min_count)
+
+
 def _html(df: pd.DataFrame, caption: str | None = None, total_row: bool = False) -> HTML:
     return HTML(table_html(df, caption=caption, total_row=total_row))
 
@@ -146,6 +151,8 @@ def _sentences(r: MunicipalityReport, lang: str, programme: Programme) -> list[s
         if st.errors == 1 and not r.public:  # "the one finding" would publish a count of 1
             which = text("summary.this_half" if st.new_errors else "summary.earlier", lang)
             out.append(text("summary.risk_one", lang).format(which=which, **risk))
+        elif r.public and not _errors_total_shown(r):
+            out.append(text("summary.risk_uncounted", lang).format(**risk))
         else:
             out.append(
                 text("summary.risk", lang).format(
@@ -177,8 +184,9 @@ def top_fixes(r: MunicipalityReport, lang: str) -> HTML:
     if r.top_fixes.empty or r.standing is None:
         return HTML("")
     items = []
-    for row in r.top_fixes.itertuples():
-        n, findings = _counted(r, row.findings, "finding", lang)
+    shown = _fix_counts_shown(r, lang)
+    for row, count in zip(r.top_fixes.itertuples(), shown, strict=True):
+        n, findings = _counted(r, row.findings, "finding", lang, count)
         items.append(
             text("summary.fix_line", lang).format(
                 partner=f"{r.partner_names.get(row.partner_id, '')} ({row.partner_id})",
@@ -191,14 +199,86 @@ def top_fixes(r: MunicipalityReport, lang: str) -> HTML:
         )
     due = fmt_date(r.standing.due, lang)
     note = "" if r.public else text("summary.all_fixes", lang)
+    if r.public and any(c in (r.audience.mark, r.audience.secondary_mark) for c in shown):
+        note = suppression_note(r.audience, lang)
     return HTML(blocks.fixes(text("summary.top_fixes", lang).format(due=due), items, note))
 
 
-def _counted(r: MunicipalityReport, n: int, noun: str, lang: str) -> tuple[str, str]:
-    """A count as the audience may see it, and the noun agreeing with it (a hidden count,
-    "<5", reads as many: the plural)."""
-    shown = r.audience.count_text(n, fmt_int(n, lang))
-    return shown, plural(n if shown[:1] != "<" else 5, noun, lang)
+def _counted(
+    r: MunicipalityReport, n: int, noun: str, lang: str, shown: str | None = None
+) -> tuple[str, str]:
+    """A count as the audience may see it (`shown`: as a table decided it), and the noun
+    agreeing with it (a hidden count, "<5" or "x", reads as many: the plural)."""
+    if shown is None:
+        shown = r.audience.count_text(n, fmt_int(n, lang))
+    hidden = shown in (r.audience.mark, r.audience.secondary_mark)
+    return shown, plural(5 if hidden else n, noun, lang)
+
+
+def rule_counts_shown(r: MunicipalityReport, lang: str) -> dict[tuple[str, str], str]:
+    """Each (rule, severity) count as the findings table shows it. Every place that repeats
+    a rule's count (next steps, page 1) shows it the same way: a count hidden in the table
+    as "x" must not be printed beside it in a sentence."""
+    shown = findings_shown(r)
+    return {
+        (rule, sev): v if isinstance(v, str) else fmt_int(v, lang)
+        for rule, sev, v in zip(shown["rule"], shown["severity"], shown["findings"], strict=True)
+    }
+
+
+def findings_shown(r: MunicipalityReport) -> pd.DataFrame:
+    """The findings by rule as this audience may see them. The error rows add up to the
+    municipality's error findings, which the index and the overview publish: they are
+    suppressed against that total (the warnings have no published total)."""
+    t = r.findings_by_rule[["rule", "severity", "findings", "at_risk_cents"]]
+    if not r.public or t.empty:
+        return t
+    errors = t["severity"] == "error"
+    parts = [
+        r.audience.suppress(t[errors].reset_index(drop=True), ["findings"], sums_known=True),
+        r.audience.suppress(t[~errors].reset_index(drop=True), ["findings"]),
+    ]
+    shown = pd.concat(parts, ignore_index=True)
+    order = {(a, b): i for i, (a, b) in enumerate(zip(t["rule"], t["severity"], strict=True))}
+    keys = [order[(a, b)] for a, b in zip(shown["rule"], shown["severity"], strict=True)]
+    return shown.iloc[sorted(range(len(shown)), key=keys.__getitem__)].reset_index(drop=True)
+
+
+def _errors_total_shown(r: MunicipalityReport) -> bool:
+    """Whether page 1 may say "A of B error findings": B is the sum of the findings table's
+    error rows, so with one of them hidden B would pin it (six "<5" rows and "of 6": each
+    is 1). Then the sentence gives the money at risk only."""
+    st = r.standing
+    if st is None or r.audience.hides(st.errors) or r.audience.hides(st.new_errors):
+        return False
+    marks = (r.audience.mark, r.audience.secondary_mark)
+    return not any(
+        v in marks for (_rule, sev), v in rule_counts_shown(r, "en").items() if sev == "error"
+    )
+
+
+def _fix_counts_shown(r: MunicipalityReport, lang: str) -> list[str]:
+    """The count of each main-correction line (a partner's findings of one rule). The lines
+    of a rule add up to (at most) its row in the findings table, so when one of them is
+    hidden the others are hidden too ("x"), else the rule's row minus the shown ones
+    would give the hidden one (ELIG_NO_PLAN 8 = P025 5 + P042 "<5": P042 is 3)."""
+    out = []
+    rows = r.top_fixes
+    if not r.public:
+        return [fmt_int(n, lang) for n in rows["findings"]]
+    by_rule = r.fix_counts if not r.fix_counts.empty else rows
+    hidden_rules = set(by_rule.loc[by_rule["findings"].map(r.audience.hides), "rule"])
+    table = rule_counts_shown(r, lang)
+    marks = (r.audience.mark, r.audience.secondary_mark)
+    hidden_rules |= {rule for (rule, sev), v in table.items() if sev == "error" and v in marks}
+    for rule, n in zip(rows["rule"], rows["findings"], strict=True):
+        if r.audience.hides(n):
+            out.append(r.audience.mark)
+        elif rule in hidden_rules:
+            out.append(r.audience.secondary_mark)
+        else:
+            out.append(fmt_int(n, lang))
+    return out
 
 
 @_unless_empty
@@ -347,9 +427,8 @@ def cap_chart(r: MunicipalityReport, lang: str, programme: Programme):
 def findings_by_rule(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
     if r.findings_by_rule.empty:
         return HTML(blocks.paragraph(_t("no_findings", lang)))
-    t = r.findings_by_rule[["rule", "severity", "findings", "at_risk_cents"]]
+    t = findings_shown(r)
     if r.public:
-        t = r.audience.suppress(t, ["findings"])
         note = suppression_note(r.audience, lang)
         return HTML(
             table_html(format_table(t, lang, ints=["findings"])) + blocks.paragraph(note, "note")
@@ -448,14 +527,17 @@ def indicators(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
     counts = wide.drop(index=[i for i in order if i in shares])
     share_rows = [i for i in order if i in shares]
     share_cells = {c: [fmt_pct(v, lang) for v in wide.loc[share_rows, c].tolist()] for c in cols}
+    shares_hidden = False
     if r.public:
         counts = _suppress_indicator_rows(counts, years, cols, r.audience)
-        # A share of fewer than min_count pupils tells about those pupils: hide it.
+        # A share of fewer than min_count pupils tells about those pupils: hide it, as "x"
+        # ("<5" on a percentage would read as "under 5 %"), with a note saying why.
         denominators = ind[ind["indicator"] == "continued_share"].set_index("period")["denominator"]
         for c in cols:
             n = denominators.get(c)
             if share_rows and (n is None or pd.isna(n) or not r.audience.shares_shown(n)):
-                share_cells[c] = [r.audience.mark]
+                share_cells[c] = [r.audience.secondary_mark]
+                shares_hidden = True
     for c in cols:
         out[c] = [
             (v if isinstance(v, str) else fmt_int(v, lang)) for v in counts[c].tolist()
@@ -466,6 +548,8 @@ def indicators(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
     html = table_html(out)
     if r.public:
         html += blocks.paragraph(suppression_note(r.audience, lang), "note")
+    if shares_hidden:
+        html += blocks.paragraph(share_note(r.audience, lang), "note")
     return HTML(html)
 
 
@@ -477,9 +561,10 @@ def next_steps(r: MunicipalityReport, lang: str) -> HTML:
     items = []
     if errors.empty:
         items.append(_t("next_none", lang))
+    table = rule_counts_shown(r, lang)
     for row in s.itertuples():
         noun = "finding" if row.severity == "error" else "warning"
-        n, words = _counted(r, row.findings, noun, lang)
+        n, words = _counted(r, row.findings, noun, lang, table.get((row.rule, row.severity)))
         key = "next_error" if row.severity == "error" else "next_warning"
         items.append(
             _t(key, lang).format(
@@ -570,7 +655,7 @@ def sheets(r: MunicipalityReport, lang: str) -> dict[str, pd.DataFrame]:
             lang,
         ),
         _t("by_semester", lang): _with_total(r.by_semester, r.totals["semester"], "semester", lang),
-        label("findings", lang): r.audience.suppress(r.findings_by_rule, ["findings"]),
+        label("findings", lang): findings_shown(r) if r.public else r.findings_by_rule,
     }
     if not r.public:
         ind = r.indicators.drop(
