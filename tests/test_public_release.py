@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pandas as pd
@@ -106,3 +107,203 @@ def test_a_share_of_few_pupils_is_x_with_its_own_note(report):
     assert "&lt;5" not in row and "<5" not in row
     assert ">x<" in row
     assert text("privacy.share_note", "lv", secondary="x", n=5) in page
+
+
+# --- the audit: planted leaks in a release's files are caught --------------------------
+def _index(rows: dict[str, str], lang: str = "lv") -> str:
+    """An index.html as the batch writes it, reduced to what the audit reads."""
+    cells = "".join(
+        f'<tr id="{rid}">' + "<td>n</td>" * 7 + f'<td class="num">{errors}</td><td></td></tr>'
+        for rid, errors in rows.items()
+    )
+    return f'<!DOCTYPE html><html lang="{lang}"><body><table>{cells}</table></body></html>'
+
+
+def _book(path, sheets: dict[str, list[tuple]]) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(list(row))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+
+
+FINDINGS = ("Noteikums", "Nozīmīgums", "Konstatējumi")
+
+
+def _write_release(tmp_path, index: dict[str, str], towns: dict[str, list[tuple]], overview=None):
+    period = tmp_path / "2021-H1"
+    period.mkdir()
+    (period / "index.html").write_text(_index(index), encoding="utf-8")
+    for rid, rows in towns.items():
+        _book(period / rid / "report.xlsx", {"Konstatējumi": [FINDINGS, *rows]})
+    if overview is not None:
+        _book(period / "overview" / "report.xlsx", overview)
+    return period
+
+
+def _leaks(period) -> dict[tuple, tuple]:
+    from pumpurs.run.audit import audit
+
+    found, _hidden = audit(period)
+    return {leak.cell: (leak.low, leak.high) for leak in found}
+
+
+def test_audit_catches_small_rows_whose_total_is_published(tmp_path):
+    """Two "<5" rows beside a 10, and the index's 12 errors: both are 1."""
+    period = _write_release(
+        tmp_path,
+        {"a": "12"},
+        {"a": [("R1", "kļūda", "<5"), ("R2", "kļūda", "<5"), ("R3", "kļūda", 10)]},
+    )
+    assert _leaks(period) == {
+        ("a/report.xlsx", "Konstatējumi", "R1", "Konstatējumi"): (1.0, 1.0),
+        ("a/report.xlsx", "Konstatējumi", "R2", "Konstatējumi"): (1.0, 1.0),
+    }
+
+
+def test_audit_catches_a_figure_hidden_in_its_report_but_shown_in_the_overview(tmp_path):
+    """Rīga's report and the index hide its errors; the overview prints them (4)."""
+    overview = {
+        "Pašvaldība": [("Pašvaldība", "Kļūdas"), ("Rīga", 4)],
+        "Konstatējumi": [FINDINGS, ("R1", "kļūda", "<5")],
+    }
+    period = _write_release(
+        tmp_path, {"riga": "<5", "overview": "<5"}, {"riga": [("R1", "kļūda", "<5")]}, overview
+    )
+    leaks = _leaks(period)
+    assert leaks[("riga/report.xlsx", "Konstatējumi", "R1", "Konstatējumi")] == (4.0, 4.0)
+    assert leaks[("index.html", "index", "riga", "errors")] == (4.0, 4.0)
+    assert leaks[("overview/report.xlsx", "Konstatējumi", "R1", "Konstatējumi")] == (4.0, 4.0)
+
+
+def test_audit_reads_page_one_and_the_main_corrections(tmp_path):
+    """ELIG_NO_PLAN 8 and its main corrections P025 5, P042 "<5": P042 is 3."""
+    period = _write_release(tmp_path, {"dobele": "x"}, {"dobele": [("No plan", "kļūda", 8)]})
+    lines = [
+        text("summary.fix_line", "lv").format(
+            partner=p, rule="No plan", n=n, findings="konstatējumi", eur="1 €", fix="Labot."
+        )
+        for p, n in (("A (P025)", "5"), ("B (P042)", "&lt;5"))
+    ]
+    page = "<div><ol>" + "".join(f"<li>{line}</li>" for line in lines) + "</ol></div>"
+    (period / "dobele" / "report.html").write_text(page, encoding="utf-8")
+    leaks = _leaks(period)
+    fix = ("dobele/report.html", "main corrections", "B (P042): No plan", "findings")
+    assert leaks == {fix: (3.0, 3.0), ("index.html", "index", "dobele", "errors"): (8.0, 8.0)}
+
+
+def test_audit_passes_what_cannot_be_pinned(tmp_path):
+    period = _write_release(
+        tmp_path, {"a": "12"}, {"a": [("R1", "kļūda", "<5"), ("R2", "kļūda", "x")]}
+    )
+    assert _leaks(period) == {}
+
+
+# --- a whole release, decided once: the audit and plain subtraction find nothing --------
+def _write_public_release(period_dir, j, period, marks) -> None:
+    """The files of a public release as the batch writes them (without the notebooks:
+    page 1's HTML, each workbook, the overview's workbook, the index)."""
+    from pumpurs.present.index_page import IndexRow, index_html, key_figures_by_municipality
+    from pumpurs.report.overview import programme_overview
+    from pumpurs.report.release import errors_cell
+
+    figures = key_figures_by_municipality(j, period, PROGRAMME)
+    rows = []
+    audience = municipality_report(
+        j, PROGRAMME, PROGRAMME.municipalities[0].name, period, "public"
+    ).audience
+    for m in PROGRAMME.municipalities:
+        f = figures[m.name]
+        f.errors_mark = view.release_mark(audience, marks, errors_cell(m.slug)) or ""
+        rows.append(IndexRow(id=m.slug, name=m.name, code=m.code, status="ok", figures=f))
+        if j.scoped(municipality=m.name).ledger.empty:
+            continue
+        r = municipality_report(j, PROGRAMME, m.name, period, "public", marks)
+        folder = period_dir / m.slug
+        view.export(r, str(folder), "lv")
+        page = str(view.summary(r, "lv", PROGRAMME).data) + str(view.top_fixes(r, "lv").data)
+        (folder / "report.html").write_text(page, encoding="utf-8")
+    o = programme_overview(j, PROGRAMME, period, "public", marks)
+    view.overview_export(o, str(period_dir / "overview"), "lv")
+    from pumpurs.present.index_page import key_figures
+
+    national = key_figures(j, period, PROGRAMME)
+    national.errors_mark = view.release_mark(audience, marks, errors_cell("overview")) or ""
+    ov = IndexRow(id="overview", name="LV", code="LV", status="ok", figures=national)
+    (period_dir / "index.html").write_text(
+        index_html(rows, ov, period.label, j.as_of, "lv", "public"), encoding="utf-8"
+    )
+
+
+def _subtracted(period_dir) -> list[str]:
+    """An independent reading: each municipality's error rows against the errors the
+    index prints, and the overview's errors against the index's. A hidden cell that
+    subtraction gives back is listed."""
+    from openpyxl import load_workbook
+
+    from pumpurs.core.settings import slugify
+
+    page = (period_dir / "index.html").read_text(encoding="utf-8")
+    index = dict(
+        re.findall(r'<tr id="([^"]+)".*?(?:<td[^>]*>.*?</td>){7}<td[^>]*>([^<]*)</td>', page)
+    )
+    out = []
+    for folder in sorted(p for p in period_dir.iterdir() if p.is_dir() and p.name != "overview"):
+        ws = load_workbook(folder / "report.xlsx")["Konstatējumi"]
+        cells = [row[2] for row in ws.iter_rows(min_row=2, values_only=True) if row[1] == "kļūda"]
+        hidden = [c for c in cells if isinstance(c, str)]
+        total = index.get(folder.name, "")
+        if total.isdigit() and len(hidden) == 1:
+            out.append(
+                f"{folder.name}: one hidden error row, {int(total) - sum(c for c in cells if isinstance(c, int))}"
+            )
+    ws = load_workbook(period_dir / "overview" / "report.xlsx")["Pašvaldība"]
+    for name, errors in ((row[0], row[-1]) for row in ws.iter_rows(min_row=2, values_only=True)):
+        slug = slugify(str(name))
+        shown = index.get(slug, "")
+        if isinstance(errors, int) != shown.isdigit():
+            out.append(f"{slug}: errors {errors} in the overview, {shown} in the index")
+    return out
+
+
+@pytest.fixture(scope="module")
+def small_demo(tmp_path_factory):
+    import datetime as dt
+
+    from pumpurs.demo import write_demo
+    from pumpurs.sources.folder import load_data
+
+    folder = tmp_path_factory.mktemp("demo") / "small"
+    write_demo(folder, scale="small", seed=1)
+    return judge(load_data(folder), PROGRAMME, dt.date(2021, 6, 30))
+
+
+def test_a_public_release_decided_once_gives_nothing_back(small_demo, tmp_path):
+    from pumpurs.report.release import PRIMARY, decide
+    from pumpurs.run.audit import audit
+
+    period = parse_period("2021-H1")
+    marks = decide(small_demo, PROGRAMME, period, 5)
+    assert marks and all(v in (PRIMARY, "secondary") for v in marks.values())
+    period_dir = tmp_path / "2021-H1"
+    _write_public_release(period_dir, small_demo, period, marks)
+    leaks, hidden = audit(period_dir)
+    assert [leak.line() for leak in leaks] == []
+    assert hidden >= len(marks)
+    assert _subtracted(period_dir) == []
+
+
+def test_table_by_table_suppression_gives_counts_back(small_demo, tmp_path):
+    """The same release with each table suppressed on its own (as before issue 23)."""
+    from pumpurs.run.audit import audit
+
+    period = parse_period("2021-H1")
+    period_dir = tmp_path / "2021-H1"
+    _write_public_release(period_dir, small_demo, period, None)
+    leaks, _hidden = audit(period_dir)
+    assert leaks

@@ -322,6 +322,10 @@ from pumpurs.cli import run as cli_run  # noqa: E402  (light: typer and the stan
 app.command("run")(cli_run.run)
 app.command("doctor")(cli_run.doctor)
 
+from pumpurs.cli import privacy as cli_privacy  # noqa: E402
+
+app.command("audit-release")(cli_privacy.audit_release)
+
 
 def main() -> None:
     from pumpurs.run.patches import skip_rfc3987_syntax

@@ -35,6 +35,18 @@ from pumpurs.present.render import tables_to_xlsx, write_atomic
 from pumpurs.present.texts import has_text, plural, text
 from pumpurs.report.audience import Audience
 from pumpurs.report.municipality import MunicipalityReport
+from pumpurs.report.release import (
+    NATIONAL,
+    PRIMARY,
+    Cell,
+    cell_text,
+    errors_cell,
+    findings_cell,
+    fix_cell,
+    new_errors_cell,
+    plans_cell,
+    pupils_cell,
+)
 
 ROW_LIMIT = 50  # the biggest ones; every row is in findings.csv and report.xlsx
 
@@ -226,13 +238,38 @@ def rule_counts_shown(r: MunicipalityReport, lang: str) -> dict[tuple[str, str],
     }
 
 
+def release_mark(audience: Audience, release: dict[str, str] | None, cell: Cell) -> str | None:
+    """How the period's release shows a count: its mark where it is hidden, else None."""
+    kind = release.get(cell_text(cell)) if release is not None else None
+    if kind is None:
+        return None
+    return audience.mark if kind == PRIMARY else audience.secondary_mark
+
+
+def _marked(
+    audience: Audience, release: dict[str, str], t: pd.DataFrame, column: str, cells: list[Cell]
+) -> pd.DataFrame:
+    """`t` with `column`'s counts replaced by the release's marks where it hides them."""
+    out = t.copy()
+    out[column] = [
+        release_mark(audience, release, c) or int(v)
+        for c, v in zip(cells, t[column].tolist(), strict=True)
+    ]
+    return out
+
+
 def findings_shown(r: MunicipalityReport) -> pd.DataFrame:
-    """The findings by rule as this audience may see them. The error rows add up to the
-    municipality's error findings, which the index and the overview publish: they are
-    suppressed against that total (the warnings have no published total)."""
+    """The findings by rule as this audience may see them: as the period's release
+    decided (report/release.py), or, for a report made without it, table by table with
+    the error rows suppressed against the errors the index and the overview publish (the
+    warnings have no published total)."""
     t = r.findings_by_rule[["rule", "severity", "findings", "at_risk_cents"]]
     if not r.public or t.empty:
         return t
+    if r.release is not None:
+        slug = r.municipality.slug
+        cells = [findings_cell(slug, a, b) for a, b in zip(t["rule"], t["severity"], strict=True)]
+        return _marked(r.audience, r.release, t.reset_index(drop=True), "findings", cells)
     errors = t["severity"] == "error"
     parts = [
         r.audience.suppress(t[errors].reset_index(drop=True), ["findings"], sums_known=True),
@@ -249,6 +286,12 @@ def _errors_total_shown(r: MunicipalityReport) -> bool:
     error rows, so with one of them hidden B would pin it (six "<5" rows and "of 6": each
     is 1). Then the sentence gives the money at risk only."""
     st = r.standing
+    if r.release is not None:
+        slug = r.municipality.slug
+        return st is not None and not any(
+            release_mark(r.audience, r.release, c)
+            for c in (errors_cell(slug), new_errors_cell(slug))
+        )
     if st is None or r.audience.hides(st.errors) or r.audience.hides(st.new_errors):
         return False
     marks = (r.audience.mark, r.audience.secondary_mark)
@@ -266,6 +309,12 @@ def _fix_counts_shown(r: MunicipalityReport, lang: str) -> list[str]:
     rows = r.top_fixes
     if not r.public:
         return [fmt_int(n, lang) for n in rows["findings"]]
+    if r.release is not None:
+        slug = r.municipality.slug
+        return [
+            release_mark(r.audience, r.release, fix_cell(slug, p, rule)) or fmt_int(n, lang)
+            for p, rule, n in zip(rows["partner_id"], rows["rule"], rows["findings"], strict=True)
+        ]
     by_rule = r.fix_counts if not r.fix_counts.empty else rows
     hidden_rules = set(by_rule.loc[by_rule["findings"].map(r.audience.hides), "rule"])
     table = rule_counts_shown(r, lang)
@@ -304,13 +353,16 @@ def key_figures(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
     )
     shown.columns = [_t("figure", lang), _t("in_period", lang), _t("cumulative", lang)]
     shown.iloc[0, 1] = "–"  # the allocation is not spent in a period
-    counts = pd.DataFrame(
-        {
-            "figure": [_t("pupils", lang), _t("plans", lang)],
-            "c": [r.counts["pupils"], r.counts["plans"]],
-        }
+    counts = _counts_shown(
+        r,
+        pd.DataFrame(
+            {
+                "figure": [_t("pupils", lang), _t("plans", lang)],
+                "c": [r.counts["pupils"], r.counts["plans"]],
+            }
+        ),
+        "c",
     )
-    counts = r.audience.suppress(counts, ["c"])
     remaining = r.standing.remaining_cents if r.standing else 0
     extra = pd.DataFrame(
         {
@@ -324,6 +376,14 @@ def key_figures(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
         }
     )
     return _html(pd.concat([shown, extra], ignore_index=True))
+
+
+def _counts_shown(r: MunicipalityReport, counts: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Pupils and plans (in this order) as the release shows them."""
+    if r.release is None:
+        return r.audience.suppress(counts, [column])
+    slug = r.municipality.slug
+    return _marked(r.audience, r.release, counts, column, [pupils_cell(slug), plans_cell(slug)])
 
 
 @_unless_empty
@@ -605,9 +665,10 @@ def _key_figures_sheet(r: MunicipalityReport, lang: str) -> pd.DataFrame:
     k["figure"] = [
         _t("remaining", lang) if f == "remaining" else label(f, lang) for f in k["figure"]
     ]
-    counts = r.audience.suppress(
+    counts = _counts_shown(
+        r,
         pd.DataFrame({"figure": ["pupils", "plans"], "n": [r.counts["pupils"], r.counts["plans"]]}),
-        ["n"],
+        "n",
     )
     words = {
         "absorption": fmt_pct(r.absorption, lang) if r.absorption is not None else "–",
@@ -713,8 +774,31 @@ def overview_municipalities(o, lang: str, programme: Programme) -> HTML:
     t = o.by_municipality.drop(
         columns=["municipality_code", "declared_cents", "esf_cents"], errors="ignore"
     )
-    t = o.audience.suppress(t, ["pupils"])
+    t = _overview_counts(o, t)
     return _html(format_table(t, lang, pcts=["absorption"], ints=["errors", "pupils"]))
+
+
+def _overview_counts(o, t: pd.DataFrame) -> pd.DataFrame:
+    """The municipalities' errors and pupils as the period's release shows them (the same
+    count is on each municipality's page 1 and in the index)."""
+    if o.release is None:
+        return o.audience.suppress(t, [c for c in ("errors", "pupils") if c in t.columns])
+    from pumpurs.core.settings import slugify
+
+    slugs = [slugify(n) for n in t["municipality"]]
+    if "errors" in t.columns:
+        t = _marked(o.audience, o.release, t, "errors", [errors_cell(s) for s in slugs])
+    if "pupils" in t.columns:
+        t = _marked(o.audience, o.release, t, "pupils", [pupils_cell(s) for s in slugs])
+    return t
+
+
+def _overview_findings(o) -> pd.DataFrame:
+    t = o.findings_by_rule
+    if o.release is None:
+        return o.audience.suppress(t, ["findings"])
+    cells = [findings_cell(NATIONAL, a, b) for a, b in zip(t["rule"], t["severity"], strict=True)]
+    return _marked(o.audience, o.release, t.reset_index(drop=True), "findings", cells)
 
 
 def overview_absorption_chart(o, lang: str, programme: Programme | None = None):
@@ -731,9 +815,7 @@ def overview_absorption_chart(o, lang: str, programme: Programme | None = None):
 
 
 def overview_findings(o, lang: str, programme: Programme) -> HTML:
-    t = o.findings_by_rule
-    t = o.audience.suppress(t, ["findings"])
-    return _html(format_table(t, lang, ints=["findings"]))
+    return _html(format_table(_overview_findings(o), lang, ints=["findings"]))
 
 
 def _trend_shown(o, programme: Programme) -> pd.DataFrame:
@@ -779,7 +861,7 @@ def overview_indicators(o, lang: str) -> HTML:
 def overview_sheets(o, lang: str) -> dict[str, pd.DataFrame]:
     out = {
         label("municipality", lang): o.by_municipality,
-        label("findings", lang): o.audience.suppress(o.findings_by_rule, ["findings"]),
+        label("findings", lang): _overview_findings(o),
         _t("by_semester", lang): o.trend,
         label("indicator", lang): o.indicators.drop(
             columns=["count", "denominator"], errors="ignore"
@@ -787,7 +869,9 @@ def overview_sheets(o, lang: str) -> dict[str, pd.DataFrame]:
     }
     if o.public:
         out.pop(_t("by_semester", lang))
-        out[label("municipality", lang)] = o.by_municipality.drop(columns=["pupils"])
+        out[label("municipality", lang)] = _overview_counts(
+            o, o.by_municipality.drop(columns=["pupils"])
+        )
     return out
 
 

@@ -60,6 +60,7 @@ class MunicipalityReport:
     by_category_period: pd.DataFrame = field(default_factory=pd.DataFrame)
     by_school_period: pd.DataFrame = field(default_factory=pd.DataFrame)
     totals_period: dict[str, dict] = field(default_factory=dict)
+    release: dict[str, str] | None = None  # public: the period's suppression (run/release.py)
 
     @property
     def public(self) -> bool:
@@ -240,7 +241,10 @@ def municipality_report(
     municipality: str,
     period: Period,
     audience: str | Audience = "internal",
+    release: dict[str, str] | None = None,
 ) -> MunicipalityReport:
+    """What the report says. `release`: for a public report, the period's suppression
+    decisions (report/release.py), so that it hides what the whole release hides."""
     audience = Audience.of(audience, programme)
     m = programme.municipality(municipality)
     s = j.scoped(municipality=m.name)
@@ -348,4 +352,5 @@ def municipality_report(
         by_category_period=t_cat_p.rows,
         by_school_period=t_school_p.rows,
         totals_period={"category": t_cat_p.total, "school": t_school_p.total},
+        release=release if audience.is_public else None,
     )

@@ -27,6 +27,7 @@ class Overview:
     findings_by_rule: pd.DataFrame
     trend: pd.DataFrame  # semester, pupils, plans, eligible_cents
     indicators: pd.DataFrame
+    release: dict[str, str] | None = None  # public: the period's suppression (run/release.py)
 
     @property
     def public(self) -> bool:
@@ -34,7 +35,11 @@ class Overview:
 
 
 def programme_overview(
-    j: Judgement, programme: Programme, period: Period, audience: str | Audience = "internal"
+    j: Judgement,
+    programme: Programme,
+    period: Period,
+    audience: str | Audience = "internal",
+    release: dict[str, str] | None = None,
 ) -> Overview:
     audience = Audience.of(audience, programme)
     t = totals(j.ledger, j.partners, "municipality")
@@ -90,6 +95,7 @@ def programme_overview(
         findings_by_rule=by_rule,
         trend=trend,
         indicators=ind,
+        release=release if audience.is_public else None,
     )
 
 

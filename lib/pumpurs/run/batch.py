@@ -44,7 +44,7 @@ from pumpurs.core.calendar import Period
 from pumpurs.core.errors import UsageError
 from pumpurs.present.texts import text
 from pumpurs.report.audience import Audience
-from pumpurs.run import outputs, session
+from pumpurs.run import outputs, release, session
 from pumpurs.run.folders import (
     batch_lock,
     install_report,
@@ -222,6 +222,7 @@ def input_hash(spec: ReportSpec, shared: Shared, notebook_sha: str) -> str:
             "code": code_hash(),
             "templates": shared.templates_sha256,
             "programme": shared.programme_sha256,
+            **({"release": shared.release_sha} if shared.release_sha else {}),
         }
     )[:32]
 
@@ -599,6 +600,7 @@ def run_batch(opts: RunOptions, echo: Callable[[str], None] = print) -> Outcome:
             recover_interrupted(inputs.period_dir)
             session.prune_cache(inputs.cache_dir, shared.key, last=0)
             status = read_status(inputs.period_dir)
+            shared.release_sha = release.prepare(inputs, shared)  # public: one suppression
             plan = plan_work(inputs, shared, status)
             outcome.up_to_date = len(plan.up_to_date)
             if plan.render:
@@ -621,6 +623,8 @@ def run_batch(opts: RunOptions, echo: Callable[[str], None] = print) -> Outcome:
                 (inputs.period_dir / TMP).rmdir()
             write_index(inputs, shared, status)  # while the workers shut their kernels down
             workers.close()
+            if release.audit_after_run(inputs, echo):  # public: nothing can be worked out
+                outcome.exit_code = 1
     outcome.seconds = time.perf_counter() - t0
     if plan.render:
         echo(summary(outcome, status))
