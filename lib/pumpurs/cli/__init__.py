@@ -325,6 +325,7 @@ app.command("doctor")(cli_run.doctor)
 from pumpurs.cli import privacy as cli_privacy  # noqa: E402
 
 app.command("audit-release")(cli_privacy.audit_release)
+app.add_typer(cli_privacy.cache, name="cache")
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""`pumpurs audit-release` (registered in cli/__init__.py).
+"""`pumpurs audit-release` and `pumpurs cache clear` (registered in cli/__init__.py).
 
 Only typer and the standard library at import time, so `pumpurs --help` stays fast.
 """
@@ -40,3 +40,24 @@ def audit_release(
         else f"audit: none of the {hidden} hidden counts can be worked out from the published figures"
     )
     raise typer.Exit(1 if leaks else 0)
+
+
+cache = typer.Typer(
+    help="The per-user cache of judged data (pupil-level; docs/outputs.md).", no_args_is_help=True
+)
+
+
+@cache.command("clear")
+def cache_clear() -> None:
+    """Delete the per-user cache of judged data (~/.cache/pumpurs): it holds pupil
+    pseudonyms. Notebooks run alone judge again the next time.
+
+    Example: pumpurs cache clear
+    """
+    from pumpurs.run.session import cache_dir, clear_cache
+
+    folder = cache_dir()
+    n = clear_cache()
+    typer.echo(
+        f"removed {n} cached judgement(s) from {folder}" if n else f"{folder}: nothing cached"
+    )
