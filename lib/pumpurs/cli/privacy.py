@@ -43,7 +43,9 @@ def audit_release(
 
 
 cache = typer.Typer(
-    help="The per-user cache of judged data (pupil-level; docs/outputs.md).", no_args_is_help=True
+    help="The per-user cache of judged data (pupil-level; docs/privacy.md).\n\n"
+    "Example: pumpurs cache clear",
+    no_args_is_help=True,
 )
 
 

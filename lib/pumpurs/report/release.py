@@ -229,6 +229,7 @@ def protect(
     relations: list[Relation],
     min_count: int,
     protected: Iterable[Cell] | None = None,
+    shown_always: Iterable[Cell] = (),
 ) -> dict[Cell, str]:
     """Which cells to hide: every count 1..min_count−1 (of `protected`, default all), then
     secondary cells, the smallest first, until no hidden cell is pinned.
@@ -239,6 +240,7 @@ def protect(
     protect (every other cell of its sums hidden) stays pinned: the audit reports it.
     """
     which = set(values if protected is None else protected)
+    keep = set(shown_always)  # printed where no mark can go (the overview's indicators)
     release = Release(min_count, dict(values), relations)
     release.hidden = {
         c: PRIMARY for c, v in values.items() if c in which and v is not None and 0 < v < min_count
@@ -258,7 +260,7 @@ def protect(
             return sorted(
                 (int(values[c] or 0), c)
                 for c in pool
-                if c not in release.hidden and (values.get(c) or 0) >= min_count
+                if c not in release.hidden and c not in keep and (values.get(c) or 0) >= min_count
             )
 
         pick = None
@@ -423,5 +425,6 @@ def release_model(j: Any, programme: Any, period: Any, min_count: int) -> Releas
 def decide(j: Any, programme: Any, period: Any, min_count: int) -> dict[str, str]:
     """The period's suppression: {cell_text: PRIMARY | SECONDARY} for every hidden count."""
     model = release_model(j, programme, period, min_count)
-    hidden = protect(model.values, model.relations, min_count)  # type: ignore[arg-type]
+    national_plans = [plans_cell(NATIONAL)]  # the overview's indicator: always printed
+    hidden = protect(model.values, model.relations, min_count, shown_always=national_plans)  # type: ignore[arg-type]
     return {cell_text(c): kind for c, kind in sorted(hidden.items())}
