@@ -45,6 +45,7 @@ from pumpurs.report.release import (
     fix_cell,
     new_errors_cell,
     plans_cell,
+    plans_year_cell,
     pupils_cell,
 )
 
@@ -590,6 +591,14 @@ def indicators(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
     shares_hidden = False
     if r.public:
         counts = _suppress_indicator_rows(counts, years, cols, r.audience)
+        if r.release is not None and "support_plans" in counts.index:
+            # plans add up to the key figure's plans: the release decides them
+            slug = r.municipality.slug
+            counts = counts.astype(object)
+            for c in cols:
+                cell = plans_cell(slug) if c == "cumulative" else plans_year_cell(slug, str(c))
+                mark = release_mark(r.audience, r.release, cell)
+                counts.loc["support_plans", c] = mark or int(wide.loc["support_plans", c])
         # A share of fewer than min_count pupils tells about those pupils: hide it, as "x"
         # ("<5" on a percentage would read as "under 5 %"), with a note saying why.
         denominators = ind[ind["indicator"] == "continued_share"].set_index("period")["denominator"]

@@ -142,14 +142,55 @@ class _Problem:
         self.a_ub = np.array(ub_rows) if ub_rows else None
         self.b_ub = np.array(ub_b) if ub_b else None
         self.bounds = [_bounds(release.hidden[c], release.min_count) for c in cells]
+        self.points: list[np.ndarray] = []  # feasible values met on the way (see `pinned`)
+
+    def _moves(self, i: int) -> bool:
+        """Whether the points met so far give cell i two integers apart."""
+        if not self.points:
+            return False
+        seen = np.array([p[i] for p in self.points])
+        return math.ceil(seen.min() - 1e-6) < math.floor(seen.max() + 1e-6)
+
+    def pinned(self, wanted: list[int]) -> dict[int, tuple[float, float]]:
+        """The cells of `wanted` a reader can pin, with their interval.
+
+        Every solve gives a whole feasible point, not only the extreme it was asked for:
+        a cell whose values differ by at least 1 across the points met so far cannot be
+        pinned, and needs no solve of its own. Only the others are bounded exactly, which
+        keeps a large component (hundreds of hidden cells) to a few dozen solves."""
+        out: dict[int, tuple[float, float]] = {}
+        open_ = list(wanted)
+        rng = np.random.default_rng(len(self.cells))  # the same points on every run
+        while len(open_) > 2:  # push them down and up along random weights: most part
+            c = np.zeros(len(self.cells))
+            c[open_] = rng.uniform(0.5, 1.5, len(open_)) * rng.choice([-1.0, 1.0], len(open_))
+            if self.solve(c, False) is None or self.solve(-c, False) is None:
+                break
+            left = [i for i in open_ if not self._moves(i)]
+            if len(left) == len(open_):
+                break
+            open_ = left
+        for i in open_:
+            if self.points:
+                seen = np.array([p[i] for p in self.points])
+                if math.ceil(seen.min() - 1e-6) < math.floor(seen.max() + 1e-6):
+                    continue
+            lo, hi = self.interval(i)
+            if lo == hi or (math.isnan(lo) and math.isnan(hi)):
+                out[i] = (lo, hi)
+        return out
 
     def extreme(self, i: int, sign: float, integral: bool) -> float | None:
         """The smallest (sign 1) or largest (sign −1) value of cell i; None if unbounded,
         nan if the published figures contradict each other."""
-        from scipy.optimize import Bounds, LinearConstraint, linprog, milp
-
         c = np.zeros(len(self.cells))
         c[i] = sign
+        return self.solve(c, integral, i)
+
+    def solve(self, c: np.ndarray, integral: bool, i: int = 0) -> float | None:
+        """Minimise c·x; the value of cell i at the optimum (the point is kept)."""
+        from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+
         if integral:
             cons = []
             if self.a_eq is not None:
@@ -173,6 +214,7 @@ class _Problem:
             return None
         if res.status != 0:
             return math.nan
+        self.points.append(np.asarray(res.x, dtype=float))
         return float(res.x[i])
 
     def interval(self, i: int) -> tuple[float, float]:
@@ -220,8 +262,20 @@ def relations_of(release: Release, cell: Cell) -> list[Relation]:
 
 
 def pinned(release: Release, cells: Iterable[Cell] | None = None) -> dict[Cell, tuple]:
-    """The hidden cells a reader can work out exactly: {cell: (value, value)}."""
-    return {c: iv for c, iv in intervals(release, cells).items() if iv[0] == iv[1]}
+    """The hidden cells a reader can work out exactly: {cell: (value, value)}; (nan, nan)
+    where the published figures contradict each other."""
+    wanted = set(release.hidden if cells is None else cells) & set(release.hidden)
+    rels = [r for r in release.relations if any(c in release.hidden for c in r.cells())]
+    out: dict[Cell, tuple] = {}
+    for group in _components(release.hidden, rels):
+        if not wanted.intersection(group):
+            continue
+        members = set(group)
+        problem = _Problem(group, release, [r for r in rels if members.intersection(r.cells())])
+        asked = [i for i, c in enumerate(group) if c in wanted]
+        for i, iv in problem.pinned(asked).items():
+            out[group[i]] = iv
+    return out
 
 
 def protect(
@@ -234,9 +288,9 @@ def protect(
     """Which cells to hide: every count 1..min_count−1 (of `protected`, default all), then
     secondary cells, the smallest first, until no hidden cell is pinned.
 
-    For a pinned cell, the shown cells that share a sum with it are tried smallest first;
-    the first that unpins it is hidden. When no single one does, the smallest is hidden and
-    the search goes on (a cell pinned by two sums needs two). A cell that nothing can
+    For a pinned cell, the smallest shown cell of the sum that holds it tightest (the one
+    with the fewest hidden cells) is hidden, and every pinned cell is looked at again: a
+    cell pinned by two sums gets one in each. A cell that nothing can
     protect (every other cell of its sums hidden) stays pinned: the audit reports it.
     """
     which = set(values if protected is None else protected)
@@ -254,7 +308,6 @@ def protect(
     while todo:
         cell = todo[0]
         near = {c for rel in touching.get(cell, []) for c in rel.cells()}
-        wider = {c for h in release.hidden for rel in touching.get(h, []) for c in rel.cells()}
 
         def shown(pool: set[Cell]) -> list[tuple[int, Cell]]:
             return sorted(
@@ -263,24 +316,24 @@ def protect(
                 if c not in release.hidden and c not in keep and (values.get(c) or 0) >= min_count
             )
 
-        pick = None
-        for pool in (shown(near), shown(wider)):
-            for _v, cand in pool:
-                release.hidden[cand] = SECONDARY
-                ok = not pinned(release, [cell])
-                del release.hidden[cand]
-                if ok:
-                    pick = cand
-                    break
-            if pick is not None:
+        # In the sum that holds it tightest (the fewest hidden cells), hide the smallest
+        # shown cell; then look again (a cell pinned by two sums gets one in each).
+        def hidden_in(rel: Relation) -> int:
+            return sum(c in release.hidden for c in rel.cells())
+
+        pool: list[tuple[int, Cell]] = []
+        for rel in sorted(touching.get(cell, []), key=hidden_in):
+            pool = shown(set(rel.cells()))
+            if pool:
                 break
-        if pick is None:
+        if not pool:
+            wider = {c for h in release.hidden for r in touching.get(h, []) for c in r.cells()}
             pool = shown(near) or shown(wider)
-            if not pool:
-                stuck.add(cell)
-                todo = [c for c in todo if c not in stuck]
-                continue
-            pick = pool[0][1]
+        if not pool:
+            stuck.add(cell)
+            todo = [c for c in todo if c not in stuck]
+            continue
+        pick = pool[0][1]
         release.hidden[pick] = SECONDARY
         # hiding more only widens what a reader knows of the others: check the pinned
         # ones again, and the new cell (an "x" that can be worked out protects nothing)
@@ -322,6 +375,14 @@ def plans_cell(where: str) -> Cell:
     return ("plans", where)
 
 
+def plans_year_cell(where: str, school_year: str) -> Cell:
+    """A municipality's plans of one school year (its indicator table's support plans)."""
+    return ("plans_year", where, school_year)
+
+
+YEARS_SHOWN = 4  # the indicator table shows the last four school years and the cumulative
+
+
 def cell_text(cell: Cell) -> str:
     """A cell as JSON keys and messages show it."""
     return "|".join(cell)
@@ -339,6 +400,11 @@ def release_model(j: Any, programme: Any, period: Any, min_count: int) -> Releas
     code = j.municipality_codes(f["partner_id"]) if len(f) else np.zeros(0, dtype=np.int64)
     new = _new_in_period(f, j.ledger, period) if len(f) else pd.Series([], dtype=bool)
     plan_code = j.municipality_codes(j.plans["partner_id"]) if len(j.plans) else np.zeros(0)
+    from pumpurs.core.indicators import _periods
+
+    seen = [j.plans["school_year"].astype(str)] if len(j.plans) else []
+    years = _periods("school_year", programme, j.as_of, seen)
+    shown_years = years[-YEARS_SHOWN:]
     values: dict[Cell, int | None] = {}
     rels: list[Relation] = []
     national_rows: dict[tuple[str, str], list[Cell]] = {}
@@ -382,6 +448,17 @@ def release_model(j: Any, programme: Any, period: Any, min_count: int) -> Releas
         values[pupils_cell(s)] = int(mine_plans["student_id"].nunique())
         values[plans_cell(s)] = int(len(mine_plans))
         town_plans.append(plans_cell(s))
+        per_year = mine_plans["school_year"].astype(str).value_counts()
+        for y in shown_years:
+            values[plans_year_cell(s, y)] = int(per_year.get(y, 0))
+        rels.append(
+            Relation(
+                tuple(plans_year_cell(s, y) for y in shown_years),
+                plans_cell(s),
+                f"{m.name}: plans by school year add up to its plans",
+                at_most=len(years) > YEARS_SHOWN,
+            )
+        )
     # the overview: national rows of each rule, every municipality's row adds up to it
     whole = (code >= 0).all() if len(code) else True
     by_rule = f.groupby(["rule", "severity"], sort=False).size()

@@ -19,7 +19,6 @@ indicator table and the overview's semester trend, which are suppressed table by
 from __future__ import annotations
 
 import html
-import math
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -27,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from pumpurs.core.errors import UsageError
-from pumpurs.report.release import PRIMARY, SECONDARY, Cell, Relation, Release, intervals
+from pumpurs.report.release import PRIMARY, SECONDARY, Cell, Relation, Release, pinned
 
 _MARK = re.compile(r"^<(\d+)$")
 
@@ -311,8 +310,7 @@ def audit(period_dir: Path) -> tuple[list[Leak], int]:
     """The hidden cells of a written release a reader can pin, and how many are hidden."""
     release = read_release(Path(period_dir))
     found = []
-    for cell, (lo, hi) in sorted(intervals(release).items()):
-        if lo == hi or (math.isnan(lo) and math.isnan(hi)):
-            names = tuple(rel.name for rel in release.relations if cell in rel.cells())
-            found.append(Leak(cell, lo, hi, names))
+    for cell, (lo, hi) in sorted(pinned(release).items()):
+        names = tuple(rel.name for rel in release.relations if cell in rel.cells())
+        found.append(Leak(cell, lo, hi, names))
     return found, len(release.hidden)
