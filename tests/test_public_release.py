@@ -344,3 +344,20 @@ def test_the_release_counts_what_each_report_prints(small_demo):
             assert model.values[plans_year_cell(s, year)] == value
         checked += 1
     assert checked == 3
+
+
+def test_protect_hides_the_smallest_cell_that_frees_a_pinned_one():
+    """A "<5" beside 7 and their published total 8, the 7 printed again elsewhere: the 7,
+    the total and the 7's other place are hidden ("x"; the tightest sum first, which is
+    not always the fewest cells), and nothing is pinned; a row of two small counts
+    summing to 3 stays as it is (each is 1 or 2)."""
+    from pumpurs.report.release import PRIMARY, SECONDARY, Relation, Release, pinned, protect
+
+    a, b, c, t = ("a",), ("b",), ("c",), ("t",)
+    values = {a: 1, c: 7, t: 8, b: 7}
+    rels = [Relation((a, c), t, "row"), Relation((c,), b, "same figure elsewhere")]
+    hidden = protect(values, rels, 5)
+    assert hidden == {a: PRIMARY, c: SECONDARY, t: SECONDARY, b: SECONDARY}
+    assert pinned(Release(5, values, rels, hidden)) == {}
+    two = {a: 1, b: 2, c: 7, t: 10}
+    assert protect(two, [Relation((a, b, c), t, "row")], 5) == {a: PRIMARY, b: PRIMARY}

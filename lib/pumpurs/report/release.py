@@ -304,9 +304,12 @@ def protect(
         for c in rel.cells():
             touching.setdefault(c, []).append(rel)
     todo = sorted(pinned(release))
+    known = set(todo)  # pinned as the release stands now; the others are looked at again
     stuck: set[Cell] = set()
     while todo:
-        cell = todo[0]
+        cell = todo.pop(0)
+        if cell not in known and not pinned(release, [cell]):
+            continue  # a cell hidden since has freed it: hiding more only widens
         near = {c for rel in touching.get(cell, []) for c in rel.cells()}
 
         def shown(pool: set[Cell]) -> list[tuple[int, Cell]]:
@@ -330,14 +333,14 @@ def protect(
             wider = {c for h in release.hidden for r in touching.get(h, []) for c in r.cells()}
             pool = shown(near) or shown(wider)
         if not pool:
-            stuck.add(cell)
-            todo = [c for c in todo if c not in stuck]
+            stuck.add(cell)  # nothing left to hide around it: the audit will say so
             continue
         pick = pool[0][1]
         release.hidden[pick] = SECONDARY
-        # hiding more only widens what a reader knows of the others: check the pinned
-        # ones again, and the new cell (an "x" that can be worked out protects nothing)
-        todo = sorted(c for c in pinned(release, [*todo, pick]) if c not in stuck)
+        known.clear()
+        # this cell again, and the new one (an "x" that can be worked out protects nothing);
+        # the rest are looked at when their turn comes
+        todo[:0] = [cell, pick]
     return release.hidden
 
 
