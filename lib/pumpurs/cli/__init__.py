@@ -327,6 +327,11 @@ app.command("render")(cli_run.render)
 app.command("index")(cli_run.index)
 app.command("doctor")(cli_run.doctor)
 
+from pumpurs.cli import privacy as cli_privacy  # noqa: E402
+
+app.command("audit-release")(cli_privacy.audit_release)
+app.add_typer(cli_privacy.cache, name="cache")
+
 
 def main() -> None:
     from pumpurs.run.patches import skip_rfc3987_syntax

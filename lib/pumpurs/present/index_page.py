@@ -34,6 +34,7 @@ class Figures:
     allocation_cents: int = 0
     eligible_period_cents: int = 0
     colour: str = "grey"  # the report's page-1 colour: green | amber | red | grey
+    errors_mark: str = ""  # a public index: the release's mark where it hides `errors`
 
 
 @dataclass
@@ -231,7 +232,8 @@ def _row_html(row: IndexRow, lang: str, tag: str = "td") -> str:
         money(f.at_risk_cents),
         f'<{tag} class="num" data-sort="{absorption}">{dot}{_e(fmt_pct(f.absorption, lang))}'
         f"</{tag}>",
-        f'<{tag} class="num" data-sort="{f.errors}">{_e(fmt_int(f.errors, lang))}</{tag}>',
+        f'<{tag} class="num" data-sort="{-1 if f.errors_mark else f.errors}">'
+        f"{_e(f.errors_mark or fmt_int(f.errors, lang))}</{tag}>",
         f'<{tag} class="links">{links}</{tag}>',
         f'<{tag} data-sort="{_e(row.rendered)}">{_e(_when(row.rendered, lang))}</{tag}>',
     ]

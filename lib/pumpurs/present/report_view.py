@@ -16,7 +16,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from pumpurs.core.money import NBSP
-from pumpurs.core.settings import Programme
+from pumpurs.core.settings import Programme, slugify
 from pumpurs.present import charts
 from pumpurs.present import html as blocks
 from pumpurs.present.annex import HEADERS as ANNEX_HEADERS
@@ -38,6 +38,19 @@ from pumpurs.present.texts import has_text, plural, text
 from pumpurs.report.audience import Audience
 from pumpurs.report.municipality import MunicipalityReport
 from pumpurs.report.overview import Overview
+from pumpurs.report.release import (
+    NATIONAL,
+    PRIMARY,
+    Cell,
+    cell_text,
+    errors_cell,
+    findings_cell,
+    fix_cell,
+    new_errors_cell,
+    plans_cell,
+    plans_year_cell,
+    pupils_cell,
+)
 
 ROW_LIMIT = 50  # the biggest ones; every row is in findings.csv and report.xlsx
 
@@ -73,6 +86,11 @@ def suppression_note(audience: Audience, lang: str) -> str:
         n=audience.min_count,
         secondary=audience.secondary_mark,
     )
+
+
+def share_note(audience: Audience, lang: str) -> str:
+    """The footnote of a hidden share: why a percentage shows "x"."""
+    return text("privacy.share_note", lang, secondary=audience.secondary_mark, n=audience.min_count)
 
 
 def _html(df: pd.DataFrame, caption: str | None = None, total_row: bool = False) -> HTML:
@@ -153,6 +171,8 @@ def _sentences(r: MunicipalityReport | Overview, lang: str, programme: Programme
         if st.errors == 1 and not r.public:  # "the one finding" would publish a count of 1
             which = text("summary.this_half" if st.new_errors else "summary.earlier", lang)
             out.append(text("summary.risk_one", lang).format(which=which, **risk))
+        elif r.public and not _errors_total_shown(r):
+            out.append(text("summary.risk_uncounted", lang).format(**risk))
         else:
             out.append(
                 text("summary.risk", lang).format(
@@ -186,8 +206,9 @@ def top_fixes(r: MunicipalityReport, lang: str) -> HTML:
     if r.top_fixes.empty or r.standing is None:
         return HTML("")
     items = []
-    for row in r.top_fixes.itertuples():
-        n, findings = _counted(r, row.findings, "finding", lang)
+    shown = _fix_counts_shown(r, lang)
+    for row, count in zip(r.top_fixes.itertuples(), shown, strict=True):
+        n, findings = _counted(r, row.findings, "finding", lang, count)
         items.append(
             text("summary.fix_line", lang).format(
                 partner=f"{r.partner_names.get(row.partner_id, '')} ({row.partner_id})",
@@ -200,14 +221,128 @@ def top_fixes(r: MunicipalityReport, lang: str) -> HTML:
         )
     due = fmt_date_words(r.standing.due, lang, "dat")
     note = "" if r.public else text("summary.all_fixes", lang)
+    if r.public and any(c in (r.audience.mark, r.audience.secondary_mark) for c in shown):
+        note = suppression_note(r.audience, lang)
     return HTML(blocks.fixes(text("summary.top_fixes", lang).format(due=due), items, note))
 
 
-def _counted(r: MunicipalityReport, n: int, noun: str, lang: str) -> tuple[str, str]:
-    """A count as the audience may see it, and the noun agreeing with it (a hidden count,
-    "<5", reads as many: the plural)."""
-    shown = r.audience.count_text(n, fmt_int(n, lang))
-    return shown, plural(n if shown[:1] != "<" else 5, noun, lang)
+def _counted(
+    r: MunicipalityReport, n: int, noun: str, lang: str, shown: str | None = None
+) -> tuple[str, str]:
+    """A count as the audience may see it (`shown`: as a table decided it), and the noun
+    agreeing with it (a hidden count, "<5" or "x", reads as many: the plural)."""
+    if shown is None:
+        shown = r.audience.count_text(n, fmt_int(n, lang))
+    hidden = shown in (r.audience.mark, r.audience.secondary_mark)
+    return shown, plural(5 if hidden else n, noun, lang)
+
+
+def rule_counts_shown(r: MunicipalityReport | Overview, lang: str) -> dict[tuple[str, str], str]:
+    """Each (rule, severity) count as the findings table shows it. Every place that repeats
+    a rule's count (next steps, page 1) shows it the same way: a count hidden in the table
+    as "x" must not be printed beside it in a sentence."""
+    shown = findings_shown(r)
+    return {
+        (rule, sev): v if isinstance(v, str) else fmt_int(v, lang)
+        for rule, sev, v in zip(shown["rule"], shown["severity"], shown["findings"], strict=True)
+    }
+
+
+def _report_slug(r: MunicipalityReport | Overview) -> str:
+    """The report id the release keys a report's counts by (the overview's: national)."""
+    return NATIONAL if isinstance(r, Overview) else r.municipality.slug
+
+
+def release_mark(audience: Audience, release: dict[str, str] | None, cell: Cell) -> str | None:
+    """How the period's release shows a count: its mark where it is hidden, else None."""
+    kind = release.get(cell_text(cell)) if release is not None else None
+    if kind is None:
+        return None
+    return audience.mark if kind == PRIMARY else audience.secondary_mark
+
+
+def _marked(
+    audience: Audience, release: dict[str, str], t: pd.DataFrame, column: str, cells: list[Cell]
+) -> pd.DataFrame:
+    """`t` with `column`'s counts replaced by the release's marks where it hides them."""
+    out = t.copy()
+    out[column] = [
+        release_mark(audience, release, c) or int(v)
+        for c, v in zip(cells, t[column].tolist(), strict=True)
+    ]
+    return out
+
+
+def findings_shown(r: MunicipalityReport | Overview) -> pd.DataFrame:
+    """The findings by rule as this audience may see them: as the period's release
+    decided (report/release.py), or, for a report made without it, table by table with
+    the error rows suppressed against the errors the index and the overview publish (the
+    warnings have no published total)."""
+    t = r.findings_by_rule[["rule", "severity", "findings", "at_risk_cents"]]
+    if not r.public or t.empty:
+        return t
+    if r.release is not None:
+        slug = _report_slug(r)
+        cells = [findings_cell(slug, a, b) for a, b in zip(t["rule"], t["severity"], strict=True)]
+        return _marked(r.audience, r.release, t.reset_index(drop=True), "findings", cells)
+    errors = t["severity"] == "error"
+    parts = [
+        r.audience.suppress(t[errors].reset_index(drop=True), ["findings"], sums_known=True),
+        r.audience.suppress(t[~errors].reset_index(drop=True), ["findings"]),
+    ]
+    shown = pd.concat(parts, ignore_index=True)
+    order = {(a, b): i for i, (a, b) in enumerate(zip(t["rule"], t["severity"], strict=True))}
+    keys = [order[(a, b)] for a, b in zip(shown["rule"], shown["severity"], strict=True)]
+    return shown.iloc[sorted(range(len(shown)), key=keys.__getitem__)].reset_index(drop=True)
+
+
+def _errors_total_shown(r: MunicipalityReport | Overview) -> bool:
+    """Whether page 1 may say "A of B error findings": B is the sum of the findings table's
+    error rows, so with one of them hidden B would pin it (six "<5" rows and "of 6": each
+    is 1). Then the sentence gives the money at risk only."""
+    st = r.standing
+    if r.release is not None:
+        slug = _report_slug(r)
+        return st is not None and not any(
+            release_mark(r.audience, r.release, c)
+            for c in (errors_cell(slug), new_errors_cell(slug))
+        )
+    if st is None or r.audience.hides(st.errors) or r.audience.hides(st.new_errors):
+        return False
+    marks = (r.audience.mark, r.audience.secondary_mark)
+    return not any(
+        v in marks for (_rule, sev), v in rule_counts_shown(r, "en").items() if sev == "error"
+    )
+
+
+def _fix_counts_shown(r: MunicipalityReport, lang: str) -> list[str]:
+    """The count of each main-correction line (a partner's findings of one rule). The lines
+    of a rule add up to (at most) its row in the findings table, so when one of them is
+    hidden the others are hidden too ("x"), else the rule's row minus the shown ones
+    would give the hidden one (ELIG_NO_PLAN 8 = P025 5 + P042 "<5": P042 is 3)."""
+    out = []
+    rows = r.top_fixes
+    if not r.public:
+        return [fmt_int(n, lang) for n in rows["findings"]]
+    if r.release is not None:
+        slug = _report_slug(r)
+        return [
+            release_mark(r.audience, r.release, fix_cell(slug, p, rule)) or fmt_int(n, lang)
+            for p, rule, n in zip(rows["partner_id"], rows["rule"], rows["findings"], strict=True)
+        ]
+    by_rule = r.fix_counts if not r.fix_counts.empty else rows
+    hidden_rules = set(by_rule.loc[by_rule["findings"].map(r.audience.hides), "rule"])
+    table = rule_counts_shown(r, lang)
+    marks = (r.audience.mark, r.audience.secondary_mark)
+    hidden_rules |= {rule for (rule, sev), v in table.items() if sev == "error" and v in marks}
+    for rule, n in zip(rows["rule"], rows["findings"], strict=True):
+        if r.audience.hides(n):
+            out.append(r.audience.mark)
+        elif rule in hidden_rules:
+            out.append(r.audience.secondary_mark)
+        else:
+            out.append(fmt_int(n, lang))
+    return out
 
 
 @_unless_empty
@@ -234,13 +369,16 @@ def key_figures(r: MunicipalityReport | Overview, lang: str, programme: Programm
     )
     shown.columns = [_t("figure", lang), _t("in_period", lang), _t("cumulative", lang)]
     shown.iloc[0, 1] = "–"  # the allocation is not spent in a period
-    counts = pd.DataFrame(
-        {
-            "figure": [_t("pupils", lang), _t("plans", lang)],
-            "c": [r.counts["pupils"], r.counts["plans"]],
-        }
+    counts = _counts_shown(
+        r,
+        pd.DataFrame(
+            {
+                "figure": [_t("pupils", lang), _t("plans", lang)],
+                "c": [r.counts["pupils"], r.counts["plans"]],
+            }
+        ),
+        "c",
     )
-    counts = r.audience.suppress(counts, ["c"])
     remaining = r.standing.remaining_cents if r.standing else 0
     extra = pd.DataFrame(
         {
@@ -262,6 +400,16 @@ def esf_note(programme: Programme, as_of: Any, lang: str) -> str:
     its eligible amount × the rate by a cent (rules.md "Totals")."""
     rate = fmt_pct(float(programme.esf_rate_at(as_of)), lang, digits=0)
     return text("report.esf_note", lang, rate=rate)
+
+
+def _counts_shown(
+    r: MunicipalityReport | Overview, counts: pd.DataFrame, column: str
+) -> pd.DataFrame:
+    """Pupils and plans (in this order) as the release shows them."""
+    if r.release is None:
+        return r.audience.suppress(counts, [column])
+    slug = _report_slug(r)
+    return _marked(r.audience, r.release, counts, column, [pupils_cell(slug), plans_cell(slug)])
 
 
 @_unless_empty
@@ -365,9 +513,8 @@ def cap_chart(r: MunicipalityReport, lang: str, programme: Programme):
 def findings_by_rule(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
     if r.findings_by_rule.empty:
         return HTML(blocks.paragraph(_t("no_findings", lang)))
-    t = r.findings_by_rule[["rule", "severity", "findings", "at_risk_cents"]]
+    t = findings_shown(r)
     if r.public:
-        t = r.audience.suppress(t, ["findings"])
         note = suppression_note(r.audience, lang)
         return HTML(
             table_html(format_table(t, lang, ints=["findings"])) + blocks.paragraph(note, "note")
@@ -469,14 +616,25 @@ def indicators(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
     counts = wide.drop(index=[i for i in order if i in shares])
     share_rows = [i for i in order if i in shares]
     share_cells = {c: [fmt_pct(v, lang) for v in wide.loc[share_rows, c].tolist()] for c in cols}
+    shares_hidden = False
     if r.public:
         counts = _suppress_indicator_rows(counts, years, cols, r.audience)
-        # A share of fewer than min_count pupils tells about those pupils: hide it.
+        if r.release is not None and "support_plans" in counts.index:
+            # plans add up to the key figure's plans: the release decides them
+            slug = _report_slug(r)
+            counts = counts.astype(object)
+            for c in cols:
+                cell = plans_cell(slug) if c == "cumulative" else plans_year_cell(slug, str(c))
+                mark = release_mark(r.audience, r.release, cell)
+                counts.loc["support_plans", c] = mark or int(wide.loc["support_plans", c])
+        # A share of fewer than min_count pupils tells about those pupils: hide it, as "x"
+        # ("<5" on a percentage would read as "under 5 %"), with a note saying why.
         denominators = ind[ind["indicator"] == "continued_share"].set_index("period")["denominator"]
         for c in cols:
             n = denominators.get(c)
             if share_rows and (n is None or pd.isna(n) or not r.audience.shares_shown(n)):
-                share_cells[c] = [r.audience.mark]
+                share_cells[c] = [r.audience.secondary_mark]
+                shares_hidden = True
     for c in cols:
         out[c] = [
             (v if isinstance(v, str) else fmt_int(v, lang)) for v in counts[c].tolist()
@@ -487,6 +645,8 @@ def indicators(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
     html = table_html(out)
     if r.public:
         html += blocks.paragraph(suppression_note(r.audience, lang), "note")
+    if shares_hidden:
+        html += blocks.paragraph(share_note(r.audience, lang), "note")
     return HTML(html)
 
 
@@ -498,9 +658,10 @@ def next_steps(r: MunicipalityReport, lang: str) -> HTML:
     items = []
     if errors.empty:
         items.append(_t("next_none", lang))
+    table = rule_counts_shown(r, lang)
     for row in s.itertuples():
         noun = "finding" if row.severity == "error" else "warning"
-        n, words = _counted(r, row.findings, noun, lang)
+        n, words = _counted(r, row.findings, noun, lang, table.get((row.rule, row.severity)))
         key = "next_error" if row.severity == "error" else "next_warning"
         items.append(
             _t(key, lang).format(
@@ -542,9 +703,10 @@ def _key_figures_sheet(r: MunicipalityReport | Overview, lang: str) -> pd.DataFr
     k["figure"] = [
         _t("remaining", lang) if f == "remaining" else label(f, lang) for f in k["figure"]
     ]
-    counts = r.audience.suppress(
+    counts = _counts_shown(
+        r,
         pd.DataFrame({"figure": ["pupils", "plans"], "n": [r.counts["pupils"], r.counts["plans"]]}),
-        ["n"],
+        "n",
     )
     extra = pd.DataFrame(
         {
@@ -591,7 +753,7 @@ def sheets(r: MunicipalityReport, lang: str) -> dict[str, pd.DataFrame]:
             lang,
         ),
         _t("by_semester", lang): _with_total(r.by_semester, r.totals["semester"], "semester", lang),
-        label("findings", lang): r.audience.suppress(r.findings_by_rule, ["findings"]),
+        label("findings", lang): findings_shown(r) if r.public else r.findings_by_rule,
     }
     if not r.public:
         ind = r.indicators.drop(
@@ -664,6 +826,9 @@ def overview_needs_action(o: Overview, lang: str, programme: Programme) -> HTML:
         share = "–" if pd.isna(row.projected_share) else fmt_pct(row.projected_share, lang)
         band = text(f"overview.band_{'ended_' if ended else ''}{row.colour}", lang)
         n, errors = row.new_errors, row.errors
+        slug = slugify(row.municipality)
+        new = release_mark(o.audience, o.release, new_errors_cell(slug))
+        errs = release_mark(o.audience, o.release, errors_cell(slug))
         items.append(
             text("overview.act_line", lang).format(
                 name=row.municipality,
@@ -671,8 +836,8 @@ def overview_needs_action(o: Overview, lang: str, programme: Programme) -> HTML:
                 band=band,
                 period_risk=fmt_eur(row.at_risk_period_cents, lang),
                 risk=fmt_eur(row.at_risk_cents, lang),
-                new=o.audience.count_text(n, fmt_int(n, lang)),
-                errors=o.audience.count_text(errors, fmt_int(errors, lang)),
+                new=new or o.audience.count_text(n, fmt_int(n, lang)),
+                errors=errs or o.audience.count_text(errors, fmt_int(errors, lang)),
             )
         )
     note = text("overview.act_note_ended" if ended else "overview.act_note", lang)
@@ -682,7 +847,7 @@ def overview_needs_action(o: Overview, lang: str, programme: Programme) -> HTML:
 def _municipality_page_table(o: Overview, lang: str) -> pd.DataFrame:
     cols = ["municipality", "allocation_cents", "eligible_period_cents", "eligible_cents",
             "at_risk_cents", "absorption", "errors", "esf_cents", "pupils"]  # fmt: skip
-    t = o.audience.suppress(o.by_municipality, ["pupils"])[cols]
+    t = _overview_counts(o, o.by_municipality)[cols]
     line = {c: o.total.get(c) for c in cols}
     line["municipality"] = label("total", lang)
     line["pupils"] = fmt_int(o.counts.get("pupils", 0), lang)  # distinct, see the note
@@ -712,6 +877,27 @@ def overview_municipalities(o: Overview, lang: str, programme: Programme) -> HTM
     return HTML("".join(blocks.paragraph(n, "note") for n in notes) + html)
 
 
+def _overview_counts(o, t: pd.DataFrame) -> pd.DataFrame:
+    """The municipalities' errors and pupils as the period's release shows them (the same
+    count is on each municipality's page 1 and in the index)."""
+    if o.release is None:
+        return o.audience.suppress(t, [c for c in ("errors", "pupils") if c in t.columns])
+    slugs = [slugify(n) for n in t["municipality"]]
+    if "errors" in t.columns:
+        t = _marked(o.audience, o.release, t, "errors", [errors_cell(s) for s in slugs])
+    if "pupils" in t.columns:
+        t = _marked(o.audience, o.release, t, "pupils", [pupils_cell(s) for s in slugs])
+    return t
+
+
+def _overview_findings(o) -> pd.DataFrame:
+    t = o.findings_by_rule
+    if o.release is None:
+        return o.audience.suppress(t, ["findings"])
+    cells = [findings_cell(NATIONAL, a, b) for a, b in zip(t["rule"], t["severity"], strict=True)]
+    return _marked(o.audience, o.release, t.reset_index(drop=True), "findings", cells)
+
+
 def overview_absorption_chart(o: Overview, lang: str, programme: Programme | None = None):
     """Absorption per municipality with the band's lower edge (90 %) drawn in."""
     t = o.by_municipality.sort_values("absorption", ascending=False)
@@ -727,7 +913,7 @@ def overview_absorption_chart(o: Overview, lang: str, programme: Programme | Non
 
 def overview_findings(o: Overview, lang: str, programme: Programme) -> HTML:
     """Findings by rule with a "Kopā" line: its money at risk is the key figure's."""
-    t = o.audience.suppress(o.findings_by_rule, ["findings"])
+    t = _overview_findings(o)
     line = {"rule": label("total", lang), "at_risk_cents": int(t["at_risk_cents"].sum())}
     if not o.public:  # a sum of hidden counts would give them away
         line["findings"] = int(o.findings_by_rule["findings"].sum())
@@ -825,10 +1011,10 @@ def _overview_municipality_sheet(o: Overview, lang: str) -> pd.DataFrame:
     t["colour"] = [text(f"overview.band_{c}", lang) for c in t["colour"]]
     line = {**o.total, "municipality": label("total", lang), "pupils": o.counts.get("pupils", 0),
             "plans": int(t["plans"].sum()), "colour": ""}  # fmt: skip
-    t = pd.concat([t, pd.DataFrame([line])], ignore_index=True)
     if o.public:
-        t = t.drop(columns=["pupils", "plans"])
-    return t
+        t = _overview_counts(o, t.drop(columns=["pupils", "plans"]))
+        line = {k: v for k, v in line.items() if k not in ("pupils", "plans")}
+    return pd.concat([t, pd.DataFrame([line])], ignore_index=True)
 
 
 def overview_sheets(o: Overview, lang: str) -> dict[str, pd.DataFrame]:
@@ -841,7 +1027,7 @@ def overview_sheets(o: Overview, lang: str) -> dict[str, pd.DataFrame]:
     out = {
         label("key_figures", lang): _key_figures_sheet(o, lang),
         text("overview.sheet_municipalities", lang): _overview_municipality_sheet(o, lang),
-        label("findings", lang): o.audience.suppress(o.findings_by_rule, ["findings"]),
+        label("findings", lang): _overview_findings(o),
         text("overview.sheet_semesters", lang): trend,
         text("overview.sheet_indicators", lang): _indicator_sheet(o, lang),
     }

@@ -289,6 +289,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Šajā pusgadā riskam pakļauti {period_risk}, iepriekšējos periodos {earlier_risk}. {new} no {errors} kļūdu konstatējumiem attiecas uz šo pusgadu.",
         "This half-year {period_risk} is at risk, in earlier periods {earlier_risk}. {new} of the {errors} error findings concern this half-year.",
     ),
+    "summary.risk_uncounted": (
+        "Šajā pusgadā riskam pakļauti {period_risk}, iepriekšējos periodos {earlier_risk}.",
+        "This half-year {period_risk} is at risk, in earlier periods {earlier_risk}.",
+    ),
     "summary.risk_one": (
         "Šajā pusgadā riskam pakļauti {period_risk}, iepriekšējos periodos {earlier_risk}. Vienīgais kļūdu konstatējums attiecas uz {which}.",
         "This half-year {period_risk} is at risk, in earlier periods {earlier_risk}. The one error finding concerns {which}.",
@@ -581,6 +585,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "privacy.note": (
         "{mark} — mazāk nekā {n} skolēni vai plāni (skaitlis netiek publicēts, lai nevarētu identificēt skolēnu); {secondary} — skaitlis slēpts, lai slēpto skaitli nevarētu aprēķināt no kopsummas.",
         "{mark} — fewer than {n} pupils or plans (not published so that no pupil can be identified); {secondary} — hidden so that a hidden number cannot be worked out from a total.",
+    ),
+    "privacy.share_note": (
+        "{secondary} pie procentiem — daļa aprēķināta no mazāk nekā {n} skolēniem un netiek publicēta, jo tā atklātu ziņas par šiem skolēniem.",
+        "{secondary} for a percentage — the share is of fewer than {n} pupils and is not published, as it would tell about those pupils.",
     ),
     # ---- Nouns that agree with a number: 'singular|plural' (see plural())
     "noun.finding": ("konstatējums|konstatējumi", "finding|findings"),

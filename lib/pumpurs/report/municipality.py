@@ -57,10 +57,12 @@ class MunicipalityReport:
     school_names: dict[str, str] = field(default_factory=dict)  # every school, any partner
     standing: Standing | None = None
     top_fixes: pd.DataFrame = field(default_factory=pd.DataFrame)  # partner_id, rule, ...
+    fix_counts: pd.DataFrame = field(default_factory=pd.DataFrame)  # every partner × rule line
     by_category_period: pd.DataFrame = field(default_factory=pd.DataFrame)
     by_school_period: pd.DataFrame = field(default_factory=pd.DataFrame)
     totals_period: dict[str, dict] = field(default_factory=dict)
     corrections: pd.DataFrame = field(default_factory=pd.DataFrame)  # see corrections_of
+    release: dict[str, str] | None = None  # public: the period's suppression (run/release.py)
 
     @property
     def public(self) -> bool:
@@ -244,7 +246,7 @@ def _new_in_period(findings: pd.DataFrame, ledger: pd.DataFrame, period: Period)
     return pd.Series(hits | (lengths == 0), index=findings.index)
 
 
-def _top_fixes(findings: pd.DataFrame, n: int = 5) -> pd.DataFrame:
+def _top_fixes(findings: pd.DataFrame, n: int | None = 5) -> pd.DataFrame:
     """The fixes with the most money at risk: one line per partner and rule."""
     errors = findings[findings["severity"] == "error"]
     cols = ["partner_id", "rule", "findings", "at_risk_cents"]
@@ -258,7 +260,7 @@ def _top_fixes(findings: pd.DataFrame, n: int = 5) -> pd.DataFrame:
     grouped = grouped.sort_values(
         ["at_risk_cents", "partner_id", "rule"], ascending=[False, True, True], kind="stable"
     )
-    return grouped.head(n).reset_index(drop=True)[cols]
+    return (grouped if n is None else grouped.head(n)).reset_index(drop=True)[cols]
 
 
 def municipality_report(
@@ -267,7 +269,10 @@ def municipality_report(
     municipality: str,
     period: Period,
     audience: str | Audience = "internal",
+    release: dict[str, str] | None = None,
 ) -> MunicipalityReport:
+    """What the report says. `release`: for a public report, the period's suppression
+    decisions (report/release.py), so that it hides what the whole release hides."""
     audience = Audience.of(audience, programme)
     m = programme.municipality(municipality)
     s = j.scoped(municipality=m.name)
@@ -371,8 +376,10 @@ def municipality_report(
         school_names=names,
         standing=standing,
         top_fixes=_top_fixes(f),
+        fix_counts=_top_fixes(f, None),
         by_category_period=t_cat_p.rows,
         by_school_period=t_school_p.rows,
         totals_period={"category": t_cat_p.total, "school": t_school_p.total},
         corrections=corrections_of(s) if audience.sees_pupil_rows else corrections_of(s).iloc[0:0],
+        release=release if audience.is_public else None,
     )

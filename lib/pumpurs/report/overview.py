@@ -44,6 +44,7 @@ class Overview:
     counts: dict[str, int] = field(default_factory=dict)  # pupils, plans (distinct, national)
     trend_total: dict = field(default_factory=dict)  # the semester table's "Kopā" line
     needs_action: pd.DataFrame = field(default_factory=pd.DataFrame)  # by_municipality rows
+    release: dict[str, str] | None = None  # public: the period's suppression (run/release.py)
 
     @property
     def public(self) -> bool:
@@ -80,7 +81,11 @@ NEEDS_ACTION = 5  # the municipalities page 1 names
 
 
 def programme_overview(
-    j: Judgement, programme: Programme, period: Period, audience: str | Audience = "internal"
+    j: Judgement,
+    programme: Programme,
+    period: Period,
+    audience: str | Audience = "internal",
+    release: dict[str, str] | None = None,
 ) -> Overview:
     audience = Audience.of(audience, programme)
     led, partners, f = j.ledger, j.partners, j.findings
@@ -183,6 +188,7 @@ def programme_overview(
         counts=counts,
         trend_total=trend_total,
         needs_action=needs_action(rows, ended),
+        release=release if audience.is_public else None,
     )
 
 

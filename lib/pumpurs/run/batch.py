@@ -46,7 +46,7 @@ from pumpurs.core.calendar import Period
 from pumpurs.core.errors import InputError, TemporaryError
 from pumpurs.present.texts import text
 from pumpurs.report.audience import Audience
-from pumpurs.run import outputs, session
+from pumpurs.run import outputs, release, session
 from pumpurs.run.folders import (
     install_report,
     outputs_intact,
@@ -297,6 +297,7 @@ def input_hash(spec: ReportSpec, shared: Shared, notebook_sha: str) -> str:
             "code": code_hash(),
             "templates": shared.templates_sha256,
             "programme": shared.programme_sha256,
+            **({"release": shared.release_sha} if shared.release_sha else {}),
         }
     )[:32]
 
@@ -679,6 +680,8 @@ def run_batch(opts: RunOptions, echo: Callable[[str], None] = log) -> Outcome:
             workers.start()  # kernels warm up while the data is judged
         shared = prepare_shared(inputs, first=workers.n)
         outcome = render_planned(inputs, shared, workers, echo, prune=True, index=True)
+        if release.audit_after_run(inputs, echo):  # public: nothing can be worked out
+            outcome.exit_code = 1
     outcome.seconds = time.perf_counter() - t0
     _said(outcome, opts, echo)
     return outcome
@@ -705,6 +708,7 @@ def render_planned(
         if prune:
             session.prune_cache(inputs.cache_dir, shared.key, last=0)
         status = read_status(inputs.period_dir)
+        shared.release_sha = release.prepare(inputs, shared)  # public: one suppression
         plan = plan_work(inputs, shared, status)
         outcome.up_to_date = len(plan.up_to_date)
         outcome.status = status

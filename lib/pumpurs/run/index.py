@@ -29,6 +29,10 @@ def write_index(
     from pumpurs.report.overview import latvian_order
 
     figures = figures or index_figures(inputs, shared)
+    if public:
+        from pumpurs.run.release import hide_index_counts
+
+        figures = hide_index_counts(figures, inputs, shared)
     # in the Latvian alphabet's order, as a reader looks a name up (programme.yaml is by code)
     for m in sorted(inputs.programme.municipalities, key=lambda m: latvian_order(m.name)):
         rows.append(_index_row(period_dir, m.slug, m.name, m.code, status, figures[m.slug], public))

@@ -131,6 +131,7 @@ class Shared:
     judged: Any = None  # the national Judgement when this batch judged it, else read lazily
     early: Path | None = None  # a store of the few municipalities rendered, written first
     storing: Future[Any] | None = None  # the national store, while a thread writes it
+    release_sha: str = ""  # public: the hash of the period's suppression decisions
     _slices: dict[str, Any] = field(default_factory=dict)  # municipality name -> Judgement
     held: Any = None  # the store's shared lock (session.use_store), released by `close`
 

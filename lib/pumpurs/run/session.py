@@ -49,6 +49,38 @@ def cache_dir() -> Path:
     return Path(base) / "pumpurs"
 
 
+def private_folder(folder: Path) -> Path:
+    """`folder`, created if absent, readable by its owner alone (0700): a cache of judged
+    data holds pupil pseudonyms. A folder of someone else's is left as it is."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):
+        os.chmod(folder, 0o700)
+    return folder
+
+
+def _owner_only(folder: Path) -> None:
+    """Every file of a store readable and writable by its owner alone (0600)."""
+    for path in folder.rglob("*"):
+        os.chmod(path, 0o700 if path.is_dir() else 0o600)
+    os.chmod(folder, 0o700)
+
+
+def clear_cache(cache: Path | None = None) -> int:
+    """Delete every stored judgement of the per-user cache (`pumpurs cache clear`);
+    returns how many there were. Notebooks run alone judge again next time."""
+    folder = cache or cache_dir()
+    if not folder.is_dir():
+        return 0
+    n = 0
+    for entry in folder.iterdir():
+        if entry.is_dir():
+            n += (entry / META).is_file()
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+    return n
+
+
 # What runs reports but does not shape their content: editing it re-renders nothing.
 NOT_CONTENT = (
     "run/",
@@ -164,7 +196,7 @@ def write_judgement(
     municipality, it reads them from `rest_in` (the national store), once that is whole."""
     if only and rest_in is None:
         raise ValueError("a store of a few municipalities names the store of the rest")
-    folder.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(folder.parent)
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp"))
     names = list(dict.fromkeys(only)) or [m.name for m in j.programme.municipalities]
     rows = j.municipality_rows(names if only else None)  # table -> municipality -> positions
@@ -224,6 +256,7 @@ def write_judgement(
         }
         with open(tmp / META, "wb") as f:
             pickle.dump(meta, f, protocol=pickle.HIGHEST_PROTOCOL)
+        _owner_only(tmp)
         _move_into_place(tmp, folder)
     except BaseException:  # a full disk or a kill: no half-written store is left behind
         shutil.rmtree(tmp, ignore_errors=True)

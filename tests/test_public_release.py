@@ -1,0 +1,363 @@
+"""A public release read as an outsider would: no hidden count comes back (issue 23)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+
+from factory import entry, world
+from pumpurs.core.calendar import parse_period
+from pumpurs.core.rules import judge
+from pumpurs.core.settings import load_programme
+from pumpurs.present import report_view as view
+from pumpurs.present.texts import text
+from pumpurs.report.municipality import municipality_report
+
+PROGRAMME = load_programme()
+
+
+@pytest.fixture(scope="module")
+def report():
+    j = judge(world([entry()]), PROGRAMME)
+    return municipality_report(
+        j, PROGRAMME, "Aizkraukles novads", parse_period("2020-H1"), "public"
+    )
+
+
+def _rules(*rows: tuple[str, str, int]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "rule": [r[0] for r in rows],
+            "severity": [r[1] for r in rows],
+            "findings": [r[2] for r in rows],
+            "at_risk_cents": [100] * len(rows),
+        }
+    )
+
+
+def test_page_one_gives_no_total_of_hidden_rule_rows(report):
+    """Six "<5" error rows and "0 of 6" would pin each row at 1: the sentence says money only."""
+    rules = [f"R{i}" for i in range(6)]
+    r = replace(
+        report,
+        findings_by_rule=_rules(*[(rule, "error", 1) for rule in rules]),
+        standing=replace(report.standing, errors=6, new_errors=0),
+    )
+    said = view._sentences(r, "lv", PROGRAMME)[-1]
+    zero = view.fmt_eur(0, "lv")
+    assert said == text("summary.risk_uncounted", "lv").format(period_risk=zero, earlier_risk=zero)
+    assert " 6 " not in str(view.summary(r, "lv", PROGRAMME).data)
+
+
+def test_page_one_counts_when_no_rule_row_is_hidden(report):
+    r = replace(
+        report,
+        findings_by_rule=_rules(("R1", "error", 7), ("R2", "error", 5)),
+        standing=replace(report.standing, errors=12, new_errors=0),
+    )
+    assert view._sentences(r, "en", PROGRAMME)[-1].endswith(
+        "0 of the 12 error findings concern this half-year."
+    )
+
+
+def test_next_steps_repeat_the_tables_secondary_mark(report):
+    """A count hidden as "x" in the findings table is not printed in the next steps: the
+    error rows add up to the errors the index and the overview publish (12), so 9 is hidden."""
+    r = replace(report, findings_by_rule=_rules(("R1", "error", 3), ("R2", "error", 9)))
+    r = replace(r, next_steps=r.findings_by_rule)
+    table = view.rule_counts_shown(r, "en")
+    steps = str(view.next_steps(r, "en").data)
+    assert table == {("R1", "error"): "<5", ("R2", "error"): "x"}
+    assert view.findings_shown(r)["findings"].tolist() == ["<5", "x"]
+    assert "R2: x findings" in steps and "R1: &lt;5 findings" in steps and "9 " not in steps
+
+
+def test_main_corrections_hide_the_lines_of_a_rule_with_a_hidden_line(report):
+    """ELIG_NO_PLAN 8 with P025 5 and P042 "<5" would make P042 3."""
+    fixes = pd.DataFrame(
+        {
+            "partner_id": ["P025", "P042"],
+            "rule": ["ELIG_NO_PLAN", "ELIG_NO_PLAN"],
+            "findings": [5, 3],
+            "at_risk_cents": [500, 300],
+        }
+    )
+    r = replace(
+        report,
+        findings_by_rule=_rules(("ELIG_NO_PLAN", "error", 8)),
+        top_fixes=fixes,
+        fix_counts=fixes,
+    )
+    assert view._fix_counts_shown(r, "lv") == ["x", "<5"]
+    page = str(view.top_fixes(r, "lv").data)
+    assert "— x konstatējumi" in page and "— &lt;5 konstatējumi" in page
+    note = text("privacy.note", "lv", mark="&lt;5", n=5, secondary="x")
+    assert note in page
+
+
+def test_a_share_of_few_pupils_is_x_with_its_own_note(report):
+    ind = report.indicators
+    share = ind["indicator"] == "continued_share"
+    assert share.any() and (ind.loc[share, "denominator"].fillna(0) < 5).all()
+    page = str(view.indicators(report, "lv", PROGRAMME).data)
+    row = page[page.index(view.label("continued_share", "lv")) :].split("</tr>")[0]
+    assert "&lt;5" not in row and "<5" not in row
+    assert ">x<" in row
+    assert text("privacy.share_note", "lv", secondary="x", n=5) in page
+
+
+# --- the audit: planted leaks in a release's files are caught --------------------------
+def _index(rows: dict[str, str], lang: str = "lv") -> str:
+    """An index.html as the batch writes it, reduced to what the audit reads."""
+    cells = "".join(
+        f'<tr id="{rid}">' + "<td>n</td>" * 7 + f'<td class="num">{errors}</td><td></td></tr>'
+        for rid, errors in rows.items()
+    )
+    return f'<!DOCTYPE html><html lang="{lang}"><body><table>{cells}</table></body></html>'
+
+
+def _book(path, sheets: dict[str, list[tuple]]) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(list(row))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+
+
+FINDINGS = ("Noteikums", "Nozīmīgums", "Konstatējumi")
+
+
+def _write_release(tmp_path, index: dict[str, str], towns: dict[str, list[tuple]], overview=None):
+    period = tmp_path / "2021-H1"
+    period.mkdir()
+    (period / "index.html").write_text(_index(index), encoding="utf-8")
+    for rid, rows in towns.items():
+        _book(period / rid / "report.xlsx", {"Konstatējumi": [FINDINGS, *rows]})
+    if overview is not None:
+        _book(period / "overview" / "report.xlsx", overview)
+    return period
+
+
+def _leaks(period) -> dict[tuple, tuple]:
+    from pumpurs.run.audit import audit
+
+    found, _hidden = audit(period)
+    return {leak.cell: (leak.low, leak.high) for leak in found}
+
+
+def test_audit_catches_small_rows_whose_total_is_published(tmp_path):
+    """Two "<5" rows beside a 10, and the index's 12 errors: both are 1."""
+    period = _write_release(
+        tmp_path,
+        {"a": "12"},
+        {"a": [("R1", "kļūda", "<5"), ("R2", "kļūda", "<5"), ("R3", "kļūda", 10)]},
+    )
+    assert _leaks(period) == {
+        ("a/report.xlsx", "Konstatējumi", "R1", "Konstatējumi"): (1.0, 1.0),
+        ("a/report.xlsx", "Konstatējumi", "R2", "Konstatējumi"): (1.0, 1.0),
+    }
+
+
+def test_audit_catches_a_figure_hidden_in_its_report_but_shown_in_the_overview(tmp_path):
+    """Rīga's report and the index hide its errors; the overview prints them (4)."""
+    overview = {
+        "Pašvaldība": [("Pašvaldība", "Kļūdas"), ("Rīga", 4)],
+        "Konstatējumi": [FINDINGS, ("R1", "kļūda", "<5")],
+    }
+    period = _write_release(
+        tmp_path, {"riga": "<5", "overview": "<5"}, {"riga": [("R1", "kļūda", "<5")]}, overview
+    )
+    leaks = _leaks(period)
+    assert leaks[("riga/report.xlsx", "Konstatējumi", "R1", "Konstatējumi")] == (4.0, 4.0)
+    assert leaks[("index.html", "index", "riga", "errors")] == (4.0, 4.0)
+    assert leaks[("overview/report.xlsx", "Konstatējumi", "R1", "Konstatējumi")] == (4.0, 4.0)
+
+
+def test_audit_reads_page_one_and_the_main_corrections(tmp_path):
+    """ELIG_NO_PLAN 8 and its main corrections P025 5, P042 "<5": P042 is 3."""
+    period = _write_release(tmp_path, {"dobele": "x"}, {"dobele": [("No plan", "kļūda", 8)]})
+    lines = [
+        text("summary.fix_line", "lv").format(
+            partner=p, rule="No plan", n=n, findings="konstatējumi", eur="1 €", fix="Labot."
+        )
+        for p, n in (("A (P025)", "5"), ("B (P042)", "&lt;5"))
+    ]
+    page = "<div><ol>" + "".join(f"<li>{line}</li>" for line in lines) + "</ol></div>"
+    (period / "dobele" / "report.html").write_text(page, encoding="utf-8")
+    leaks = _leaks(period)
+    fix = ("dobele/report.html", "main corrections", "B (P042): No plan", "findings")
+    assert leaks == {fix: (3.0, 3.0), ("index.html", "index", "dobele", "errors"): (8.0, 8.0)}
+
+
+def test_audit_passes_what_cannot_be_pinned(tmp_path):
+    period = _write_release(
+        tmp_path, {"a": "12"}, {"a": [("R1", "kļūda", "<5"), ("R2", "kļūda", "x")]}
+    )
+    assert _leaks(period) == {}
+
+
+# --- a whole release, decided once: the audit and plain subtraction find nothing --------
+def _write_public_release(period_dir, j, period, marks) -> None:
+    """The files of a public release as the batch writes them (without the notebooks:
+    page 1's HTML, each workbook, the overview's workbook, the index)."""
+    from pumpurs.present.index_page import IndexRow, index_html, key_figures_by_municipality
+    from pumpurs.report.overview import programme_overview
+    from pumpurs.report.release import errors_cell
+
+    figures = key_figures_by_municipality(j, period, PROGRAMME)
+    rows = []
+    audience = municipality_report(
+        j, PROGRAMME, PROGRAMME.municipalities[0].name, period, "public"
+    ).audience
+    for m in PROGRAMME.municipalities:
+        f = figures[m.name]
+        f.errors_mark = view.release_mark(audience, marks, errors_cell(m.slug)) or ""
+        rows.append(IndexRow(id=m.slug, name=m.name, code=m.code, status="ok", figures=f))
+        if j.scoped(municipality=m.name).ledger.empty:
+            continue
+        r = municipality_report(j, PROGRAMME, m.name, period, "public", marks)
+        folder = period_dir / m.slug
+        view.export(r, str(folder), "lv")
+        page = str(view.summary(r, "lv", PROGRAMME).data) + str(view.top_fixes(r, "lv").data)
+        (folder / "report.html").write_text(page, encoding="utf-8")
+    o = programme_overview(j, PROGRAMME, period, "public", marks)
+    view.overview_export(o, str(period_dir / "overview"), "lv")
+    from pumpurs.present.index_page import key_figures
+
+    national = key_figures(j, period, PROGRAMME)
+    national.errors_mark = view.release_mark(audience, marks, errors_cell("overview")) or ""
+    ov = IndexRow(id="overview", name="LV", code="LV", status="ok", figures=national)
+    (period_dir / "index.html").write_text(
+        index_html(rows, ov, period.label, j.as_of, "lv", "public"), encoding="utf-8"
+    )
+
+
+def _subtracted(period_dir) -> list[str]:
+    """An independent reading: each municipality's error rows against the errors the
+    index prints, and the overview's errors against the index's. A hidden cell that
+    subtraction gives back is listed."""
+    from openpyxl import load_workbook
+
+    from pumpurs.core.settings import slugify
+
+    page = (period_dir / "index.html").read_text(encoding="utf-8")
+    index = dict(
+        re.findall(r'<tr id="([^"]+)".*?(?:<td[^>]*>.*?</td>){7}<td[^>]*>([^<]*)</td>', page)
+    )
+    out = []
+    for folder in sorted(p for p in period_dir.iterdir() if p.is_dir() and p.name != "overview"):
+        ws = load_workbook(folder / "report.xlsx")["Konstatējumi"]
+        cells = [row[2] for row in ws.iter_rows(min_row=2, values_only=True) if row[1] == "kļūda"]
+        hidden = [c for c in cells if isinstance(c, str)]
+        total = index.get(folder.name, "")
+        if total.isdigit() and len(hidden) == 1:
+            out.append(
+                f"{folder.name}: one hidden error row, {int(total) - sum(c for c in cells if isinstance(c, int))}"
+            )
+    ws = load_workbook(period_dir / "overview" / "report.xlsx")["Pašvaldība"]
+    for name, errors in ((row[0], row[-1]) for row in ws.iter_rows(min_row=2, values_only=True)):
+        slug = slugify(str(name))
+        shown = index.get(slug, "")
+        if isinstance(errors, int) != shown.isdigit():
+            out.append(f"{slug}: errors {errors} in the overview, {shown} in the index")
+    return out
+
+
+@pytest.fixture(scope="module")
+def small_demo(tmp_path_factory):
+    import datetime as dt
+
+    from pumpurs.demo import write_demo
+    from pumpurs.sources.folder import load_data
+
+    folder = tmp_path_factory.mktemp("demo") / "small"
+    write_demo(folder, scale="small", seed=1)
+    return judge(load_data(folder), PROGRAMME, dt.date(2021, 6, 30))
+
+
+def test_a_public_release_decided_once_gives_nothing_back(small_demo, tmp_path):
+    from pumpurs.report.release import PRIMARY, decide
+    from pumpurs.run.audit import audit
+
+    period = parse_period("2021-H1")
+    marks = decide(small_demo, PROGRAMME, period, 5)
+    assert marks and all(v in (PRIMARY, "secondary") for v in marks.values())
+    period_dir = tmp_path / "2021-H1"
+    _write_public_release(period_dir, small_demo, period, marks)
+    leaks, hidden = audit(period_dir)
+    assert [leak.line() for leak in leaks] == []
+    assert hidden >= sum(not k.startswith("plans_year") for k in marks)
+    assert _subtracted(period_dir) == []
+
+
+def test_table_by_table_suppression_gives_counts_back(small_demo, tmp_path):
+    """The same release with each table suppressed on its own (as before issue 23)."""
+    from pumpurs.run.audit import audit
+
+    period = parse_period("2021-H1")
+    period_dir = tmp_path / "2021-H1"
+    _write_public_release(period_dir, small_demo, period, None)
+    leaks, _hidden = audit(period_dir)
+    assert leaks
+
+
+def test_the_release_counts_what_each_report_prints(small_demo):
+    """The release decides over the counts the reports print: each municipality's
+    findings rows, errors, pupils, plans and plans by school year are the report's own."""
+    from pumpurs.report.release import (
+        errors_cell,
+        findings_cell,
+        plans_cell,
+        plans_year_cell,
+        pupils_cell,
+        release_model,
+    )
+
+    period = parse_period("2021-H1")
+    model = release_model(small_demo, PROGRAMME, period, 5)
+    checked = 0
+    for m in PROGRAMME.municipalities:
+        if small_demo.scoped(municipality=m.name).ledger.empty:
+            continue
+        r = municipality_report(small_demo, PROGRAMME, m.name, period, "internal")
+        s = m.slug
+        assert model.values[errors_cell(s)] == r.standing.errors
+        assert model.values[pupils_cell(s)] == r.counts["pupils"]
+        assert model.values[plans_cell(s)] == r.counts["plans"]
+        for row in r.findings_by_rule.itertuples():
+            assert model.values[findings_cell(s, row.rule, row.severity)] == row.findings
+        plans = r.indicators[
+            (r.indicators["indicator"] == "support_plans")
+            & (r.indicators["period"] != "cumulative")
+        ]
+        for year, value in zip(
+            plans["period"].tolist()[-4:], plans["value"].tolist()[-4:], strict=True
+        ):
+            assert model.values[plans_year_cell(s, year)] == value
+        checked += 1
+    assert checked == 3
+
+
+def test_protect_hides_the_smallest_cell_that_frees_a_pinned_one():
+    """A "<5" beside 7 and their published total 8, the 7 printed again elsewhere: the 7,
+    the total and the 7's other place are hidden ("x"; the tightest sum first, which is
+    not always the fewest cells), and nothing is pinned; a row of two small counts
+    summing to 3 stays as it is (each is 1 or 2)."""
+    from pumpurs.report.release import PRIMARY, SECONDARY, Relation, Release, pinned, protect
+
+    a, b, c, t = ("a",), ("b",), ("c",), ("t",)
+    values = {a: 1, c: 7, t: 8, b: 7}
+    rels = [Relation((a, c), t, "row"), Relation((c,), b, "same figure elsewhere")]
+    hidden = protect(values, rels, 5)
+    assert hidden == {a: PRIMARY, c: SECONDARY, t: SECONDARY, b: SECONDARY}
+    assert pinned(Release(5, values, rels, hidden)) == {}
+    two = {a: 1, b: 2, c: 7, t: 10}
+    assert protect(two, [Relation((a, b, c), t, "row")], 5) == {a: PRIMARY, b: PRIMARY}
