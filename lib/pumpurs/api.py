@@ -318,7 +318,7 @@ class ProgrammeView:
         s, scope = self._summary, "" if self.scope == "programme" else f" [{self.scope}]"
         return (
             f"<ProgrammeView {self.label}{scope} as of {self.as_of.isoformat()}: "
-            f"{s['partners']} partners, declared {format_eur(s['declared'], 'en')}, "
+            f"{s['partners']} partner{'' if s['partners'] == 1 else 's'}, declared {format_eur(s['declared'], 'en')}, "
             f"eligible {format_eur(s['eligible'], 'en')}, at risk "
             f"{format_eur(s['at_risk'], 'en')}; {s['errors']} errors, "
             f"{s['warnings']} warnings>"

@@ -91,13 +91,24 @@ def _text(s: pd.Series) -> pd.Series:
 
 
 def _categorical(name: str, s: pd.Series) -> pd.Series:
-    """A vocabulary column as a categorical without "" (NA instead)."""
-    text = _text(s.astype(object).where(s.notna(), None))
-    seen = set(text.dropna().unique().tolist())
+    """A vocabulary column as a categorical without "" (NA instead), worked on its few
+    categories rather than its rows."""
+    cat = s if isinstance(s.dtype, pd.CategoricalDtype) else s.astype("category")
+    seen = {str(c) for c in cat.cat.categories}
+    if "" in seen:
+        cat = cat.cat.remove_categories([""])
     order = list(ORDER.get(name, ()))
-    rest = sorted(seen - set(order))
-    dtype = pd.CategoricalDtype([*order, *rest])
-    return text.astype(object).where(text.notna(), None).astype(dtype)
+    return cat.cat.set_categories([*order, *sorted(seen - set(order) - {""})])
+
+
+def _number(s: pd.Series) -> pd.Series:
+    """Numbers written as text ("0.85") as `Float64`; a categorical's few values parsed once."""
+    if not isinstance(s.dtype, pd.CategoricalDtype):
+        return pd.to_numeric(s.astype(object), errors="coerce").astype("Float64")
+    values = pd.to_numeric(pd.Series(s.cat.categories.astype(str)), errors="coerce")
+    codes = s.cat.codes.to_numpy()
+    data = np.where(codes >= 0, values.to_numpy(dtype="float64")[np.maximum(codes, 0)], np.nan)
+    return pd.Series(pd.array(data, dtype="Float64"), index=s.index)
 
 
 def _column(name: str, s: pd.Series) -> tuple[str, pd.Series]:
@@ -105,7 +116,7 @@ def _column(name: str, s: pd.Series) -> tuple[str, pd.Series]:
     if name.endswith("_cents"):
         return euro_name(name), pd.Series(cents_to_eur(s.reset_index(drop=True)), index=s.index)
     if name in NUMERIC_TEXT:
-        return name, pd.to_numeric(s.astype(object), errors="coerce").astype("Float64")
+        return name, _number(s)
     if name in CATEGORICAL:
         return name, _categorical(name, s)
     kind = s.dtype.kind

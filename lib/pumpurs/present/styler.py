@@ -9,6 +9,7 @@ forms are the reports' own (present/fmt.py).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -31,6 +32,8 @@ from pumpurs.present.fmt import (
     is_share_column,
     translate,
 )
+
+_TABLES = itertools.count(1)
 
 
 def _formatter(name: str, dtype: Any, lang: str, money: bool) -> tuple[Callable[[Any], str], bool]:
@@ -65,7 +68,9 @@ def style(
     index (a groupby's keys); `eur` names more columns that hold euros (a pivot's
     columns are its keys, not `*_eur`)."""
     check_lang(lang)
-    styler, money = frame.style, set(eur)
+    # ids of the table's cells: numbered, so a rerun shows the same HTML (pandas draws a
+    # random one), and two tables on one page never share one
+    styler, money = frame.style.set_uuid(f"pumpurs{next(_TABLES)}"), set(eur)
     numbers = []
     for col in frame.columns:
         write, is_number = _formatter(str(col), frame[col].dtype, lang, col in money)
