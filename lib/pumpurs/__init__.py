@@ -8,8 +8,9 @@ For analysts, five lines::
     p.totals(by="category")                  # plain pandas, euros exact to the cent
     pumpurs.style(p.findings(severity="error"))  # a table formatted as a Latvian reads it
 
-`open` and `ProgrammeView` live in `pumpurs.api`, `style` in `pumpurs.present.styler`;
-they are imported on first use, so `import pumpurs` (and the command line) stays fast.
+`open` and `ProgrammeView` live in `pumpurs.api`, `style` in `pumpurs.present.styler`
+(their reference is there); they are imported on first use, so `import pumpurs` (and
+the command line) stays fast.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["ProgrammeView", "open", "style"]
 
 if TYPE_CHECKING:
-    from pumpurs.api import ProgrammeView, open
-    from pumpurs.present.styler import style
+    from pumpurs.api import ProgrammeView as ProgrammeView
+    from pumpurs.api import open as open
+    from pumpurs.present.styler import style as style
 
 _LAZY = {"open": "pumpurs.api", "ProgrammeView": "pumpurs.api", "style": "pumpurs.present.styler"}
 

@@ -407,6 +407,7 @@ class Plots:
     Figure, which a notebook shows as a picture. `lang`: "lv" (default) or "en"."""
 
     view: ProgrammeView
+    """The view whose tables the charts are drawn from."""
 
     def cumulative(self, lang: str = "lv") -> Figure:
         """Cumulative eligible spending against the allocation, projected to the end,

@@ -31,7 +31,6 @@ import pyarrow as pa
 
 from pumpurs.core.contract import CATEGORIES, INDICATORS, RULE_IDS
 
-# Columns whose values come from a vocabulary or the calendar: categoricals.
 CATEGORICAL = frozenset(
     {
         "municipality",
@@ -53,15 +52,16 @@ CATEGORICAL = frozenset(
         "plan_level",
     }
 )
-# Categories in the programme's own order where it has one (else sorted).
+"""Columns whose values come from a vocabulary or the calendar: categoricals."""
 ORDER: dict[str, Sequence[str]] = {
     "category": CATEGORIES,
     "rule": RULE_IDS,
     "severity": ("error", "warning"),
     "indicator": INDICATORS,
 }
-# Numbers stored as text in the library (the ESF rate in force: "0.85").
+"""Categories in the programme's own order where it has one (the rest sorted)."""
 NUMERIC_TEXT = frozenset({"esf_rate"})
+"""Numbers the library keeps as text (the ESF rate in force, "0.85"): `Float64` here."""
 
 
 def euro_name(column: str) -> str:
