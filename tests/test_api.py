@@ -254,3 +254,28 @@ def test_style_writes_latvian_numbers_and_keeps_the_frame(view):
     en = pumpurs.style(view.ledger.head(3), lang="en").to_html()
     assert "–" in en  # a missing number (hours)
     assert str(table["declared_eur"].dtype) == "Float64"  # formatting changes no value
+
+
+def test_vocabularies_follow_the_latvian_alphabet_and_lose_empty_text():
+    from pumpurs.present.frames import analyst_frame
+
+    towns = pd.Series(["Ādažu novads", "Zilupes novads", "", "Aizkraukles novads"])
+    frame = analyst_frame(pd.DataFrame({"municipality": towns, "_row": [2, 3, 4, 5]}))
+    assert list(frame.columns) == ["municipality"]
+    assert list(frame["municipality"].cat.categories) == [
+        "Aizkraukles novads", "Ādažu novads", "Zilupes novads"
+    ]  # fmt: skip
+    assert frame["municipality"].isna().tolist() == [False, False, True, False]
+
+
+def test_style_aligns_text_left_and_writes_whole_numbers_whole():
+    frame = pd.DataFrame(
+        {
+            "indicator": ["support_plans", "continued_share"],
+            "value": pd.array([481.0, 0.7156], dtype="Float64"),
+        }
+    )
+    shown = pumpurs.style(frame, "lv").to_html()
+    assert ">481<" in shown and ">0,72<" in shown
+    assert ">Individuālie atbalsta plāni<" in shown  # a code in words
+    assert "text-align: left" in shown and "text-align: right" in shown

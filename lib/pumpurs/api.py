@@ -256,7 +256,9 @@ class ProgrammeView:
                 table.insert(1, "name", table[key].map(names))
         if table["allocation_cents"].isna().all() or second is not None:
             table = table.drop(columns=["allocation_cents", "absorption"])
-        return analyst_frame(table)
+        out = analyst_frame(table)  # rows in the keys' order (a categorical's: Latvian)
+        order = [key] if second is None else [key, second]
+        return out.sort_values(order, kind="stable").reset_index(drop=True)
 
     def _key(self, name: str) -> str:
         column = _ALIASES.get(name, name)

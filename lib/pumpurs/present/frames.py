@@ -16,7 +16,8 @@ joins). An analyst gets the same tables in the dtypes pandas users expect:
 - text: ids and free text (entry_id, partner_id, school_id, student_id, names,
   document_ref, …) are `string`; words from a vocabulary or a calendar (municipality,
   category, semester, half_year, rule, severity, …) are categoricals, in the order the
-  programme lists them where it has one (categories, rules), else sorted.
+  programme lists them where it has one (categories, rules), else in Latvian
+  alphabetical order (Ādaži after Aizkraukle, not after Ziemeļkurzeme).
 - no internal columns: a column whose name starts with "_" (a file's row number) is
   left out.
 """
@@ -30,6 +31,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pumpurs.core.contract import CATEGORIES, INDICATORS, RULE_IDS
+from pumpurs.report.overview import latvian_order
 
 CATEGORICAL = frozenset(
     {
@@ -98,7 +100,8 @@ def _categorical(name: str, s: pd.Series) -> pd.Series:
     if "" in seen:
         cat = cat.cat.remove_categories([""])
     order = list(ORDER.get(name, ()))
-    return cat.cat.set_categories([*order, *sorted(seen - set(order) - {""})])
+    rest = sorted(seen - set(order) - {""}, key=latvian_order)  # Ā after A, not after Z
+    return cat.cat.set_categories([*order, *rest])
 
 
 def _number(s: pd.Series) -> pd.Series:
