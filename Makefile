@@ -5,9 +5,14 @@ STAMP  := $(VENV)/.installed
 DEMO   ?= data/demo-national
 SEED   ?= 1
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+KERNEL := $(VENV)/share/jupyter/kernels/pumpurs/kernel.json
+# JupyterLab refuses to start as root unless told: a container runs as root.
+ROOT_OK := $(if $(filter 0,$(shell id -u)),--allow-root)
+# The API reference: the analyst's front door and the library layers under it.
+API_MODULES := pumpurs pumpurs.api pumpurs.present.styler pumpurs.present.frames pumpurs.core pumpurs.sources pumpurs.report
 
 .DEFAULT_GOAL := help
-.PHONY: help install reports demo test lint format bench lab clean
+.PHONY: help install reports demo test lint format bench lab docs clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -19,7 +24,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
-install: $(STAMP) ## create .venv and install the project into it
+# The named kernel "PuMPuRS" for notebooks opened in JupyterLab; the batch keeps python3.
+$(KERNEL): $(STAMP)
+	$(PY) -m ipykernel install --sys-prefix --name pumpurs --display-name PuMPuRS >/dev/null
+
+install: $(STAMP) $(KERNEL) ## create .venv, install the project and the PuMPuRS kernel into it
 
 $(DEMO)/expected_findings.csv: $(STAMP)
 	$(VENV)/bin/pumpurs demo-data $(DEMO) --scale national --seed $(SEED)
@@ -44,10 +53,14 @@ format: $(STAMP) ## ruff format and fix
 	$(VENV)/bin/ruff format lib tests benchmarks tools
 	$(VENV)/bin/ruff check --fix lib tests benchmarks tools
 
-lab: $(STAMP) ## JupyterLab on the project's venv and kernel, opened in notebooks/
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+lab: $(KERNEL) ## JupyterLab on the project's venv and its PuMPuRS kernel, opened in notebooks/
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(ROOT_OK)
 
-bench: $(STAMP) ## run the benchmarks, a few minutes (numbers go in README.md)
+docs: $(STAMP) ## the API reference from the docstrings, into docs/api/ (open docs/api/index.html)
+	rm -rf docs/api
+	$(VENV)/bin/pdoc --docformat markdown --output-directory docs/api $(API_MODULES)
+
+bench: $(STAMP) ## run the benchmarks, a few minutes (numbers go in docs/performance.md)
 	$(PY) benchmarks/bench_load.py
 	$(PY) benchmarks/bench_check.py
 	$(PY) benchmarks/bench_batch.py --period 2021-H1

@@ -53,9 +53,19 @@ def test_parameters_cell_holds_literals_only(path):
     cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(cells) == 1
     for stmt in ast.parse(cells[0].source).body:
-        assert isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Constant), ast.unparse(
-            stmt
-        )
+        assert isinstance(stmt, ast.Assign | ast.AnnAssign), ast.unparse(stmt)
+        assert isinstance(stmt.value, ast.Constant), ast.unparse(stmt)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_parameter_is_typed_and_explained_for_papermill_help(path):
+    """`papermill --help-notebook` lists each parameter with its type and a sentence
+    (`name: type = value  # help`, as papermill's PythonTranslator reads a cell)."""
+    found = pm.inspect_notebook(str(path))
+    assert found
+    for name, p in found.items():
+        assert p["inferred_type_name"] == type(ast.literal_eval(p["default"])).__name__, name
+        assert len(p["help"]) >= 5, f"{path.name}: {name} has no comment saying what it is"
 
 
 def test_params_files_match_the_report_notebook():
@@ -174,17 +184,18 @@ def test_explore_reads_a_duckdb_file_as_it_reads_a_folder(small, tmp_path, monke
         ]
         texts.append(
             [
-                o.get("text") or o.get("data", {}).get("text/plain")
+                o.get("text") or [o["data"].get(k) for k in ("text/html", "image/png")]
                 for c in cells[2:]
                 for o in c.get("outputs", [])
             ]
         )
     folder_view, database_view = texts
-    assert len(folder_view) >= 5
-    assert "expenditures (duckdb)" in str(database_view[0])  # where each table came from
-    # Everything computed from them is the same; the raw preview differs in `_row` only
-    # (a file's row numbers, a database's positions in key order).
-    raw = [i for i, t in enumerate(folder_view) if "_row" in str(t)]
-    assert len(raw) == 1
-    same = [i for i in range(1, len(folder_view)) if i not in raw]
-    assert [folder_view[i] for i in same] == [database_view[i] for i in same]
+    assert len(folder_view) >= 15
+    assert f'<td style="text-align:left">{db}</td>' in database_view[0][0]  # where it came from
+    # Everything computed from them is the same, the charts and the styled tables too
+    # (a view's summary names its data, as the first one does).
+    named = [i for i, t in enumerate(folder_view) if "<caption>ProgrammeView" in str(t)]
+    assert len(named) == 2
+    assert [t for i, t in enumerate(folder_view) if i not in named] == [
+        t for i, t in enumerate(database_view) if i not in named
+    ]
