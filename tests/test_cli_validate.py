@@ -82,8 +82,9 @@ def _broken(tmp_path: Path) -> Path:
 BROKEN_LINES = [
     'expenditures.csv row 2, column amount_eur: "12.5.0" is not an amount in EUR '
     "(expected e.g. 12,50 or 12.50)",
-    'expenditures.csv row 3, column amount_eur: "0,00" must be more than 0; corrections are '
-    "made by fixing the source rows, not by negative rows",
+    'expenditures.csv row 3, column amount_eur: "0,00" is zero; a row pays an amount, and a '
+    "correction (credit note, storno) is a negative amount that names the row it corrects "
+    "in corrects_entry_id",
     'schools.csv row 2, column partner_id: "P999" is not a partner listed in partners.csv',
 ]
 

@@ -442,7 +442,7 @@ def test_every_table_still_reconciles_to_the_cent_with_corrections() -> None:
 
 def test_the_national_overview_names_the_corrected_money() -> None:
     from pumpurs.core.calendar import parse_period
-    from pumpurs.present.report_view import overview_title
+    from pumpurs.present.report_view import key_figures
     from pumpurs.report.overview import programme_overview
 
     j = judge(_report_world(), PROGRAMME, dt.date(2020, 6, 30))
@@ -450,7 +450,8 @@ def test_the_national_overview_names_the_corrected_money() -> None:
     assert o.total["corrected_cents"] == 2200
     rows = o.by_municipality.set_index("municipality")["corrected_cents"]
     assert (rows["Aizkraukles novads"], rows["Rīga"]) == (2200, 0)
-    assert "Corrected (credit notes)" in overview_title(o, "en").data
+    # page 1's key figures, as a municipality's report shows them
+    assert "Corrected (credit notes)" in key_figures(o, "en", PROGRAMME).data
 
 
 def test_totals_json_and_csv_carry_corrected_eur(tmp_path: Path) -> None:

@@ -108,6 +108,7 @@ EXPECTED: dict[str, pd.DataFrame] = {
                 _ts("2021-01-04"),
             ],
             "amount_cents": [7000, 10, 20, 2550, 460000, 123456, 3000],
+            "corrects_entry_id": [""] * 7,  # optional: no correction in this ledger
             "document_ref": [f"INV-E{i}" for i in range(1, 8)],
             "specialist_role": ["", "", "", "psychologist", "", "", ""],
             "hours": [float("nan"), float("nan"), float("nan"), 1.5] + [float("nan")] * 3,

@@ -885,6 +885,8 @@ def _overview_counts(o, t: pd.DataFrame) -> pd.DataFrame:
     slugs = [slugify(n) for n in t["municipality"]]
     if "errors" in t.columns:
         t = _marked(o.audience, o.release, t, "errors", [errors_cell(s) for s in slugs])
+    if "new_errors" in t.columns:
+        t = _marked(o.audience, o.release, t, "new_errors", [new_errors_cell(s) for s in slugs])
     if "pupils" in t.columns:
         t = _marked(o.audience, o.release, t, "pupils", [pupils_cell(s) for s in slugs])
     return t

@@ -123,8 +123,10 @@ def _words(lang: str) -> dict[str, str]:
 
     return {
         "findings_sheet": label("findings", lang),
-        "municipality_sheet": label("municipality", lang),
-        "indicator_sheet": label("indicator", lang),
+        "municipality_sheet": text("overview.sheet_municipalities", lang),
+        "indicator_sheet": text("overview.sheet_indicators", lang),
+        "indicator": column_label("indicator", lang),
+        "count": column_label("count", lang),
         "key_sheet": label("key_figures", lang),
         "rule": column_label("rule", lang),
         "severity": column_label("severity", lang),
@@ -297,10 +299,10 @@ def read_release(period_dir: Path) -> Release:
             "index.html: the municipalities' errors add up to the nation's",
         )
         for row in _sheet(book, w["indicator_sheet"]):
-            if str(row.get(w["indicator_sheet"])) == w["support_plans"]:
+            if str(row.get(w["indicator"])) == w["support_plans"]:
                 c = r.cell(
-                    (file, w["indicator_sheet"], w["support_plans"], w["value"]),
-                    row.get(w["value"]),
+                    (file, w["indicator_sheet"], w["support_plans"], w["count"]),
+                    row.get(w["count"]),
                 )
                 r.sums(town_plans, c, "the municipalities' plans add up to the overview's")
     return Release(r.min_count or 5, r.values, r.relations, r.hidden)
