@@ -238,12 +238,12 @@ def check_runtime() -> Check:
     not be writable for a service account): the checks after this one run with them."""
     from pumpurs.run.runtime import private_runtime
 
+    home = os.path.expanduser("~")  # before the batch's folders move it
     moved = private_runtime()
     if not moved:
         return Check(
             "runtime", OK, "the Jupyter, IPython, Matplotlib and cache folders are writable"
         )
-    home = os.path.expanduser("~")
     return Check(
         "runtime",
         OK,
