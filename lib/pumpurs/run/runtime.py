@@ -7,8 +7,9 @@ home, `HOME=/nonexistent`) then gets "the kernel did not start: PermissionError 
 /.local" for every report. So the batch, and `pumpurs doctor` before it, point each of
 these folders whose default cannot be written at a private folder of its own
 (`private_runtime`), and last HOME itself (Chromium, which prints the PDFs, and
-fontconfig write there: with HOME a file Chromium failed to start now and then); a user
-with a writable home keeps the usual folders. Jupyter's data
+fontconfig write there); a user with a writable home keeps the usual folders. Keep TMPDIR
+short: Chromium's profile socket lives there, and a UNIX socket's path may not pass 107
+bytes. Jupyter's data
 folder is left alone: the kernels installed there must still be found.
 """
 
@@ -44,8 +45,7 @@ FOLDERS: dict[str, Callable[[], Path]] = {
     "MPLCONFIGDIR": _matplotlib_config,
     "XDG_CACHE_HOME": lambda: _home() / ".cache",
     # last: the folders above are found from the old HOME first. Chromium (the PDF
-    # printer) and fontconfig write under HOME itself (~/.pki, ~/.config, ~/.fontconfig)
-    # and may fail to start without it.
+    # printer) and fontconfig write under HOME itself (~/.pki, ~/.config, ~/.fontconfig).
     "HOME": _home,
 }
 
