@@ -350,17 +350,57 @@ def test_the_release_counts_what_each_report_prints(small_demo):
 
 
 def test_protect_hides_the_smallest_cell_that_frees_a_pinned_one():
-    """A "<5" beside 7 and their published total 8, the 7 printed again elsewhere: the 7,
-    the total and the 7's other place are hidden ("x"; the tightest sum first, which is
-    not always the fewest cells), and nothing is pinned; a row of two small counts
-    summing to 3 stays as it is (each is 1 or 2)."""
+    """A "<5" beside 7 and their published total 8, the 7 printed again elsewhere: the 7
+    and its other place are hidden ("x"), the total stays (a is 1..3, the 7 is 5..7), and
+    nothing is pinned; a row of two small counts summing to 3 stays as it is (each is 1
+    or 2)."""
     from pumpurs.report.release import PRIMARY, SECONDARY, Relation, Release, pinned, protect
 
     a, b, c, t = ("a",), ("b",), ("c",), ("t",)
     values = {a: 1, c: 7, t: 8, b: 7}
     rels = [Relation((a, c), t, "row"), Relation((c,), b, "same figure elsewhere")]
     hidden = protect(values, rels, 5)
-    assert hidden == {a: PRIMARY, c: SECONDARY, t: SECONDARY, b: SECONDARY}
+    assert hidden == {a: PRIMARY, c: SECONDARY, b: SECONDARY}
     assert pinned(Release(5, values, rels, hidden)) == {}
     two = {a: 1, b: 2, c: 7, t: 10}
     assert protect(two, [Relation((a, b, c), t, "row")], 5) == {a: PRIMARY, b: PRIMARY}
+
+
+def test_a_small_total_of_small_parts_that_would_pin_them_is_x():
+    """Issue 23's national 2021-H1: one finding in each of 4 municipalities; the nation's
+    row "<5" (at most 4) over four "<5" rows (each at least 1) pins all five, whatever else
+    is hidden. The nation's row is marked "x" (at least 1, nothing more), and one more
+    national row is hidden so that the published national errors do not give it back."""
+    from pumpurs.report.release import (
+        PRIMARY,
+        SECONDARY,
+        Relation,
+        Release,
+        loose_cells,
+        pinned,
+        protect,
+    )
+
+    towns = [("r", f"t{i}") for i in range(4)]
+    nation, other, big, errors = ("r", "all"), ("s", "all"), ("u", "all"), ("errors",)
+    values = {**dict.fromkeys(towns, 1), nation: 4, other: 30, big: 66, errors: 100}
+    rels = [Relation(tuple(towns), nation, "rows"), Relation((nation, other, big), errors, "e")]
+    as_before = {**dict.fromkeys(towns, PRIMARY), nation: PRIMARY}
+    assert set(pinned(Release(5, values, rels, as_before))) == {*towns, nation}
+    hidden = protect(values, rels, 5)
+    assert hidden == {**dict.fromkeys(towns, PRIMARY), nation: SECONDARY, other: SECONDARY}
+    assert loose_cells(hidden, rels) == {nation}
+    assert pinned(Release(5, values, rels, hidden)) == {}
+
+
+def test_protect_shows_again_an_x_the_release_does_not_need():
+    """Two sums share a "<5": the greedy step hides a cell in each, the largest is shown
+    again (the other one keeps both sums at two hidden cells: a is 1..4, c 7..10)."""
+    from pumpurs.report.release import PRIMARY, SECONDARY, Relation, Release, pinned, protect
+
+    a, b, c, d, t, u = ("a",), ("b",), ("c",), ("d",), ("t",), ("u",)
+    values = {a: 2, b: 6, c: 9, d: 40, t: 17, u: 51}
+    rels = [Relation((a, b, c), t, "row"), Relation((a, c, d), u, "column")]
+    hidden = protect(values, rels, 5)
+    assert hidden == {a: PRIMARY, c: SECONDARY}
+    assert pinned(Release(5, values, rels, hidden)) == {}

@@ -73,10 +73,53 @@ class Release:
     def shown(self, cell: Cell) -> int | None:
         return None if cell in self.hidden else self.values.get(cell)
 
+    def touching(self) -> dict[Cell, list[Relation]]:
+        """The relations each cell is in (built once: the relations do not change)."""
+        key = (id(self.relations), len(self.relations))
+        if self._index_key != key:
+            index: dict[Cell, list[Relation]] = {}
+            for rel in self.relations:
+                for c in dict.fromkeys(rel.cells()):
+                    index.setdefault(c, []).append(rel)
+            self._index, self._index_key = index, key
+        return self._index
 
-def _bounds(kind: str, min_count: int) -> tuple[float, float | None]:
-    """What a mark alone says: "<5" is 1..4, "x" at least 5."""
-    return (1.0, float(min_count - 1)) if kind == PRIMARY else (float(min_count), None)
+    _index: dict[Cell, list[Relation]] = field(default_factory=dict, repr=False, compare=False)
+    _index_key: tuple[int, int] = field(default=(0, 0), repr=False, compare=False)
+
+
+def _bounds(kind: str, min_count: int, loose: bool = False) -> tuple[float, float | None]:
+    """What a mark alone says: "<5" is 1..4, "x" at least 5; an "x" that stands for a
+    total of "<5" parts only (`loose`) at least 1 (see `loose_cells`)."""
+    if kind == PRIMARY:
+        return (1.0, float(min_count - 1))
+    return (1.0, None) if loose else (float(min_count), None)
+
+
+def loose_cells(hidden: Mapping[Cell, str], relations: Iterable[Relation]) -> set[Cell]:
+    """The "x" cells that say nothing but "at least 1": each is the total of a published
+    sum whose parts are all "<5". A reader cannot tell such an "x" from one that hides a
+    count of min_count or more, because `protect` marks so a small total it cannot show as
+    "<5" (its parts, each at least 1, would then be pinned); the decision and the audit
+    read these marks alike (the same function on the same marks)."""
+    out: set[Cell] = set()
+    for rel in relations:
+        t = rel.total
+        if isinstance(t, int) or hidden.get(t) != SECONDARY or not rel.parts:
+            continue
+        if all(hidden.get(c) == PRIMARY for c in rel.parts):
+            out.add(t)
+    same = [r for r in relations if len(r.parts) == 1 and not isinstance(r.total, int)]
+    grew = bool(out)
+    while grew:  # the same count printed again ("x" there too) says no more
+        grew = False
+        for r in same:
+            a, b = r.parts[0], r.total
+            for x, y in ((a, b), (b, a)):
+                if x in out and y not in out and hidden.get(y) == SECONDARY:
+                    out.add(y)  # type: ignore[arg-type]
+                    grew = True
+    return out
 
 
 def _components(hidden: Iterable[Cell], rels: list[Relation]) -> list[list[Cell]]:
@@ -99,25 +142,36 @@ def _components(hidden: Iterable[Cell], rels: list[Relation]) -> list[list[Cell]
     return list(groups.values())
 
 
+_EPS = 1e-6
+
+
 class _Problem:
     """The linear program of one component: hidden cells as variables, published sums
-    as equalities (or upper bounds), the marks as bounds."""
+    as equalities (or upper bounds), the marks as bounds. The matrices are built once
+    (sparse) and every solve of the component reuses them.
 
-    def __init__(self, cells: list[Cell], release: Release, rels: list[Relation]) -> None:
+    When the true values are known (the batch deciding, not the audit), they are a
+    feasible point from the start: a cell that any other solve moves by 1 or more from its
+    true value cannot be pinned, without a solve of its own."""
+
+    def __init__(
+        self, cells: list[Cell], release: Release, rels: list[Relation], loose: set[Cell]
+    ) -> None:
+        from scipy.sparse import csr_matrix
+
         self.cells = cells
         at = {c: i for i, c in enumerate(cells)}
-        eq_rows: list[np.ndarray] = []
-        ub_rows: list[np.ndarray] = []
+        eq: tuple[list[int], list[int], list[float]] = ([], [], [])
+        ub: tuple[list[int], list[int], list[float]] = ([], [], [])
         eq_b: list[float] = []
         ub_b: list[float] = []
-        self.uses: dict[Cell, list[Relation]] = {c: [] for c in cells}
         for rel in rels:
-            row = np.zeros(len(cells))
+            row: dict[int, float] = {}
             rhs = 0.0
             known = True
             for c in rel.parts:
                 if c in at:
-                    row[at[c]] += 1
+                    row[at[c]] = row.get(at[c], 0.0) + 1
                 else:
                     v = release.shown(c)
                     known = known and v is not None
@@ -125,41 +179,51 @@ class _Problem:
             if isinstance(rel.total, int):
                 rhs += rel.total
             elif rel.total in at:
-                row[at[rel.total]] -= 1
+                row[at[rel.total]] = row.get(at[rel.total], 0.0) - 1
             else:
                 v = release.shown(rel.total)
                 known = known and v is not None
                 rhs += v or 0
-            if not known or not row.any():
+            row = {k: v for k, v in row.items() if v}
+            if not known or not row:
                 continue  # a part nobody can read (a file missing) ties nothing
-            for c in rel.cells():
-                if c in at:
-                    self.uses[c].append(rel)
-            (ub_rows if rel.at_most else eq_rows).append(row)
-            (ub_b if rel.at_most else eq_b).append(rhs)
-        self.a_eq = np.array(eq_rows) if eq_rows else None
-        self.b_eq = np.array(eq_b) if eq_b else None
-        self.a_ub = np.array(ub_rows) if ub_rows else None
-        self.b_ub = np.array(ub_b) if ub_b else None
-        self.bounds = [_bounds(release.hidden[c], release.min_count) for c in cells]
-        self.points: list[np.ndarray] = []  # feasible values met on the way (see `pinned`)
+            target, b = (ub, ub_b) if rel.at_most else (eq, eq_b)
+            r = len(b)
+            for k, v in row.items():
+                target[0].append(r)
+                target[1].append(k)
+                target[2].append(v)
+            b.append(rhs)
+        n = len(cells)
+
+        def matrix(t: tuple[list[int], list[int], list[float]], rows: int) -> Any:
+            return csr_matrix((t[2], (t[0], t[1])), shape=(rows, n)) if rows else None
+
+        self.a_eq, self.b_eq = matrix(eq, len(eq_b)), (np.array(eq_b) if eq_b else None)
+        self.a_ub, self.b_ub = matrix(ub, len(ub_b)), (np.array(ub_b) if ub_b else None)
+        self.bounds = [_bounds(release.hidden[c], release.min_count, c in loose) for c in cells]
+        self.points: list[np.ndarray] = []  # feasible values met on the way
+        truth = [release.values.get(c) for c in cells]
+        self.truth = np.array(truth, dtype=float) if all(v is not None for v in truth) else None
+        if self.truth is not None:
+            self.points.append(self.truth)
 
     def _moves(self, i: int) -> bool:
-        """Whether the points met so far give cell i two integers apart."""
-        if not self.points:
+        """Whether the points met so far (integer ones only) give cell i two values."""
+        if len(self.points) < 2:
             return False
-        seen = np.array([p[i] for p in self.points])
-        return math.ceil(seen.min() - 1e-6) < math.floor(seen.max() + 1e-6)
+        seen = [p[i] for p in self.points]
+        return max(seen) - min(seen) > 0.5
 
     def pinned(self, wanted: list[int]) -> dict[int, tuple[float, float]]:
         """The cells of `wanted` a reader can pin, with their interval.
 
         Every solve gives a whole feasible point, not only the extreme it was asked for:
-        a cell whose values differ by at least 1 across the points met so far cannot be
-        pinned, and needs no solve of its own. Only the others are bounded exactly, which
-        keeps a large component (hundreds of hidden cells) to a few dozen solves."""
+        a cell with two different values across the integer points met so far cannot be
+        pinned, and needs no solve of its own. Random directions first (most cells part
+        after a few), then each remaining cell on its own."""
         out: dict[int, tuple[float, float]] = {}
-        open_ = list(wanted)
+        open_ = [i for i in wanted if not self._moves(i)]
         rng = np.random.default_rng(len(self.cells))  # the same points on every run
         while len(open_) > 2:  # push them down and up along random weights: most part
             c = np.zeros(len(self.cells))
@@ -171,11 +235,23 @@ class _Problem:
                 break
             open_ = left
         for i in open_:
-            if self.points:
-                seen = np.array([p[i] for p in self.points])
-                if math.ceil(seen.min() - 1e-6) < math.floor(seen.max() + 1e-6):
+            if self._moves(i):
+                continue
+            if self.truth is None:
+                lo, hi = self.interval(i)
+            else:  # the true value is one point: the least and the most of the LP decide
+                low = self.extreme(i, 1.0, False)
+                if self._moves(i):
                     continue
-            lo, hi = self.interval(i)
+                high = self.extreme(i, -1.0, False)
+                if self._moves(i):
+                    continue
+                if low is None or high is None or math.isnan(low) or math.isnan(high):
+                    lo, hi = self.interval(i)
+                elif math.ceil(low - _EPS) == math.floor(high + _EPS):
+                    lo = hi = float(self.truth[i])  # one integer in the interval: pinned
+                else:  # fractional extremes around two integers: ask for integers
+                    lo, hi = self.interval(i)
             if lo == hi or (math.isnan(lo) and math.isnan(hi)):
                 out[i] = (lo, hi)
         return out
@@ -214,7 +290,9 @@ class _Problem:
             return None
         if res.status != 0:
             return math.nan
-        self.points.append(np.asarray(res.x, dtype=float))
+        x = np.asarray(res.x, dtype=float)
+        if np.abs(x - np.round(x)).max(initial=0.0) < _EPS:  # only integers prove a value
+            self.points.append(np.round(x))
         return float(res.x[i])
 
     def interval(self, i: int) -> tuple[float, float]:
@@ -226,11 +304,11 @@ class _Problem:
                 (math.nan, math.nan)
                 if lo is not None and math.isnan(lo)
                 else (
-                    math.ceil((lo or 0) - 1e-6),
-                    math.inf if hi is None else math.floor(hi + 1e-6),
+                    math.ceil((lo or 0) - _EPS),
+                    math.inf if hi is None else math.floor(hi + _EPS),
                 )
             )
-        ilo, ihi = math.ceil(lo - 1e-6), math.floor(hi + 1e-6)
+        ilo, ihi = math.ceil(lo - _EPS), math.floor(hi + _EPS)
         if ihi - ilo <= 1:  # a narrow one: integers may pin what fractions do not
             lo2 = self.extreme(i, 1.0, True)
             hi2 = self.extreme(i, -1.0, True)
@@ -239,17 +317,37 @@ class _Problem:
         return float(ilo), float(ihi)
 
 
+def _problems(release: Release, wanted: set[Cell]) -> Iterable[tuple[list[Cell], _Problem]]:
+    """The components holding a cell of `wanted`, each as its linear program: the hidden
+    cells reached from them through sums, and those sums."""
+    touching = release.touching()
+    hidden = release.hidden
+    done: set[Cell] = set()
+    for start in sorted(wanted):
+        if start in done:
+            continue
+        group, rels, queue = [start], {}, [start]
+        done.add(start)
+        while queue:
+            for rel in touching.get(queue.pop(), []):
+                if id(rel) in rels:
+                    continue
+                rels[id(rel)] = rel
+                for c in rel.cells():
+                    if c in hidden and c not in done:
+                        done.add(c)
+                        group.append(c)
+                        queue.append(c)
+        mine = list(rels.values())
+        yield group, _Problem(group, release, mine, loose_cells(hidden, mine))
+
+
 def intervals(release: Release, cells: Iterable[Cell] | None = None) -> dict[Cell, tuple]:
     """Each hidden cell's (smallest, largest) value consistent with everything published
     (of `cells`, or of every hidden cell)."""
     wanted = set(release.hidden if cells is None else cells) & set(release.hidden)
-    rels = [r for r in release.relations if any(c in release.hidden for c in r.cells())]
     out: dict[Cell, tuple] = {}
-    for group in _components(release.hidden, rels):
-        if not wanted.intersection(group):
-            continue
-        members = set(group)
-        problem = _Problem(group, release, [r for r in rels if members.intersection(r.cells())])
+    for group, problem in _problems(release, wanted):
         for i, c in enumerate(group):
             if c in wanted:
                 out[c] = problem.interval(i)
@@ -261,18 +359,16 @@ def relations_of(release: Release, cell: Cell) -> list[Relation]:
     return [r for r in release.relations if cell in r.cells()]
 
 
-def pinned(release: Release, cells: Iterable[Cell] | None = None) -> dict[Cell, tuple]:
+def pinned(
+    release: Release, cells: Iterable[Cell] | None = None, whole: bool = False
+) -> dict[Cell, tuple]:
     """The hidden cells a reader can work out exactly: {cell: (value, value)}; (nan, nan)
-    where the published figures contradict each other."""
+    where the published figures contradict each other. Of `cells` (default every hidden
+    cell), or, `whole`, of every cell of the components holding one of them."""
     wanted = set(release.hidden if cells is None else cells) & set(release.hidden)
-    rels = [r for r in release.relations if any(c in release.hidden for c in r.cells())]
     out: dict[Cell, tuple] = {}
-    for group in _components(release.hidden, rels):
-        if not wanted.intersection(group):
-            continue
-        members = set(group)
-        problem = _Problem(group, release, [r for r in rels if members.intersection(r.cells())])
-        asked = [i for i, c in enumerate(group) if c in wanted]
+    for group, problem in _problems(release, wanted):
+        asked = [i for i, c in enumerate(group) if whole or c in wanted]
         for i, iv in problem.pinned(asked).items():
             out[group[i]] = iv
     return out
@@ -285,13 +381,20 @@ def protect(
     protected: Iterable[Cell] | None = None,
     shown_always: Iterable[Cell] = (),
 ) -> dict[Cell, str]:
-    """Which cells to hide: every count 1..min_count−1 (of `protected`, default all), then
-    secondary cells, the smallest first, until no hidden cell is pinned.
+    """Which cells to hide (docs/privacy.md, "How it is decided"):
 
-    For a pinned cell, the smallest shown cell of the sum that holds it tightest (the one
-    with the fewest hidden cells) is hidden, and every pinned cell is looked at again: a
-    cell pinned by two sums gets one in each. A cell that nothing can
-    protect (every other cell of its sums hidden) stays pinned: the audit reports it.
+    1. every count 1..min_count−1 (of `protected`, default all) is hidden, "<5";
+    2. a "<5" total whose parts are all "<5" and number min_count − 1 or more is marked
+       "x" instead (`loose_cells`): its own "<5" would pin every part at 1;
+    3. while a hidden cell is pinned: the shown cells that share a sum with it are tried,
+       the tightest sum (fewest hidden cells) first and the smallest count first; the
+       first that frees it is hidden ("x"); when none does alone, the smallest is hidden
+       and the search goes on;
+    4. each "x" is then shown again, the largest count first, where the release stays
+       safe without it (the greedy step 3 hides more than it needs).
+
+    A cell that nothing can protect (every other cell of its sums hidden) stays pinned:
+    the audit reports it.
     """
     which = set(values if protected is None else protected)
     keep = set(shown_always)  # printed where no mark can go (the overview's indicators)
@@ -303,44 +406,109 @@ def protect(
     for rel in relations:
         for c in rel.cells():
             touching.setdefault(c, []).append(rel)
-    todo = sorted(pinned(release))
-    known = set(todo)  # pinned as the release stands now; the others are looked at again
-    stuck: set[Cell] = set()
-    while todo:
-        cell = todo.pop(0)
-        if cell not in known and not pinned(release, [cell]):
-            continue  # a cell hidden since has freed it: hiding more only widens
-        near = {c for rel in touching.get(cell, []) for c in rel.cells()}
+    hidden = release.hidden
+    # 2. a small total of at least min_count − 1 small parts: "x", not "<5"
+    for rel in relations:
+        t = rel.total
+        if (
+            not isinstance(t, int)
+            and hidden.get(t) == PRIMARY
+            and len(rel.parts) >= min_count - 1
+            and all(hidden.get(c) == PRIMARY for c in rel.parts)
+            and not any(  # its parts stay "<5", and it is not a part of a loose total
+                r.parts and t in r.parts and not isinstance(r.total, int) and r.total in hidden
+                for r in touching.get(t, [])
+            )
+        ):
+            hidden[t] = SECONDARY
 
-        def shown(pool: set[Cell]) -> list[tuple[int, Cell]]:
-            return sorted(
+    def candidates(cell: Cell) -> list[Cell]:
+        """Shown cells sharing a sum with `cell`: the tightest sum first, smallest first."""
+
+        def hidden_in(rel: Relation) -> int:
+            return sum(c in hidden for c in rel.cells())
+
+        out: list[Cell] = []
+        for rel in sorted(touching.get(cell, []), key=hidden_in):
+            pool = sorted(
+                (int(values[c] or 0), c)
+                for c in rel.cells()
+                if c not in hidden and c not in keep and (values.get(c) or 0) >= min_count
+            )
+            out += [c for _v, c in pool if c not in out]
+        return out
+
+    def wider() -> list[Cell]:
+        pool = {c for h in hidden for r in touching.get(h, []) for c in r.cells()}
+        return [
+            c
+            for _v, c in sorted(
                 (int(values[c] or 0), c)
                 for c in pool
-                if c not in release.hidden and c not in keep and (values.get(c) or 0) >= min_count
+                if c not in hidden and c not in keep and (values.get(c) or 0) >= min_count
             )
+        ]
 
-        # In the sum that holds it tightest (the fewest hidden cells), hide the smallest
-        # shown cell; then look again (a cell pinned by two sums gets one in each).
-        def hidden_in(rel: Relation) -> int:
-            return sum(c in release.hidden for c in rel.cells())
+    def lone(rels: Iterable[Relation]) -> list[Relation]:
+        """Sums with a single hidden cell: subtraction gives it back, no LP needed."""
+        return [r for r in rels if not r.at_most and sum(c in hidden for c in r.cells()) == 1]
 
-        pool: list[tuple[int, Cell]] = []
-        for rel in sorted(touching.get(cell, []), key=hidden_in):
-            pool = shown(set(rel.cells()))
-            if pool:
-                break
-        if not pool:
-            wider = {c for h in release.hidden for r in touching.get(h, []) for c in r.cells()}
-            pool = shown(near) or shown(wider)
-        if not pool:
-            stuck.add(cell)  # nothing left to hide around it: the audit will say so
+    def smallest(rel: Relation) -> Cell | None:
+        pool = sorted(
+            (int(values[c] or 0), c)
+            for c in rel.cells()
+            if c not in hidden and c not in keep and (values.get(c) or 0) >= min_count
+        )
+        return pool[0][1] if pool else None
+
+    # 3a. subtraction first (cheap): a sum with one hidden cell gets a second
+    todo_rels = lone(relations)
+    while todo_rels:
+        rel = todo_rels.pop()
+        if sum(c in hidden for c in rel.cells()) != 1 or (pick := smallest(rel)) is None:
             continue
-        pick = pool[0][1]
-        release.hidden[pick] = SECONDARY
-        known.clear()
-        # this cell again, and the new one (an "x" that can be worked out protects nothing);
-        # the rest are looked at when their turn comes
-        todo[:0] = [cell, pick]
+        hidden[pick] = SECONDARY
+        todo_rels += lone(touching.get(pick, []))
+    # 3b. then linear reasoning, the release's every component
+    stuck: set[Cell] = set()
+    shown_again = False
+    todo = sorted(pinned(release))
+    while True:
+        while todo:  # a round: each pinned cell gets the smallest cell of its tightest sum
+            picked: set[Cell] = set()
+            for cell in todo:
+                near = {c for r in touching.get(cell, []) for c in r.cells()}
+                if cell in stuck or picked & near:
+                    continue  # a cell hidden this round may have freed it: next round
+                pool = candidates(cell) or wider()
+                if not pool:
+                    stuck.add(cell)  # nothing left to hide around it: the audit will say so
+                    continue
+                hidden[pool[0]] = SECONDARY
+                picked.add(pool[0])
+            # the cells still pinned, and the new ones ("x" that can be worked out
+            # protects nothing), checked together
+            todo = sorted(set(pinned(release, set(todo) | picked)) - stuck)
+        if shown_again:
+            todo = sorted(set(pinned(release)) - stuck)  # the whole release once more
+            if not todo:
+                break
+            continue
+        # 4. show again each "x" the release does not need, the largest first: its sums
+        # keep two hidden cells and its neighbours stay free; the whole release is
+        # checked after, and step 3 runs again if that freed too much
+        shown_again = True
+        for c in sorted(
+            (c for c, k in hidden.items() if k == SECONDARY and (values.get(c) or 0) >= min_count),
+            key=lambda c: (-int(values[c] or 0), c),
+        ):
+            del hidden[c]
+            near = {h for r in touching.get(c, []) for h in r.cells() if h in hidden}
+            if lone(touching.get(c, [])) or (near and pinned(release, near)):
+                hidden[c] = SECONDARY
+        todo = sorted(set(pinned(release)) - stuck)
+        if not todo:
+            break
     return release.hidden
 
 
@@ -432,7 +600,7 @@ def release_model(j: Any, programme: Any, period: Any, min_count: int) -> Releas
             Relation((new_errors_cell(s),), errors_cell(s), f"{m.name}: A of B", at_most=True)
         )
         all_fixes = _top_fixes(mine, None)
-        shown = _top_fixes(mine)
+        shown = all_fixes.head(5)  # what _top_fixes(mine) gives, without grouping again
         complete = len(shown) == len(all_fixes)
         for rule, part in shown.groupby("rule", sort=False):
             cells = []
