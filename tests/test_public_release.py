@@ -197,6 +197,48 @@ def test_audit_reads_page_one_and_the_main_corrections(tmp_path):
     assert leaks == {fix: (3.0, 3.0), ("index.html", "index", "dobele", "errors"): (8.0, 8.0)}
 
 
+def test_audit_reads_the_overviews_new_errors_and_its_total_line(tmp_path):
+    """The overview's workbook: two municipalities' new errors "<5", two 0, its "Kopā"
+    line 2: each "<5" is 1. The release prints the "Kopā" line's 2 as "<5" now: free."""
+    head = ("Pašvaldība", "Kļūdas", "Jaunas kļūdas pusgadā")
+    overview = {
+        "Pašvaldības": [head, ("Rīga", "x", "<5"), ("Madonas novads", "x", "<5"),
+                        ("Balvu novads", 7, 0), ("Cēsu novads", "x", 0), ("Kopā", 28, 2)],
+    }  # fmt: skip
+    index = {"riga": "x", "madonas-novads": "x", "balvu-novads": "7", "cesu-novads": "x"}
+    index["overview"] = "28"
+    period = _write_release(tmp_path, index, {}, overview)
+    file, sheet, col = "overview/report.xlsx", "Pašvaldības", "Jaunas kļūdas pusgadā"
+    assert _leaks(period) == {
+        (file, sheet, "riga", col): (1.0, 1.0),
+        (file, sheet, "madonas-novads", col): (1.0, 1.0),
+    }
+    overview["Pašvaldības"][-1] = ("Kopā", 28, "<5")  # as the release now prints it
+    (tmp_path / "again").mkdir()
+    period = _write_release(tmp_path / "again", index, {}, overview)
+    assert _leaks(period) == {}
+
+
+def test_audit_reads_an_x_over_small_rows_as_at_least_one(tmp_path):
+    """An "x" whose parts are all "<5" says "at least 1" (report/release.py, `loose_cells`):
+    the nation's row "x" over one municipality's "<5" is that row (1..4), not a
+    contradiction ("x" read as at least 5). Four "<5" rows under a national "<5" are pinned
+    at 1, the national row at 4: why the release marks such a total "x"."""
+    rows = [("R1", "kļūda", "<5"), ("R2", "kļūda", "x")]
+    national = {"Konstatējumi": [FINDINGS, ("R1", "kļūda", "x"), ("R2", "kļūda", "x")]}
+    period = _write_release(tmp_path, {"t0": "x", "overview": "x"}, {"t0": rows}, national)
+    assert _leaks(period) == {}
+    towns = {f"t{i}": rows for i in range(4)}
+    index = {rid: "x" for rid in towns} | {"overview": "x"}
+    national["Konstatējumi"][1] = ("R1", "kļūda", "<5")
+    (tmp_path / "four").mkdir()
+    period = _write_release(tmp_path / "four", index, towns, national)
+    found = _leaks(period)
+    assert found[("overview/report.xlsx", "Konstatējumi", "R1", "Konstatējumi")] == (4.0, 4.0)
+    assert found[("t3/report.xlsx", "Konstatējumi", "R1", "Konstatējumi")] == (1.0, 1.0)
+    assert len(found) == 5
+
+
 def test_audit_passes_what_cannot_be_pinned(tmp_path):
     period = _write_release(
         tmp_path, {"a": "12"}, {"a": [("R1", "kļūda", "<5"), ("R2", "kļūda", "x")]}

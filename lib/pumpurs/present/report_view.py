@@ -848,7 +848,7 @@ def _municipality_page_table(o: Overview, lang: str) -> pd.DataFrame:
     cols = ["municipality", "allocation_cents", "eligible_period_cents", "eligible_cents",
             "at_risk_cents", "absorption", "errors", "esf_cents", "pupils"]  # fmt: skip
     t = _overview_counts(o, o.by_municipality)[cols]
-    line = {c: o.total.get(c) for c in cols}
+    line = _total_marked(o, {c: o.total.get(c) for c in cols})
     line["municipality"] = label("total", lang)
     line["pupils"] = fmt_int(o.counts.get("pupils", 0), lang)  # distinct, see the note
     t = pd.concat([t, pd.DataFrame([line])], ignore_index=True)
@@ -890,6 +890,21 @@ def _overview_counts(o, t: pd.DataFrame) -> pd.DataFrame:
     if "pupils" in t.columns:
         t = _marked(o.audience, o.release, t, "pupils", [pupils_cell(s) for s in slugs])
     return t
+
+
+def _total_marked(o: Overview, line: dict[str, Any]) -> dict[str, Any]:
+    """The "Kopā" line's national errors and new errors as the period's release shows
+    them (report/release.py: the municipalities' rows add up to them)."""
+    if o.release is None:
+        return line
+    out = dict(line)
+    for column, cell in (
+        ("errors", errors_cell(NATIONAL)),
+        ("new_errors", new_errors_cell(NATIONAL)),
+    ):
+        if column in out:
+            out[column] = release_mark(o.audience, o.release, cell) or out[column]
+    return out
 
 
 def _overview_findings(o) -> pd.DataFrame:
@@ -1015,7 +1030,7 @@ def _overview_municipality_sheet(o: Overview, lang: str) -> pd.DataFrame:
             "plans": int(t["plans"].sum()), "colour": ""}  # fmt: skip
     if o.public:
         t = _overview_counts(o, t.drop(columns=["pupils", "plans"]))
-        line = {k: v for k, v in line.items() if k not in ("pupils", "plans")}
+        line = {k: v for k, v in _total_marked(o, line).items() if k not in ("pupils", "plans")}
     return pd.concat([t, pd.DataFrame([line])], ignore_index=True)
 
 

@@ -657,6 +657,23 @@ def release_model(j: Any, programme: Any, period: Any, min_count: int) -> Releas
             at_most=not whole,
         )
     )
+    # the overview's "Kopā" line: the municipalities' new errors add up to the nation's
+    values[new_errors_cell(NATIONAL)] = (
+        int((new & (f["severity"] == "error")).sum()) if len(f) else 0
+    )
+    rels.append(
+        Relation(
+            tuple(new_errors_cell(m.slug) for m in towns),
+            new_errors_cell(NATIONAL),
+            "overview: municipalities' new errors = the nation's",
+            at_most=not whole,
+        )
+    )
+    rels.append(
+        Relation(
+            (new_errors_cell(NATIONAL),), errors_cell(NATIONAL), "overview: A of B", at_most=True
+        )
+    )
     values[plans_cell(NATIONAL)] = int(len(j.plans))
     plans_whole = (plan_code >= 0).all() if len(plan_code) else True
     rels.append(

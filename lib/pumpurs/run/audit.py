@@ -133,6 +133,8 @@ def _words(lang: str) -> dict[str, str]:
         "findings": column_label("findings", lang),
         "municipality": column_label("municipality", lang),
         "errors": column_label("errors", lang),
+        "new_errors": column_label("new_errors", lang),
+        "total": label("total", lang),
         "error": label("error", lang),
         "pupils": text("report.pupils", lang),
         "plans": text("report.plans", lang),
@@ -214,6 +216,7 @@ def read_release(period_dir: Path) -> Release:
             index_errors[rid] = r.cell(("index.html", "index", rid, "errors"), texts[errors_col])
     national_rows: dict[tuple[str, str], list[Cell]] = {}
     town_plans: list[Cell] = []
+    page_a: dict[str, Cell | None] = {}
     towns = [rid for rid in parser.rows if rid != "overview"]
     for rid in towns:
         book = period_dir / rid / "report.xlsx"
@@ -247,6 +250,7 @@ def read_release(period_dir: Path) -> Release:
             hfile = f"{rid}/report.html"
             if ab is not None:
                 a = r.cell((hfile, "page 1", "A of B", "A"), ab[0])
+                page_a[rid] = a
                 b = r.cell((hfile, "page 1", "A of B", "B"), ab[1])
                 r.same(b, index_errors.get(rid), f"{hfile}: page 1's B is the index's errors")
                 if a is not None and b is not None:
@@ -268,10 +272,27 @@ def read_release(period_dir: Path) -> Release:
         file = "overview/report.xlsx"
         from pumpurs.core.settings import slugify
 
-        for row in _sheet(book, w["municipality_sheet"]):
-            rid = slugify(str(row.get(w["municipality"])))
-            c = r.cell((file, w["municipality_sheet"], rid, w["errors"]), row.get(w["errors"]))
+        sheet = w["municipality_sheet"]
+        town_new: list[Cell] = []
+        total_new: Cell | None = None
+        for row in _sheet(book, sheet):
+            name = str(row.get(w["municipality"]))
+            if name == w["total"]:  # the "Kopā" line: the nation's errors and new errors
+                c = r.cell((file, sheet, name, w["errors"]), row.get(w["errors"]))
+                r.same(c, index_errors.get("overview"), f"{file}: the Kopā errors are the index's")
+                total_new = r.cell((file, sheet, name, w["new_errors"]), row.get(w["new_errors"]))
+                continue
+            rid = slugify(name)
+            c = r.cell((file, sheet, rid, w["errors"]), row.get(w["errors"]))
             r.same(c, index_errors.get(rid), f"{file}: a municipality's errors are the index's")
+            n = r.cell((file, sheet, rid, w["new_errors"]), row.get(w["new_errors"]))
+            if n is not None:
+                town_new.append(n)
+                r.same(n, page_a.get(rid), f"{file}: a municipality's new errors are page 1's A")
+                r.sums([n], c, f"{file}: {rid}'s new errors are at most its errors", at_most=True)
+        r.sums(town_new, total_new, f"{file}: the new errors add up to the Kopā line")
+        if total_new is not None:
+            r.sums([total_new], index_errors.get("overview"), f"{file}: A of B", at_most=True)
         error_rows = []
         for row in _sheet(book, w["findings_sheet"]):
             key = (str(row.get(w["rule"])), str(row.get(w["severity"])))
