@@ -239,6 +239,39 @@ def test_audit_reads_an_x_over_small_rows_as_at_least_one(tmp_path):
     assert len(found) == 5
 
 
+def test_audit_reads_the_report_pages_tables(tmp_path):
+    """An outsider reads the HTML too: a findings table that prints 3 where the workbook
+    says "<5" gives it away; the plans of the school years shown add up to at most the
+    cumulative (earlier years are not shown): 7 + "<5" of at most 8 is 1; 37 + "x" of at
+    most 80 pins nothing."""
+
+    def table(*rows: tuple) -> str:
+        return (
+            "<table>"
+            + "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+            + "</table>"
+        )
+
+    years = ("Rādītājs", "2019/2020", "2020/2021", "Kopš projekta sākuma")
+    plans = "Individuālie atbalsta plāni"
+    period = _write_release(
+        tmp_path, {"a": "x"}, {"a": [("R1", "kļūda", "<5"), ("R2", "kļūda", "x")]}
+    )
+    _book(period / "a" / "report.xlsx", {
+        "Konstatējumi": [FINDINGS, ("R1", "kļūda", "<5"), ("R2", "kļūda", "x")],
+        "Galvenie rādītāji": [("Rādītājs", "Skaits"), (plans, 8)],
+    })  # fmt: skip
+    page = table(FINDINGS, ("R1", "kļūda", 3)) + table(years, (plans, 7, "&lt;5", 8))
+    (period / "a" / "report.html").write_text(page, encoding="utf-8")
+    assert _leaks(period) == {
+        ("a/report.xlsx", "Konstatējumi", "R1", "Konstatējumi"): (3.0, 3.0),
+        ("a/report.html", "indicators", plans, "2020/2021"): (1.0, 1.0),
+    }
+    page = table(FINDINGS, ("R1", "kļūda", "&lt;5")) + table(years, (plans, 37, "x", 80))
+    (period / "a" / "report.html").write_text(page, encoding="utf-8")
+    assert _leaks(period) == {}
+
+
 def test_audit_passes_what_cannot_be_pinned(tmp_path):
     period = _write_release(
         tmp_path, {"a": "12"}, {"a": [("R1", "kļūda", "<5"), ("R2", "kļūda", "x")]}

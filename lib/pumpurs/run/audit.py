@@ -78,6 +78,84 @@ class _Rows(HTMLParser):
             self._cell.append(data)
 
 
+class _Tables(HTMLParser):
+    """Every table of an HTML page: a list of rows, each a list of cell texts (header
+    cells included)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self._row = []
+            self.tables[-1].append(self._row)
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._row is not None and self._cell is not None:
+            self._row.append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "tr":
+            self._row = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _html_tables(
+    r: _Reading,
+    page: str,
+    hfile: str,
+    w: dict[str, str],
+    xlsx_rows: dict[tuple[str, str], Cell],
+    plans: Cell | None,
+) -> None:
+    """The report page's tables that print counts: the findings table (each row the same
+    count as the workbook's) and the indicators by school year (the support plans of the
+    years shown add up to at most the cumulative, which is the key figures' plans).
+    Extension point: a new table of counts in the report is read here, each count a cell
+    tied to its other places and totals by `r.same` and `r.sums`."""
+    tables = _Tables()
+    tables.feed(page)
+    for table in tables.tables:
+        if not table or len(table[0]) < 3:
+            continue
+        head = table[0]
+        if head[:3] == [w["rule"], w["severity"], w["findings"]]:
+            for row in table[1:]:
+                if len(row) < 3:
+                    continue
+                c = r.cell((hfile, w["findings_sheet"], row[0], w["findings"]), row[2])
+                r.same(
+                    c,
+                    xlsx_rows.get((row[0], row[1])),
+                    f"{hfile}: the findings table is the workbook's",
+                )
+        elif head[0] == w["indicator"]:
+            for row in table[1:]:
+                if len(row) != len(head) or row[0] != w["support_plans"]:
+                    continue
+                cells = [
+                    r.cell((hfile, "indicators", row[0], y), v)
+                    for y, v in zip(head[1:], row[1:], strict=True)
+                ]
+                *years, total = cells
+                r.sums(
+                    [c for c in years if c is not None],
+                    total,
+                    f"{hfile}: the plans of the school years shown add up to at most the cumulative",
+                    at_most=True,
+                )
+                r.same(total, plans, f"{hfile}: the cumulative plans are the key figures'")
+
+
 class _Reading:
     """The release being read: its cells, what each shows, the relations."""
 
@@ -238,16 +316,20 @@ def read_release(period_dir: Path) -> Release:
             index_errors.get(rid),
             f"{file}: the error rows add up to the index's errors",
         )
+        plans: Cell | None = None
         for row in _sheet(book, w["key_sheet"]):
             figure = str(row.get(next(iter(row)), ""))
             if figure == w["plans"]:
-                c = r.cell((file, w["key_sheet"], figure, w["value"]), row.get(w["value"]))
-                if c is not None:
-                    town_plans.append(c)
+                column = w["count"] if w["count"] in row else w["value"]  # "Skaits"
+                plans = r.cell((file, w["key_sheet"], figure, column), row.get(column))
+                if plans is not None:
+                    town_plans.append(plans)
         page = period_dir / rid / "report.html"
         if page.is_file():
-            ab, lines = _page_one(page.read_text(encoding="utf-8"), lang)
             hfile = f"{rid}/report.html"
+            text_of_page = page.read_text(encoding="utf-8")
+            _html_tables(r, text_of_page, hfile, w, rows, plans)
+            ab, lines = _page_one(text_of_page, lang)
             if ab is not None:
                 a = r.cell((hfile, "page 1", "A of B", "A"), ab[0])
                 page_a[rid] = a
