@@ -114,10 +114,10 @@ def loose_cells(hidden: Mapping[Cell, str], relations: Iterable[Relation]) -> se
     while grew:  # the same count printed again ("x" there too) says no more
         grew = False
         for r in same:
-            a, b = r.parts[0], r.total
-            for x, y in ((a, b), (b, a)):
+            pair: tuple[Cell, Cell] = (r.parts[0], r.total)  # type: ignore[assignment]
+            for x, y in (pair, pair[::-1]):
                 if x in out and y not in out and hidden.get(y) == SECONDARY:
-                    out.add(y)  # type: ignore[arg-type]
+                    out.add(y)
                     grew = True
     return out
 
@@ -187,13 +187,13 @@ class _Problem:
             row = {k: v for k, v in row.items() if v}
             if not known or not row:
                 continue  # a part nobody can read (a file missing) ties nothing
-            target, b = (ub, ub_b) if rel.at_most else (eq, eq_b)
-            r = len(b)
-            for k, v in row.items():
-                target[0].append(r)
+            target, rhs_of = (ub, ub_b) if rel.at_most else (eq, eq_b)
+            at_row = len(rhs_of)
+            for k, coef in row.items():
+                target[0].append(at_row)
                 target[1].append(k)
-                target[2].append(v)
-            b.append(rhs)
+                target[2].append(coef)
+            rhs_of.append(rhs)
         n = len(cells)
 
         def matrix(t: tuple[list[int], list[int], list[float]], rows: int) -> Any:

@@ -367,11 +367,11 @@ def read_release(period_dir: Path) -> Release:
             rid = slugify(name)
             c = r.cell((file, sheet, rid, w["errors"]), row.get(w["errors"]))
             r.same(c, index_errors.get(rid), f"{file}: a municipality's errors are the index's")
-            n = r.cell((file, sheet, rid, w["new_errors"]), row.get(w["new_errors"]))
-            if n is not None:
-                town_new.append(n)
-                r.same(n, page_a.get(rid), f"{file}: a municipality's new errors are page 1's A")
-                r.sums([n], c, f"{file}: {rid}'s new errors are at most its errors", at_most=True)
+            new = r.cell((file, sheet, rid, w["new_errors"]), row.get(w["new_errors"]))
+            if new is not None:
+                town_new.append(new)
+                r.same(new, page_a.get(rid), f"{file}: a municipality's new errors are page 1's A")
+                r.sums([new], c, f"{file}: {rid}'s new errors are at most its errors", at_most=True)
         r.sums(town_new, total_new, f"{file}: the new errors add up to the Kopā line")
         if total_new is not None:
             r.sums([total_new], index_errors.get("overview"), f"{file}: A of B", at_most=True)
