@@ -559,6 +559,29 @@ def cell_text(cell: Cell) -> str:
     return "|".join(cell)
 
 
+def _fixes_by_town(f: Any, code: np.ndarray) -> dict[int, Any]:
+    """Each municipality's main corrections, all of them, as `_top_fixes(mine, None)`
+    gives them (the same order: the most money first, then partner and rule), grouped
+    once for the whole country rather than once a municipality."""
+    errors = f["severity"].to_numpy() == "error" if len(f) else np.zeros(0, dtype=bool)
+    if not errors.any():
+        return {}
+    g = (
+        f[errors]
+        .assign(_town=code[errors])
+        .groupby(["_town", "partner_id", "rule"], sort=False)
+        .agg(findings=("rule", "size"), at_risk_cents=("at_risk_cents", "sum"))
+        .reset_index()
+        .sort_values(
+            ["_town", "at_risk_cents", "partner_id", "rule"],
+            ascending=[True, False, True, True],
+            kind="stable",
+        )
+    )
+    cols = ["partner_id", "rule", "findings", "at_risk_cents"]
+    return {int(t): part.reset_index(drop=True)[cols] for t, part in g.groupby("_town", sort=False)}
+
+
 def release_model(j: Any, programme: Any, period: Any, min_count: int) -> Release:
     """Every count the period's public release publishes, from the national judgement `j`,
     and the sums that tie them (what `protect` decides over)."""
@@ -570,6 +593,9 @@ def release_model(j: Any, programme: Any, period: Any, min_count: int) -> Releas
     f = j.findings
     code = j.municipality_codes(f["partner_id"]) if len(f) else np.zeros(0, dtype=np.int64)
     new = _new_in_period(f, j.ledger, period) if len(f) else pd.Series([], dtype=bool)
+    if len(f):  # only what the counts need: each municipality's slice is cheap to take
+        f = f[["rule", "severity", "partner_id", "at_risk_cents"]]
+    fixes = _fixes_by_town(f, code)
     plan_code = j.municipality_codes(j.plans["partner_id"]) if len(j.plans) else np.zeros(0)
     from pumpurs.core.indicators import _periods
 
@@ -599,8 +625,8 @@ def release_model(j: Any, programme: Any, period: Any, min_count: int) -> Releas
         rels.append(
             Relation((new_errors_cell(s),), errors_cell(s), f"{m.name}: A of B", at_most=True)
         )
-        all_fixes = _top_fixes(mine, None)
-        shown = all_fixes.head(5)  # what _top_fixes(mine) gives, without grouping again
+        all_fixes = fixes.get(i, _top_fixes(mine.iloc[:0], None))
+        shown = all_fixes.head(5)  # what _top_fixes(mine) gives (page 1's five lines)
         complete = len(shown) == len(all_fixes)
         for rule, part in shown.groupby("rule", sort=False):
             cells = []
