@@ -315,32 +315,69 @@ def _write_public_release(period_dir, j, period, marks) -> None:
     )
 
 
+def _worked_out(name: str, parts: list, total, min_count: int = 5) -> list[str]:
+    """What plain arithmetic gives back from one published sum: a single hidden part
+    (subtraction), or hidden parts all "<5" (each 1..min_count − 1) that the remainder
+    leaves a single value each."""
+    if not isinstance(total, int):
+        return []
+    hidden = [p for p in parts if not isinstance(p, int)]
+    rest = total - sum(p for p in parts if isinstance(p, int))
+    if len(hidden) == 1:
+        return [f"{name}: one hidden part, {rest}"]
+    n, top = len(hidden), min_count - 1
+    if hidden and all(p == f"<{min_count}" for p in hidden):
+        low, high = max(1, rest - (n - 1) * top), min(top, rest - (n - 1))
+        if low == high:
+            return [f"{name}: {n} hidden parts, each {low}"]
+    return []
+
+
 def _subtracted(period_dir) -> list[str]:
-    """An independent reading: each municipality's error rows against the errors the
-    index prints, and the overview's errors against the index's. A hidden cell that
-    subtraction gives back is listed."""
+    """An independent reading (openpyxl and regular expressions, not the audit's code):
+    each municipality's error rows against the errors the index prints; the nation's row
+    of each rule against the municipalities' rows; the overview's "Kopā" line against its
+    municipalities' errors and new errors; the nation's error rows against the index's
+    national errors; a municipality's errors in the overview against the index's. A hidden cell that arithmetic gives back is listed."""
     from openpyxl import load_workbook
 
     from pumpurs.core.settings import slugify
+
+    def cells(v):
+        return int(v) if isinstance(v, int | float) or str(v).isdigit() else str(v)
 
     page = (period_dir / "index.html").read_text(encoding="utf-8")
     index = dict(
         re.findall(r'<tr id="([^"]+)".*?(?:<td[^>]*>.*?</td>){7}<td[^>]*>([^<]*)</td>', page)
     )
-    out = []
-    for folder in sorted(p for p in period_dir.iterdir() if p.is_dir() and p.name != "overview"):
-        ws = load_workbook(folder / "report.xlsx")["Konstatējumi"]
-        cells = [row[2] for row in ws.iter_rows(min_row=2, values_only=True) if row[1] == "kļūda"]
-        hidden = [c for c in cells if isinstance(c, str)]
-        total = index.get(folder.name, "")
-        if total.isdigit() and len(hidden) == 1:
-            out.append(
-                f"{folder.name}: one hidden error row, {int(total) - sum(c for c in cells if isinstance(c, int))}"
-            )
-    ws = load_workbook(period_dir / "overview" / "report.xlsx")["Pašvaldības"]
+    out: list[str] = []
+    by_rule: dict[tuple, list] = {}
+    for book_path in sorted(period_dir.glob("*/report.xlsx")):
+        folder = book_path.parent
+        if folder.name == "overview":
+            continue
+        ws = load_workbook(book_path)["Konstatējumi"]
+        rows = [row for row in ws.iter_rows(min_row=2, values_only=True) if row[0]]
+        for row in rows:
+            by_rule.setdefault((row[0], row[1]), []).append(cells(row[2]))
+        errors = [cells(row[2]) for row in rows if row[1] == "kļūda"]
+        out += _worked_out(folder.name, errors, cells(index.get(folder.name, "")))
+    book = load_workbook(period_dir / "overview" / "report.xlsx")
+    national_errors = []
+    for row in book["Konstatējumi"].iter_rows(min_row=2, values_only=True):
+        if row[0]:
+            parts = by_rule.pop((row[0], row[1]), [])
+            out += _worked_out(f"the nation's {row[0]}", parts, cells(row[2]))
+            national_errors += [cells(row[2])] if row[1] == "kļūda" else []
+    out += _worked_out("the nation's error rows", national_errors, cells(index["overview"]))
+    out += [f"{key}: in no overview row" for key in by_rule]
+    ws = book["Pašvaldības"]
     header = [c.value for c in ws[1]]
-    at = header.index("Kļūdas")
-    rows = list(ws.iter_rows(min_row=2, values_only=True))[:-1]  # the last is "Kopā"
+    at, new_at = header.index("Kļūdas"), header.index("Jaunas kļūdas pusgadā")
+    *rows, total = list(ws.iter_rows(min_row=2, values_only=True))
+    assert total[0] == "Kopā"
+    out += _worked_out("Kopā errors", [cells(r[at]) for r in rows], cells(total[at]))
+    out += _worked_out("Kopā new errors", [cells(r[new_at]) for r in rows], cells(total[new_at]))
     for name, errors in ((row[0], row[at]) for row in rows):
         slug = slugify(str(name))
         shown = index.get(slug, "")
@@ -385,6 +422,25 @@ def test_table_by_table_suppression_gives_counts_back(small_demo, tmp_path):
     _write_public_release(period_dir, small_demo, period, None)
     leaks, _hidden = audit(period_dir)
     assert leaks
+
+
+def test_the_independent_reading_finds_what_arithmetic_gives(tmp_path):
+    """`_subtracted` is not the audit: it finds a "<5" beside 10 under 12 errors (in the
+    municipality and in the nation's rows), and four "<5" rows under 4."""
+    head = ("Pašvaldība", "Kļūdas", "Jaunas kļūdas pusgadā")
+    overview = {
+        "Pašvaldības": [head, ("A", 12, 0), ("B", "x", "<5"), ("Kopā", 20, 4)],
+        "Konstatējumi": [FINDINGS, ("R1", "kļūda", "<5"), ("R2", "kļūda", "x")],
+    }
+    towns = {"a": [("R1", "kļūda", "<5"), ("R2", "kļūda", 10)]}
+    period = _write_release(tmp_path, {"a": "12", "b": "x", "overview": "20"}, towns, overview)
+    assert _subtracted(period) == [
+        "a: one hidden part, 2",
+        "Kopā errors: one hidden part, 8",
+        "Kopā new errors: one hidden part, 4",
+    ]
+    assert _worked_out("r", ["<5"] * 4, 4) == ["r: 4 hidden parts, each 1"]
+    assert _worked_out("r", ["<5"] * 4, 5) == []
 
 
 def test_the_release_counts_what_each_report_prints(small_demo):
