@@ -13,12 +13,18 @@ them (`Relation`).
 
 The reader modelled is the one the rules name: they know each hidden count lies
 between 1 and min_count − 1 ("<5") or is at least min_count ("x", hidden to protect
-another), and they combine every published sum by linear programming. A hidden cell
-is *pinned* when its smallest and largest value consistent with everything published
-are the same integer. `intervals` computes those bounds (scipy's HiGHS; integer
-programming confirms a narrow interval), `protect` hides cells (secondary, "x") until
-no hidden cell is pinned, the smallest counts first. The audit of a written release
-(`run/audit.py`) reads the files into the same `Release` and asks `intervals`.
+another; at least 1 where the "x" is a total of "<5" parts, `loose_cells`), and they
+combine every published sum by linear programming. A hidden cell is *pinned* when its
+smallest and largest value consistent with everything published are the same integer.
+`pinned` finds those (scipy's HiGHS, component by component; only integer points prove
+that a cell can take two values; integer programming where the interval is narrow).
+`protect` hides cells: the small ones, then subtraction first (a sum with one hidden
+cell), then rounds of linear checks, then each "x" shown again where the release stays
+safe (docs/privacy.md, "How it is decided"). The audit of a written release
+(`run/audit.py`) reads the files into the same `Release` and asks `pinned`.
+
+A new published count (a new report section) enters here: a cell function, its values
+and its sums in `release_model`; docs/privacy.md, "Adding a published count".
 
 Counts that concern a partner and no pupil (a partner's allocation or absorption
 finding: one per partner) are counts all the same here: hiding them costs little and

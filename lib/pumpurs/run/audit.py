@@ -1,19 +1,25 @@
 """`pumpurs audit-release OUT/PERIOD`: a public release read as an outsider reads it.
 
-Only the public files are opened: index.html, each municipality's report.xlsx and
-report.html (page 1's sentences and main corrections), the overview's report.xlsx. Every
-count they print is a cell, named by where it is printed (file, table, row, column);
-the sums a reader knows are relations between cells: a municipality's error rows add up
-to its error findings, which the index, the overview and page 1 print again; the main
-corrections of a rule add up to (at most) its row; every municipality's row of a rule
-adds up to the overview's; the municipalities' plans to the nation's. Each hidden cell
-("<5": 1..min_count−1, "x": at least min_count) is then bounded by linear programming
-(report/release.py, the same reader the batch protects against); a cell whose bounds
-meet is reported with the sums that pin it.
+Only the public files are opened: index.html; each municipality's report.xlsx (findings,
+key figures) and report.html (page 1's sentences and main corrections, and the page's
+tables of counts: findings, support plans by school year); the overview's report.xlsx
+(findings, the municipalities' errors and new errors with their "Kopā" line, the
+indicators). Every count they print is a cell, named by where it is printed (file,
+table, row, column); the sums a reader knows are relations between cells: a
+municipality's error rows add up to its error findings, which the index, the overview
+and page 1 print again; the main corrections of a rule add up to (at most) its row;
+every municipality's row of a rule adds up to the overview's; the municipalities' new
+errors to the "Kopā" line's; the municipalities' plans to the nation's; the plans of
+the school years shown to at most the cumulative. Each hidden cell ("<5":
+1..min_count−1, "x": at least min_count, or at least 1 over "<5" parts) is then bounded
+by linear programming (report/release.py, the same reader the batch protects against);
+a cell whose bounds meet is reported with the sums that pin it.
 
 What it does not read: the PDF (it prints the HTML), the notebook (it holds the HTML),
-the charts (drawn from the tables), the HTML tables the workbook repeats, and the
-indicator table and the overview's semester trend, which are suppressed table by table.
+the charts (drawn from the tables), the overview's HTML tables (its workbook holds the
+same counts), the pupils by school year and the overview's semester trend, which are
+suppressed table by table. A new section of counts is read in `_html_tables` (a page's
+table) or `read_release` (a workbook's sheet).
 """
 
 from __future__ import annotations
