@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -120,12 +121,25 @@ def correction_annex(
             "_sev": (f["severity"] != "error").astype(int),
             "_rule": f["rule"].map(_ORDER).fillna(len(_ORDER)),
             "_first": f["entry_ids"].map(lambda t: t[0] if len(t) else ""),
+            "_when": _first_month(
+                period.where(kind == "service_month", ""), period.where(kind == "semester", "")
+            ),  # fmt: skip
         }
     )
     out = out.sort_values(
-        ["partner_id", "_sev", "service_month", "semester", "_rule", "_first"], kind="stable"
+        ["partner_id", "_sev", "_when", "service_month", "_rule", "_first"], kind="stable"
     )
     return out[list(COLUMNS)].reset_index(drop=True)
+
+
+def _first_month(months: pd.Series, semesters: pd.Series) -> pd.Series:
+    """A finding's place in time: its month, or its semester's first month (a cap per
+    semester sorts among the months it covers); "" for neither (a project, a partner)."""
+    first = []
+    for semester in semesters:
+        g = re.match(r"^(\d{4})/(\d{4})-([12])$", str(semester))
+        first.append("" if g is None else f"{g[1]}-09" if g[3] == "1" else f"{g[2]}-01")
+    return months.where(months != "", pd.Series(first, index=months.index))
 
 
 def with_subtotals(annex: pd.DataFrame, lang: str) -> pd.DataFrame:
