@@ -328,8 +328,8 @@ def format_table(
             shown = [translate(v, lang) for v in values]
         elif name in ("month", "service_month"):
             shown = [fmt_month(v, lang) if not is_missing(v) else "" for v in values]
-        elif name == "semester":
-            shown = [fmt_semester(v, lang) for v in values]
+        elif name == "semester":  # a table names it in words; a chart's axis is short
+            shown = [fmt_semester_words(v, lang) for v in values]
         else:
             shown = [fmt_value(v, lang) for v in values]
         out[col] = pd.Series(shown, index=df.index, dtype=object)

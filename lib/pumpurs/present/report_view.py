@@ -26,7 +26,6 @@ from pumpurs.present.fmt import (
     fmt_date_words,
     fmt_eur,
     fmt_int,
-    fmt_month,
     fmt_month_words,
     fmt_pct,
     fmt_period,
@@ -547,7 +546,7 @@ def _when(annex: pd.DataFrame, lang: str) -> list[str]:
         annex["service_month"], annex["semester"], annex["ngo_project_id"], strict=True
     ):
         if month:
-            out.append(fmt_month(month, lang))
+            out.append(fmt_month_words(month, lang))  # as the semester: words, one alignment
         elif semester:
             out.append(fmt_semester_words(semester, lang))
         elif project:
@@ -585,8 +584,7 @@ def findings_rows(r: MunicipalityReport, lang: str) -> HTML:
         if not warnings.empty:
             caption = _t("warnings_caption", lang).format(partner=partner)
             shown = warnings[["when", "school_id", "student_id", "rule", "fix"]]
-            html += table_html(_when_header(format_table(shown, lang), lang), caption=caption,
-                               wide=True)  # fmt: skip
+            html += table_html(_when_header(format_table(shown, lang), lang), caption=caption)
     return HTML(html)
 
 
