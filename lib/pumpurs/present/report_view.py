@@ -26,6 +26,7 @@ from pumpurs.present.fmt import (
     fmt_date_words,
     fmt_eur,
     fmt_int,
+    fmt_month,
     fmt_month_words,
     fmt_pct,
     fmt_period,
@@ -546,7 +547,7 @@ def _when(annex: pd.DataFrame, lang: str) -> list[str]:
         annex["service_month"], annex["semester"], annex["ngo_project_id"], strict=True
     ):
         if month:
-            out.append(fmt_month_words(month, lang))  # as the semester: words, one alignment
+            out.append(fmt_month(month, lang))  # 03.2021, as the reader writes it in a table
         elif semester:
             out.append(fmt_semester_words(semester, lang))
         elif project:
