@@ -60,11 +60,11 @@ def test_one_cent_over_the_cap_is_at_risk_on_the_latest_row():
     )
     assert per_entry(j) == {"E1": 0, "E2": 1}
     assert message(f, j) == (
-        "Pupil st1, 2020-02: meals total €70.01 exceeds the cap of €70.00; €0.01 of it falls to P1 "
+        "Pupil st1, February 2020: meals total €70.01 exceeds the cap of €70.00; €0.01 of it falls to P1 "
         "(entries E1, E2): reduce the amounts to the cap."
     )
     assert message(f, j, "lv") == (
-        "Skolēns st1, 2020-02: ēdināšana kopā 70,01\u00a0€ pārsniedz limitu 70,00\u00a0€; 0,01\u00a0€ no "
+        "Skolēns st1, 2020. gada februāris: ēdināšana kopā 70,01\u00a0€ pārsniedz limitu 70,00\u00a0€; 0,01\u00a0€ no "
         "tā attiecas uz P1 (ieraksti E1, E2): samaziniet summas līdz limitam."
     )
 
@@ -206,7 +206,7 @@ def test_period_edges_with_the_extension():
         ("ELIG_PERIOD", ("E3",)),
     ]
     assert message(j.errors.iloc[0], j) == (
-        "Entry E1: service month 2017-02 is outside the programme period (2017-03 to 2022-12); "
+        "Entry E1: service month February 2017 is outside the programme period (March 2017 to December 2022); "
         "correct the month or take the row out of the claim."
     )
 
@@ -220,7 +220,7 @@ def test_a_row_breaking_several_rules_is_at_risk_once():
     ]
     assert per_entry(j) == {"E1": 1200}
     assert message(j.errors.iloc[0], j) == (
-        "Entry E1: service month 2019-10 is before partner P1's agreement of 2019-11-22; "
+        "Entry E1: service month October 2019 is before partner P1's agreement of 22 November 2019; "
         "claim only months from the agreement on."
     )
 
@@ -241,8 +241,8 @@ def test_plan_created_the_day_after_the_service_month():
     )
     assert errors(j) == [("ELIG_NO_PLAN", "P1", ("E1",), 1000)]
     assert message(j.errors.iloc[0], j) == (
-        "Entry E1: pupil st1 has no support plan at school S1 for semester 2019/2020-2 created by "
-        "2020-02-29; add the plan or correct the row's school or month."
+        "Entry E1: pupil st1 has no support plan at school S1 for semester 2 of the 2019/2020 "
+        "school year created by 29 February 2020; add the plan or correct the row's school or month."
     )
 
 

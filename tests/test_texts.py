@@ -57,6 +57,7 @@ DYNAMIC = {
     *(f"overview.col_{c}" for c in ("eligible_cents", "at_risk_cents", "esf_cents")),
     *(f"overview.ind_{c}" for c in ("indicator", "value", "target", "target_from", "met")),
     *(f"month.names{case}" for case in ("", "_loc", "_dat")),
+    *(f"period.semester_words{case}" for case in ("", "_dat", "_gen", "_loc")),
     *(f"summary.projected_{s}" for s in ("green", "low", "high")),
     *(f"summary.final_{s}" for s in ("green", "low", "high")),
     "period.half_1",
@@ -67,6 +68,7 @@ DYNAMIC = {
     "fix.BUDGET_ALLOCATION_ended",
     "message.BUDGET_ALLOCATION_ended",
     "message.ABSORPTION_RISK_ended",
+    "message.PLAN_LATE_ended",
     "index.empty",
 }
 

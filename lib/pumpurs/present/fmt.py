@@ -205,9 +205,11 @@ def fmt_date_words(d: Any, lang: str = "lv", case: str = "") -> str:
     return f"{day.year}. gada {day.day}. {name}" if lang == "lv" else f"{day.day} {name} {day.year}"
 
 
-def fmt_semester_words(semester: str, lang: str = "lv") -> str:
+def fmt_semester_words(semester: str, lang: str = "lv", case: str = "") -> str:
     """'2019/2020-2' -> lv '2019./2020. m. g. 2. semestris', en '2019/2020 school year,
-    semester 2': a semester in words, as a CSV or a workbook cell names it."""
+    semester 2': a semester in words, as a CSV or a workbook cell names it. In a sentence
+    Latvian declines it: `case` "dat" ('… 2. semestrim'), "gen" ('… 2. semestra'), "loc"
+    ('… 2. semestrī'); English reads 'semester 2 of the 2019/2020 school year' there."""
     check_lang(lang)
     if is_missing(semester):
         return ""
@@ -215,7 +217,8 @@ def fmt_semester_words(semester: str, lang: str = "lv") -> str:
     if not m:
         return str(semester)
     first, second, n = m.groups()
-    return text("period.semester_words", lang).format(first=first, second=second, n=n)
+    key = f"period.semester_words{'_' + case if case else ''}"
+    return text(key, lang).format(first=first, second=second, n=n)
 
 
 def fmt_semester(semester: str, lang: str = "lv") -> str:
@@ -325,8 +328,8 @@ def format_table(
             shown = [translate(v, lang) for v in values]
         elif name in ("month", "service_month"):
             shown = [fmt_month(v, lang) if not is_missing(v) else "" for v in values]
-        elif name == "semester":
-            shown = [fmt_semester(v, lang) for v in values]
+        elif name == "semester":  # a table names it in words; a chart's axis is short
+            shown = [fmt_semester_words(v, lang) for v in values]
         else:
             shown = [fmt_value(v, lang) for v in values]
         out[col] = pd.Series(shown, index=df.index, dtype=object)

@@ -12,17 +12,32 @@ from typing import Any
 
 import pandas as pd
 
+from pumpurs.core import registry
 from pumpurs.core.money import format_eur
 from pumpurs.core.settings import Programme
-from pumpurs.present.fmt import label
+from pumpurs.present.fmt import fmt_date_words, fmt_month_words, fmt_semester_words, label
 from pumpurs.present.texts import has_text, text
 
+_PERIOD_OF = {r.id: r.period for r in registry.RULES}
 
-def _date_text(d: Any, lang: str) -> str:
+
+def _date_words(d: Any, lang: str, case: str = "") -> str:
+    """A date in a sentence, in words ("2020. gada 30. septembrim" after "līdz")."""
     if d is None or pd.isna(d):
         return ""
-    d = pd.Timestamp(d)
-    return d.strftime("%d.%m.%Y") if lang == "lv" else d.strftime("%Y-%m-%d")
+    return fmt_date_words(d, lang, case)
+
+
+def _period_words(period: Any, kind: str, lang: str, case: str = "") -> str:
+    """A finding's period in a sentence: a month or a semester in words (`case`: how the
+    sentence declines it), an NGO project's id as it is."""
+    if period is None or (not isinstance(period, str) and pd.isna(period)) or period == "":
+        return ""
+    if kind == "service_month":
+        return fmt_month_words(str(period), lang, case)
+    if kind == "semester":
+        return fmt_semester_words(str(period), lang, case)
+    return str(period)
 
 
 def _pct(x: float, lang: str) -> str:
@@ -54,11 +69,16 @@ def finding_messages(
     out: list[str] = []
     for r in findings.to_dict("records"):
         rule = r["rule"]
+        kind = _PERIOD_OF.get(rule, "")
         entries = ", ".join(r["entry_ids"])
         fields: dict[str, Any] = {
             "entry": entries,
             "entries": entries,
-            "period": r["period"],
+            "period": _period_words(r["period"], kind, lang),
+            "period_loc": _period_words(r["period"], kind, lang, "loc"),
+            "period_gen": _period_words(
+                r["period"], kind, lang, "gen" if kind == "semester" else ""
+            ),
             "partner": r["partner_id"],
             "school": r["school_id"] or "–",
             "student": r["student_id"],
@@ -66,11 +86,13 @@ def finding_messages(
             "amount": _eur(r.get("amount_cents"), lang),
             "limit": _eur(r.get("limit_cents"), lang),
             "at_risk": _eur(r.get("at_risk_cents"), lang),
-            "date": _date_text(r.get("detail_date"), lang),
-            "start": r.get("period_start", ""),
-            "end": r.get("period_end", ""),
+            "date": _date_words(r.get("detail_date"), lang),
+            "date_dat": _date_words(r.get("detail_date"), lang, "dat"),
+            "date_loc": _date_words(r.get("detail_date"), lang, "loc"),
+            "start": _period_words(r.get("period_start", ""), "service_month", lang),
+            "end": _period_words(r.get("period_end", ""), "service_month", lang),
             "other": r.get("other_partner", ""),
-            "semester": r.get("semester", ""),
+            "semester": _period_words(r.get("semester", ""), "semester", lang, "dat"),
             "level": label(r["plan_level"], lang) if r.get("plan_level") else "",
             "grade": "" if pd.isna(r.get("plan_grade")) else r.get("plan_grade"),
             "document": r.get("document_ref", ""),

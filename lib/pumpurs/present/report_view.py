@@ -26,9 +26,11 @@ from pumpurs.present.fmt import (
     fmt_date_words,
     fmt_eur,
     fmt_int,
+    fmt_month,
     fmt_month_words,
     fmt_pct,
     fmt_period,
+    fmt_semester_words,
     format_table,
     label,
     table_html,
@@ -51,8 +53,6 @@ from pumpurs.report.release import (
     plans_year_cell,
     pupils_cell,
 )
-
-ROW_LIMIT = 50  # the biggest ones; every row is in findings.csv and report.xlsx
 
 
 def _t(key: str, lang: str) -> str:
@@ -539,30 +539,58 @@ def annex(r: MunicipalityReport, lang: str) -> pd.DataFrame:
     return frame.copy()
 
 
+def _when(annex: pd.DataFrame, lang: str) -> list[str]:
+    """Each finding's month, semester (in words) or NGO project: a cap finding is per pupil
+    and month, per pupil and semester or per project, and its row says which."""
+    out = []
+    for month, semester, project in zip(
+        annex["service_month"], annex["semester"], annex["ngo_project_id"], strict=True
+    ):
+        if month:
+            out.append(fmt_month(month, lang))  # 03.2021, as the reader writes it in a table
+        elif semester:
+            out.append(fmt_semester_words(semester, lang))
+        elif project:
+            out.append(text("subject.ngo_project_id", lang, period=project))
+        else:
+            out.append("")
+    return out
+
+
 @_unless_empty
 def findings_rows(r: MunicipalityReport, lang: str) -> HTML:
-    """The rows to correct, partner by partner: month, entry, category, rule, money at
-    risk and what to fix. The page shows each partner's rows with the most money;
-    findings.csv and report.xlsx hold every row."""
+    """Every finding, partner by partner: its errors (month or semester, entry, category,
+    rule, money at risk and what to fix), then its warnings (late plans, the absorption
+    risk), which put no money at risk. Page 1 says every finding is here: so it is, however
+    long (findings.csv and report.xlsx hold the same rows with every column)."""
     if r.public:
         return HTML(blocks.paragraph(_t("rows_hidden", lang)))
     rows = annex(r, lang)
-    rows = rows[rows["severity"] == label("error", lang)]
     if rows.empty:
         return HTML(blocks.paragraph(_t("no_findings", lang)))
+    rows.insert(0, "when", _when(rows, lang))
+    error = rows["severity"] == label("error", lang)
     html = ""
     for pid, part in rows.groupby("partner_id", sort=False):
-        top = part.nlargest(ROW_LIMIT, "at_risk_cents", keep="first").sort_index()
-        caption = (
-            f"{part['partner'].iloc[0]} ({pid}): {label('at_risk', lang).lower()} "
-            f"{fmt_eur(int(part['at_risk_cents'].sum()), lang)}"
-        )
-        shown = top[["service_month", "entry_ids", "category", "rule", "at_risk_cents", "fix"]]
-        html += table_html(format_table(shown, lang), caption=caption, wide=True)
-        if len(part) > len(top):
-            more = _t("more_rows", lang).format(n=len(top), total=fmt_int(len(part), lang))
-            html += blocks.paragraph(more, "note")
+        partner = f"{part['partner'].iloc[0]} ({pid})"
+        errors, warnings = part[error[part.index]], part[~error[part.index]]
+        if not errors.empty:
+            caption = (
+                f"{partner}: {label('at_risk', lang).lower()} "
+                f"{fmt_eur(int(errors['at_risk_cents'].sum()), lang)}"
+            )
+            shown = errors[["when", "entry_ids", "category", "rule", "at_risk_cents", "fix"]]
+            html += table_html(_when_header(format_table(shown, lang), lang), caption=caption,
+                               wide=True)  # fmt: skip
+        if not warnings.empty:
+            caption = _t("warnings_caption", lang).format(partner=partner)
+            shown = warnings[["when", "school_id", "student_id", "rule", "fix"]]
+            html += table_html(_when_header(format_table(shown, lang), lang), caption=caption)
     return HTML(html)
+
+
+def _when_header(shown: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return shown.rename(columns={"when": _t("when", lang)})
 
 
 def _suppress_indicator_rows(
@@ -589,9 +617,39 @@ def _suppress_indicator_rows(
     return pd.concat(rows).set_index("indicator")
 
 
+def _years_with_data(ind: pd.DataFrame) -> list[str]:
+    """The school years in which something was counted (a pupil, a plan, a school, a
+    project), in order: every one of them, so that the years add up to the cumulative
+    column (Aizkraukles 2023-H2 showed four of seven: 1 435 of its 2 148 plans)."""
+    counts = ~ind["indicator"].isin(["continued_share", *_PROGRAMME_ONLY])
+    years = ind[(ind["period"] != "cumulative") & counts]
+    counted = years.groupby("period", sort=False)["value"].apply(lambda v: (v.fillna(0) > 0).any())
+    return [str(y) for y in counted.index if counted[y]]
+
+
+# The share of the country's municipalities that take part: one municipality's report
+# would show 1/43 (0.0232558), which says nothing about it.
+_PROGRAMME_ONLY = ("municipalities_involved",)
+
+
+def _indicator_rows_sheet(r: MunicipalityReport) -> pd.DataFrame:
+    """The indicators for report.xlsx: the years with data and the cumulative value, no
+    programme-only indicator, and no target columns (targets are the programme's; a
+    municipality has none, so they would be empty on every row)."""
+    ind = r.indicators
+    keep = ind["period"].isin([*_years_with_data(ind), "cumulative"])
+    ind = ind[keep & ~ind["indicator"].isin(_PROGRAMME_ONLY)]
+    drop = ["count", "denominator", "scope", "comparison"]
+    for c in ("target", "target_source", "met"):
+        if c in ind.columns and not ind[c].replace("", pd.NA).notna().any():
+            drop.append(c)
+    return ind.drop(columns=drop, errors="ignore").reset_index(drop=True)
+
+
 @_unless_empty
 def indicators(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
-    """Indicators as rows, school years and the cumulative value as columns."""
+    """Indicators as rows, every school year with data and the cumulative value as
+    columns; no target column (the targets are the programme's, not a municipality's)."""
     ind = r.indicators
     wide = ind.pivot_table(
         index="indicator", columns="period", values="value", aggfunc="first", sort=False
@@ -608,8 +666,8 @@ def indicators(r: MunicipalityReport, lang: str, programme: Programme) -> HTML:
         if i in wide.index
     ]
     wide = wide.loc[order]
-    years = [c for c in wide.columns if c != "cumulative"]
-    cols = [*years[-4:], "cumulative"] if "cumulative" in wide.columns else years[-4:]
+    years = _years_with_data(ind)
+    cols = [*years, "cumulative"] if "cumulative" in wide.columns else years
     wide = wide[cols]
     out = pd.DataFrame(index=wide.index)
     shares = {"continued_share"}
@@ -727,7 +785,7 @@ def sheets(r: MunicipalityReport, lang: str) -> dict[str, pd.DataFrame]:
     school["name"] = school["name"].where(school["school_id"] != "", _t("no_school", lang))
     out = {
         label("key_figures", lang): _key_figures_sheet(r, lang),
-        label("partner_id", lang): _with_total(
+        _t("sheet_partners", lang): _with_total(
             r.by_partner, r.totals["partner"], "partner_id", lang
         ),
         _t("by_category", lang): _with_total(
@@ -756,10 +814,7 @@ def sheets(r: MunicipalityReport, lang: str) -> dict[str, pd.DataFrame]:
         label("findings", lang): findings_shown(r) if r.public else r.findings_by_rule,
     }
     if not r.public:
-        ind = r.indicators.drop(
-            columns=["count", "denominator", "scope", "comparison"], errors="ignore"
-        )
-        out[label("indicator", lang)] = ind
+        out[_t("sheet_indicators", lang)] = _indicator_rows_sheet(r)
         out[text("heading.finding_rows", lang)] = with_subtotals(annex(r, lang), lang).rename(
             columns=ANNEX_HEADERS
         )

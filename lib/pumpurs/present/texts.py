@@ -206,13 +206,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Rindu līmeņa saraksts nav iekļauts publiskajā pārskatā.",
         "The row-level list is not part of a public report.",
     ),
-    "report.more_rows": (
-        "Parādīti {n} no {total} ar lielāko riskam pakļauto summu; visi ir failā findings.csv un report.xlsx.",
-        "The {n} of {total} with the most money at risk are shown; all are in findings.csv and report.xlsx.",
+    "report.when": ("Mēnesis vai semestris", "Month or semester"),
+    "report.warnings_caption": (
+        "{partner}: brīdinājumi (nav riskam pakļautas summas)",
+        "{partner}: warnings (no money at risk)",
     ),
     "report.by_category": ("Izdevumi pa kategorijām", "Spending by category"),
     "report.by_school": ("Izdevumi pa skolām", "Spending by school"),
     "report.by_semester": ("Izdevumi pa semestriem", "Spending by semester"),
+    "report.sheet_partners": ("Partneri", "Partners"),
+    "report.sheet_indicators": ("Rādītāji", "Indicators"),
     "report.no_school": ("(bez skolas)", "(no school)"),
     "report.met_yes": ("jā", "yes"),
     "report.met_no": ("nē — mērķis nav sasniegts", "no — target missed"),
@@ -245,6 +248,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "period.semester_words": (
         "{first}./{second}. m. g. {n}. semestris",
         "{first}/{second} school year, semester {n}",
+    ),
+    "period.semester_words_dat": (
+        "{first}./{second}. m. g. {n}. semestrim",
+        "semester {n} of the {first}/{second} school year",
+    ),
+    "period.semester_words_gen": (
+        "{first}./{second}. m. g. {n}. semestra",
+        "semester {n} of the {first}/{second} school year",
+    ),
+    "period.semester_words_loc": (
+        "{first}./{second}. m. g. {n}. semestrī",
+        "semester {n} of the {first}/{second} school year",
     ),
     "period.half": ("{year}. gada {half}. pusgads", "{half} half of {year}"),
     "period.half_1": ("1", "first"),
@@ -454,16 +469,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Entry {entry}: school {school} belongs to partner {other}, not {partner}; claim it under the school's partner or correct the school.",
     ),
     "message.ELIG_SCHOOL_JOINED": (
-        "Ieraksts {entry}: pakalpojuma mēnesis {period} ir pirms skola {school} iesaistījās projektā ({date}); labojiet mēnesi vai izņemiet rindu.",
+        "Ieraksts {entry}: pakalpojuma mēnesis {period} ir pirms tam, kad skola {school} iesaistījās projektā ({date}); labojiet mēnesi vai izņemiet rindu.",
         "Entry {entry}: service month {period} is before school {school} joined the project ({date}); correct the month or take the row out of the claim.",
     ),
     "message.ELIG_NO_PLAN": (
-        "Ieraksts {entry}: skolēnam {student} skolā {school} nav individuālā atbalsta plāna {semester}. semestrim, kas izveidots līdz {date}; pievienojiet plānu vai labojiet rindu.",
-        "Entry {entry}: pupil {student} has no support plan at school {school} for semester {semester} created by {date}; add the plan or correct the row's school or month.",
+        "Ieraksts {entry}: skolēnam {student} skolā {school} nav individuālā atbalsta plāna {semester}, kas izveidots līdz {date_dat}; pievienojiet plānu vai labojiet rindu.",
+        "Entry {entry}: pupil {student} has no support plan at school {school} for {semester} created by {date_dat}; add the plan or correct the row's school or month.",
     ),
     "message.ELIG_TARGET_GROUP": (
-        "Ieraksts {entry}: skolēna plāns ({level}, {grade}. klase/kurss) neatbilst mērķa grupai, kas bija spēkā {period}; atbalstu var sniegt tikai mērķa grupai.",
-        "Entry {entry}: the pupil's plan ({level}, grade {grade}) is outside the target group in force in {period}; only pupils of the target group can be supported.",
+        "Ieraksts {entry}: skolēna plāns ({level}, {grade}. klase/kurss) neatbilst mērķa grupai, kas bija spēkā {period_loc}; atbalstu var sniegt tikai mērķa grupai.",
+        "Entry {entry}: the pupil's plan ({level}, grade {grade}) is outside the target group in force in {period_loc}; only pupils of the target group can be supported.",
     ),
     "message.ELIG_MATERIALS_VOCATIONAL": (
         "Ieraksts {entry}: individuālos mācību līdzekļus apmaksā tikai profesionālās izglītības audzēkņiem, bet skolēna {student} plāns ir vispārējai izglītībai; izņemiet rindu.",
@@ -482,8 +497,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Partner {partner}: eligible spending {amount} exceeds the allocation of {limit} by {at_risk}; the excess is not ESF-eligible: amend the agreement or reduce the claim.",
     ),
     "message.PLAN_LATE": (
-        "Plāns {plan} skolēnam {student} skolā {school} izveidots {date}, vairāk nekā {days} dienas pēc {period}. semestra sākuma; plāni jāizveido semestra sākumā.",
-        "Plan {plan} for pupil {student} at school {school} was created on {date}, more than {days} days after semester {period} began; draw up plans at the start of the semester.",
+        "Plāns {plan} skolēnam {student} skolā {school} izveidots {date_loc}, vairāk nekā {days} dienas pēc {period_gen} sākuma; plāni jāizveido semestra sākumā.",
+        "Plan {plan} for pupil {student} at school {school} was created on {date_loc}, more than {days} days after {period_gen} began; draw up plans at the start of the semester.",
+    ),
+    "message.PLAN_LATE_ended": (
+        "Plāns {plan} skolēnam {student} skolā {school} izveidots {date_loc}, vairāk nekā {days} dienas pēc {period_gen} sākuma; programma ir beigusies: pievienojiet paskaidrojumu par novēloto plānu.",
+        "Plan {plan} for pupil {student} at school {school} was created on {date_loc}, more than {days} days after {period_gen} began; the programme has ended: attach a note explaining the late plan.",
     ),
     "message.ABSORPTION_RISK": (
         "Partneris {partner}: ar pēdējo 12 mēnešu tempu attiecināmie izdevumi līdz projekta beigām sasniegs {amount}, {share} no piešķīruma {limit}; plānojiet izdevumus {low}–{high} apmērā.",

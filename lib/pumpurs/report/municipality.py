@@ -247,7 +247,11 @@ def _new_in_period(findings: pd.DataFrame, ledger: pd.DataFrame, period: Period)
 
 
 def _top_fixes(findings: pd.DataFrame, n: int | None = 5) -> pd.DataFrame:
-    """The fixes with the most money at risk: one line per partner and rule."""
+    """The fixes with the most money at risk: one line per partner and rule. The `n` main
+    corrections hold money (a line of 0,00 € — a second finding of a row whose amount is
+    at risk on its first — corrects nothing that pays); `n` None: every line, with its
+    count (the lines of a rule add up to the findings table's row, privacy needs them
+    all)."""
     errors = findings[findings["severity"] == "error"]
     cols = ["partner_id", "rule", "findings", "at_risk_cents"]
     if errors.empty:
@@ -260,7 +264,9 @@ def _top_fixes(findings: pd.DataFrame, n: int | None = 5) -> pd.DataFrame:
     grouped = grouped.sort_values(
         ["at_risk_cents", "partner_id", "rule"], ascending=[False, True, True], kind="stable"
     )
-    return (grouped if n is None else grouped.head(n)).reset_index(drop=True)[cols]
+    if n is not None:
+        grouped = grouped[grouped["at_risk_cents"] > 0].head(n)
+    return grouped.reset_index(drop=True)[cols]
 
 
 def municipality_report(

@@ -557,9 +557,6 @@ def plans_year_cell(where: str, school_year: str) -> Cell:
     return ("plans_year", where, school_year)
 
 
-YEARS_SHOWN = 4  # the indicator table shows the last four school years and the cumulative
-
-
 def cell_text(cell: Cell) -> str:
     """A cell as JSON keys and messages show it."""
     return "|".join(cell)
@@ -607,7 +604,7 @@ def release_model(j: Any, programme: Any, period: Any, min_count: int) -> Releas
 
     seen = [j.plans["school_year"].astype(str)] if len(j.plans) else []
     years = _periods("school_year", programme, j.as_of, seen)
-    shown_years = years[-YEARS_SHOWN:]
+    shown_years = years  # the indicator table shows every school year with data
     values: dict[Cell, int | None] = {}
     rels: list[Relation] = []
     national_rows: dict[tuple[str, str], list[Cell]] = {}
@@ -659,7 +656,7 @@ def release_model(j: Any, programme: Any, period: Any, min_count: int) -> Releas
                 tuple(plans_year_cell(s, y) for y in shown_years),
                 plans_cell(s),
                 f"{m.name}: plans by school year add up to its plans",
-                at_most=len(years) > YEARS_SHOWN,
+                at_most=False,
             )
         )
     # the overview: national rows of each rule, every municipality's row adds up to it
