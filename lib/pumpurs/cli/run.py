@@ -24,7 +24,7 @@ def _logged(
     each line with its time, and ends the step with its status (2, or 75 to retry).
     `logs`: where the opening and closing lines go (stdout; stderr for a step whose
     stdout a script reads)."""
-    from pumpurs import __version__
+    from pumpurs._version import __version__
     from pumpurs.cli.common import error_text
     from pumpurs.core.errors import PumpursError, UsageError
     from pumpurs.run.log import log

@@ -324,7 +324,7 @@ def with_metadata(pdf: bytes, title: str, author: str, lang: str) -> bytes:
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import NameObject, TextStringObject
 
-    from pumpurs import __version__
+    from pumpurs._version import __version__
     from pumpurs.present.texts import text
 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))

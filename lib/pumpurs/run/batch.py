@@ -41,7 +41,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from pumpurs import __version__
+from pumpurs._version import __version__
 from pumpurs.core.calendar import Period
 from pumpurs.core.errors import InputError, TemporaryError
 from pumpurs.present.texts import text
