@@ -12,7 +12,7 @@ ROOT_OK := $(if $(filter 0,$(shell id -u)),--allow-root)
 API_MODULES := pumpurs pumpurs.api pumpurs.present.styler pumpurs.present.frames pumpurs.core pumpurs.sources pumpurs.report
 
 .DEFAULT_GOAL := help
-.PHONY: help install reports demo test lint format bench lab docs clean
+.PHONY: help install deps system-deps reports demo test lint format bench lab docs clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -39,9 +39,15 @@ reports: demo ## install, then run the main job on the national demo data
 	$(VENV)/bin/pumpurs validate $(DEMO)
 	$(VENV)/bin/pumpurs run $(DEMO) --all --workers $(WORKERS) --out reports
 
-test: $(STAMP) ## install, then run the test suite (needs chromium and poppler-utils: README)
-	@for tool in chromium pdftoppm; do command -v $$tool >/dev/null || \
-	  echo "make test: $$tool is missing; the browser and PDF-page tests will fail. Install: apt-get install chromium poppler-utils"; done
+deps: ## install the system packages the tests need (Debian, as root): Chromium, poppler-utils, fonts, PostgreSQL
+	tools/system-deps install
+
+# Before anything is installed: what is missing is installed (root with apt-get), or the
+# test run stops at once saying what to run; never half the suite red.
+system-deps:
+	@VENV=$(VENV) tools/system-deps ensure
+
+test: system-deps $(STAMP) ## install what is missing (system packages as root, the venv), then run the test suite
 	$(PY) -m pytest -n 2 -q
 
 lint: $(STAMP) ## ruff (lint, format) and mypy (types)

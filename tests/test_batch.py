@@ -31,6 +31,7 @@ from typer.testing import CliRunner
 from conftest import valid_tables, write_folder
 from pumpurs.cli import run as cli_run
 from pumpurs.core.errors import InputError, SettingsError, TemporaryError, UsageError
+from pumpurs.present.pdf import pdf_engine
 from pumpurs.run import folders, model
 from pumpurs.run import inputs as inputs_step
 from pumpurs.run.batch import RunOptions, run_batch
@@ -165,6 +166,7 @@ def assert_complete(report_dir: Path) -> None:
     manifest = json.loads((report_dir / "manifest.json").read_text(encoding="utf-8"))
     assert folders.outputs_intact(report_dir, manifest), report_dir
     assert {"report.ipynb", "report.html", "report.pdf", "report.xlsx"} <= set(manifest["outputs"])
+    assert re.fullmatch(rf"{pdf_engine()} \d+(\.\d+)+", manifest["pdf_engine"]), manifest
 
 
 # ---------------------------------------------------------------------------

@@ -70,14 +70,16 @@ def open(  # noqa: A001  (pumpurs.open, as pandas.read_csv or xarray.open_datase
     Bad data raises `InputError` listing every problem.
     """
     from pumpurs.core.project import resolve_data
+    from pumpurs.report.request import ReportRequest
     from pumpurs.sources import is_url, load, open_source
 
     settings = programme if isinstance(programme, Programme) else load_programme(programme)
     if isinstance(data, str | Path) and not is_url(data):
         data = resolve_data(data)
     source = open_source(data)
+    request = ReportRequest.build(source.spec, as_of=_date(as_of), programme=settings)
     dataset = load(source, settings)
-    whole = judge(dataset, settings, _date(as_of))
+    whole = judge(dataset, settings, request.report_date(dataset))
     return ProgrammeView(whole, label=source.label)
 
 

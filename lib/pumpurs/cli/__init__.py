@@ -175,21 +175,21 @@ def _judged(
     partner: str | None,
     municipality: str | None,
 ):
-    """Load, validate and judge the whole data set, then narrow the view to the scope."""
-    from pumpurs.core.calendar import parse_date
+    """Load, validate and judge the whole data set, then narrow the view to the scope.
+    The report date is the request's (`ReportRequest`: --as-of, else the latest paid_on)."""
     from pumpurs.core.rules import judge
-    from pumpurs.core.settings import load_programme
+    from pumpurs.report.request import ReportRequest
     from pumpurs.sources import load
 
     if partner and municipality:
         raise UsageError("give either --partner or --municipality, not both")
-    prog = load_programme(programme)
-    when = parse_date(as_of) if as_of else None
+    request = ReportRequest.build(data, as_of=as_of, programme_path=programme)
+    prog = request.programme
     ds = load(data, prog)
     if partner and partner not in set(ds.partners["partner_id"]):
         raise UsageError(f'--partner "{partner}" is not a partner_id in the data; see partners')
     name = prog.municipality(municipality).name if municipality else None
-    j = judge(ds, prog, when)
+    j = judge(ds, prog, request.report_date(ds))
     return j.scoped(partner=partner, municipality=name), prog
 
 

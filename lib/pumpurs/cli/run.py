@@ -17,19 +17,25 @@ import typer
 
 
 def _logged(
-    event: str, started: str, work: Callable[[], tuple[int, str]], logs: Any = None
+    event: str,
+    started: str,
+    work: Callable[[], tuple[int, str]],
+    logs: Any = None,
+    prints: bool = False,
 ) -> NoReturn:
     """Run a batch step between a line that opens it and one that closes it with its exit
     status (the log's format: pumpurs.run.log); a user error is printed between them,
     each line with its time, and ends the step with its status (2, or 75 to retry).
     `logs`: where the opening and closing lines go (stdout; stderr for a step whose
-    stdout a script reads)."""
-    from pumpurs import __version__
+    stdout a script reads). `prints`: the step prints PDFs, and its opening line names the
+    engine that prints them (`PDFs by chromium`), as each report's manifest does."""
+    from pumpurs._version import __version__
     from pumpurs.cli.common import error_text
     from pumpurs.core.errors import PumpursError, UsageError
     from pumpurs.run.log import log
 
-    log(f"{event} started: {started} (pumpurs {__version__}, pid {os.getpid()})", logs)
+    engine = _pdf_engine() if prints else ""
+    log(f"{event} started: {started} (pumpurs {__version__}, pid {os.getpid()}{engine})", logs)
     try:
         code, said = work()
     except PumpursError as e:
@@ -45,6 +51,18 @@ def _logged(
         log(str(wrong), file=sys.stderr)
     log(f"{event} finished: {said} (exit {code})", logs)
     raise typer.Exit(code)
+
+
+def _pdf_engine() -> str:
+    """The opening line's `, PDFs by ENGINE`; nothing where the environment names an
+    engine that cannot be honoured (the step itself refuses it, exit 2)."""
+    from pumpurs.core.errors import UsageError
+    from pumpurs.present.pdf import pdf_engine
+
+    try:
+        return f", PDFs by {pdf_engine()}"
+    except UsageError:
+        return ""
 
 
 # The closing line of a step that stopped on an error, by exit status.
@@ -184,7 +202,7 @@ def run(
     chosen = ["--all"] if all_ else [f"--municipality {m!r}" for m in municipality or []]
     chosen += ["--retry-failed"] * retry_failed + ["--force"] * force
     chosen += [f"--period {period}"] * bool(period) + [f"--as-of {as_of}"] * bool(as_of)
-    _logged("run", " ".join([_shown_data(data), *chosen, f"--out {out}"]), work)
+    _logged("run", " ".join([_shown_data(data), *chosen, f"--out {out}"]), work, prints=True)
 
 
 def doctor(
@@ -355,7 +373,7 @@ def render(
 
     chosen = ["--all"] if all_ else [f"--municipality {m!r}" for m in municipality or []]
     chosen += ["--overview"] * overview
-    _logged("render", " ".join([f"--store {store}", *chosen, f"--out {out}"]), work)
+    _logged("render", " ".join([f"--store {store}", *chosen, f"--out {out}"]), work, prints=True)
 
 
 def index(

@@ -139,26 +139,46 @@ def parse_period(text: str) -> Period:
     return Period(f"{y}-H{h}", f"{y}-{'01' if h == 1 else '07'}", f"{y}-{'06' if h == 1 else '12'}")
 
 
-def report_date(period: Period | str, as_of: str | dt.date | None = None) -> dt.date:
-    """The date a report is made at: `as_of` when given, else the period's last day.
+def report_date(
+    period: Period | str | None = None,
+    as_of: str | dt.date | None = None,
+    *,
+    paid_on: pd.Series | None = None,
+    programme_end: str | None = None,
+) -> dt.date:
+    """The date a report is made at. The one rule (docs/commands.md, "The report date");
+    every command, the batch, the notebooks and `pumpurs.open` come here:
 
-    The one place this default is decided (the batch and the notebooks ask here). A date
-    within the half-year is a report made before it ended (a draft); a date outside it is
-    refused: before its first day the half-year would show nothing, after its last day
-    it would hold payments of the next one."""
-    p = parse_period(period) if isinstance(period, str) else period
-    if not as_of:
+    1. `as_of` when given. With a period it must lie within it: a date within the
+       half-year is a report made before it ended (a draft); one before its first day or
+       after its last is refused (the half-year would show nothing, or payments of the
+       next one).
+    2. else, with a period, the period's last day (a report for a half-year is as of
+       its end, whatever has been paid by then);
+    3. else the latest `paid_on` in the data;
+    4. else (data with no payment at all) the programme's last day (`programme_end`, its
+       final `YYYY-MM`): the date never depends on the day a command is run.
+    """
+    p = parse_period(period) if isinstance(period, str) and period else period or None
+    if as_of:
+        day = as_of if isinstance(as_of, dt.date) else parse_date(str(as_of))
+        if isinstance(day, dt.datetime):
+            day = day.date()
+        if p is not None and not p.start_date <= day <= p.end_date:
+            holds = f"{day.year}-H{1 if day.month <= 6 else 2}"
+            raise UsageError(
+                f"--as-of {day.isoformat()} is outside the period {p.label} "
+                f"({p.start_date.isoformat()} to {p.end_date.isoformat()}); give a report date "
+                f"within it, or --period {holds} for a report at {day.isoformat()}"
+            )
+        return day
+    if p is not None:
         return p.end_date
-    day = as_of if isinstance(as_of, dt.date) else parse_date(str(as_of))
-    if not p.start_date <= day <= p.end_date:
-        year = day.year
-        holds = f"{year}-H{1 if day.month <= 6 else 2}"
-        raise UsageError(
-            f"--as-of {day.isoformat()} is outside the period {p.label} "
-            f"({p.start_date.isoformat()} to {p.end_date.isoformat()}); give a report date "
-            f"within it, or --period {holds} for a report at {day.isoformat()}"
-        )
-    return day
+    if paid_on is not None and len(paid_on) and pd.notna(latest := paid_on.max()):
+        return pd.Timestamp(latest).date()
+    if programme_end:
+        return month_end(pd.Series([programme_end])).iloc[0].date()
+    raise UsageError("no report date: give --as-of YYYY-MM-DD (the data holds no payment)")
 
 
 def last_complete_half_year(today: dt.date) -> Period:

@@ -341,11 +341,10 @@ def index_in(values: pd.Series, keys: Sequence[str]) -> np.ndarray:
 # ---------------------------------------------------------------------------
 # Preparing the ledger and the plans
 # ---------------------------------------------------------------------------
-def _default_as_of(ds: Dataset) -> dt.date:
-    paid = ds.expenditures["paid_on"]
-    if len(paid) == 0:
-        return dt.date.today()
-    return paid.max().date()
+def _default_as_of(ds: Dataset, programme: Programme) -> dt.date:
+    """No report date given: the one rule decides (core/calendar.py `report_date`)."""
+    end = programme.final_period.end_month
+    return cal.report_date(paid_on=ds.expenditures["paid_on"], programme_end=end)
 
 
 def _category(values: pd.Series, at: np.ndarray) -> pd.Categorical:
@@ -816,7 +815,7 @@ def _absorption(
 # ---------------------------------------------------------------------------
 def judge(ds: Dataset, programme: Programme, as_of: dt.date | None = None) -> Judgement:
     """Judge every row known at `as_of` (default: the latest paid_on) by docs/rules.md."""
-    as_of = as_of or _default_as_of(ds)
+    as_of = as_of or _default_as_of(ds, programme)
     led, plans = _prepare(ds, programme, as_of)
 
     breaks = _pass1(led, plans, ds, programme)

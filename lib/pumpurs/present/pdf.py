@@ -152,6 +152,7 @@ class ChromiumPrinter:
         self._browser: Any = None
         self._page: Any = None
         self._html = ""
+        self.version = ""  # the browser's own, once started: "131.0.6778.85"
 
     def _start(self) -> None:
         from playwright.sync_api import sync_playwright
@@ -163,6 +164,7 @@ class ChromiumPrinter:
         self._browser = self._playwright.chromium.launch(
             executable_path=self.executable, args=args, headless=True
         )
+        self.version = str(self._browser.version)
         context = self._browser.new_context(java_script_enabled=False)
         context.route("**/*", self._serve)
         self._page = context.new_page()
@@ -287,8 +289,10 @@ def _weasyprint(html: str, css: str) -> bytes:
 # ---------------------------------------------------------------------------
 def html_to_pdf(
     html: str, out: Path, footer_left: str, lang: str = "lv", engine: str | None = None
-) -> None:
-    """Print a report page to an A4 PDF, atomically.
+) -> str:
+    """Print a report page to an A4 PDF, atomically; return the engine that printed it,
+    with its version ("chromium 131.0.6778.85", "weasyprint 65.1"): the report's
+    manifest records it, so the same command on two hosts is not silently different.
 
     Only data: URIs are fetched, so a PDF never depends on the network. The footer
     names the municipality (`footer_left`) and numbers the pages ("1. lpp. no 5");
@@ -301,10 +305,17 @@ def html_to_pdf(
     engine = engine or pdf_engine()
     if engine not in ENGINES:
         raise UsageError(f'"{engine}" is not a PDF engine; use one of: {", ".join(ENGINES)}')
-    pdf = (
-        chromium_printer().print_pdf(html, css) if engine == "chromium" else _weasyprint(html, css)
-    )
+    if engine == "chromium":
+        printer = chromium_printer()
+        pdf = printer.print_pdf(html, css)
+        printed_by = f"chromium {printer.version}"
+    else:
+        import weasyprint
+
+        pdf = _weasyprint(html, css)
+        printed_by = f"weasyprint {weasyprint.__version__}"
     write_atomic(Path(out), with_metadata(pdf, _title_of(html), footer_left, lang))
+    return printed_by
 
 
 def _title_of(html: str) -> str:
@@ -324,7 +335,7 @@ def with_metadata(pdf: bytes, title: str, author: str, lang: str) -> bytes:
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import NameObject, TextStringObject
 
-    from pumpurs import __version__
+    from pumpurs._version import __version__
     from pumpurs.present.texts import text
 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))

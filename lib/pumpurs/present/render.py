@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from pumpurs import __version__
+from pumpurs._version import __version__
 from pumpurs.core.errors import PumpursError
 from pumpurs.core.money import NBSP
 from pumpurs.present.fmt import (

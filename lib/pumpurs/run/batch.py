@@ -41,7 +41,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from pumpurs import __version__
+from pumpurs._version import __version__
 from pumpurs.core.calendar import Period
 from pumpurs.core.errors import InputError, TemporaryError
 from pumpurs.present.texts import text
@@ -115,7 +115,7 @@ def prepare_shared(inputs: Inputs, first: int = 0) -> Shared:
     report waits for its kernel, not for the nation's Parquet files).
     """
     cache = inputs.cache_dir
-    key = session.inputs_key(inputs.data, inputs.programme_path, inputs.as_of)
+    key = session.inputs_key(inputs.data_source, inputs.programme_path, inputs.as_of)
     for attempt in range(1, READ_ATTEMPTS + 1):
         # held before the store is looked for, so no other batch's pruning removes it
         # between being found and being read; no cache yet, no store to hold: bad data
@@ -141,7 +141,7 @@ def prepare_shared(inputs: Inputs, first: int = 0) -> Shared:
             key = read
         else:
             time.sleep(READ_WAIT_SECONDS * attempt)
-            key = session.inputs_key(inputs.data, inputs.programme_path, inputs.as_of)
+            key = session.inputs_key(inputs.data_source, inputs.programme_path, inputs.as_of)
     assert not isinstance(read, str)  # the loop ends by break or raise
     if held is None:  # held before the judgement is stored
         held = session.use_store(cache, key)
@@ -169,7 +169,7 @@ def _read_once(inputs: Inputs, key: str) -> tuple[Any, list[dict[str, str]]] | s
     # A database answers the key, the reading and the manifests' hashes from one snapshot,
     # so a write meanwhile cannot make them disagree; a folder answers each anew.
     try:
-        with snapshot(open_source(inputs.data)) as source:
+        with snapshot(open_source(inputs.data_source)) as source:
             now = session.inputs_key(source, inputs.programme_path, inputs.as_of)
             if now != key:
                 return now if hasattr(source, "snapshot") else ""
@@ -181,7 +181,7 @@ def _read_once(inputs: Inputs, key: str) -> tuple[Any, list[dict[str, str]]] | s
             data_files = source.describe()
             again = session.inputs_key(source, inputs.programme_path, inputs.as_of)
     except (InputError, TemporaryError):
-        if session.inputs_key(inputs.data, inputs.programme_path, inputs.as_of) != key:
+        if session.inputs_key(inputs.data_source, inputs.programme_path, inputs.as_of) != key:
             return ""
         raise
     if again != key:
@@ -369,7 +369,7 @@ def make_task(inputs: Inputs, shared: Shared, spec: ReportSpec, workdir: Path) -
     """The worker's instructions for one report, with its manifest (minus the outputs)."""
     from pumpurs.run.session import code_hash
 
-    audience = Audience.of(spec.audience, inputs.programme)
+    audience = inputs.policy(spec.audience)
     expect = outputs.notebook_writes(spec.kind, audience)
     forbid = outputs.refused(spec.kind, audience)
     parameters = dict(spec.parameters)
@@ -576,7 +576,7 @@ def render_reports(
                 failed_nb.unlink()
         else:
             entry["status"] = "failed"
-            shows = Audience.of(spec.audience, inputs.programme).sees_error_details
+            shows = inputs.policy(spec.audience).sees_error_details
             entry["error"] = result["error"] if shows else public_error(result["error"])
             executed = work / outputs.NOTEBOOK
             # A public folder keeps no failed notebook: its outputs may quote pupils.
@@ -652,7 +652,7 @@ def _public_cache_removed(inputs: Inputs) -> Iterator[None]:
     try:
         yield
     finally:
-        if not Audience.of(inputs.audience).keeps_judged_data_beside_reports:
+        if not inputs.policy().keeps_judged_data_beside_reports:
             shutil.rmtree(inputs.cache_dir, ignore_errors=True)
 
 
@@ -668,7 +668,7 @@ def run_batch(opts: RunOptions, echo: Callable[[str], None] = log) -> Outcome:
     inputs = validate_inputs(opts)
     for var, folder in private_runtime().items():  # a home that cannot be written
         echo(f"{var}={folder}: its default folder cannot be written")
-    if not Audience.of(inputs.audience).keeps_judged_data_beside_reports:
+    if not inputs.policy().keeps_judged_data_beside_reports:
         remove_stale_public_caches()
         prefix = f"{PUBLIC_CACHE_PREFIX}{os.getpid()}-"
         inputs.private_cache = Path(tempfile.mkdtemp(prefix=prefix))

@@ -290,7 +290,7 @@ def print_report(checks: list[Check]) -> int:
 
 
 def _version() -> str:
-    from pumpurs import __version__
+    from pumpurs._version import __version__
 
     return __version__
 

@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pumpurs.report.audience import Audience
 from pumpurs.run import outputs
 from pumpurs.run.folders import public_error
 from pumpurs.run.inputs import _overview_name
@@ -25,7 +24,7 @@ def write_index(
 
     rows: list[IndexRow] = []
     period_dir = inputs.period_dir
-    public = not Audience.of(inputs.audience).sees_error_details
+    public = not inputs.policy().sees_error_details
     from pumpurs.report.overview import latvian_order
 
     figures = figures or index_figures(inputs, shared)

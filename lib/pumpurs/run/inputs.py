@@ -18,6 +18,7 @@ from pumpurs.core.errors import SettingsError, UsageError
 from pumpurs.core.settings import DEFAULT_PROGRAMME, Programme, load_programme
 from pumpurs.present.texts import text
 from pumpurs.report.audience import AUDIENCES
+from pumpurs.report.request import ReportRequest
 from pumpurs.run.folders import read_folder_settings
 from pumpurs.run.model import (
     BATCH_PARAMETERS,
@@ -226,7 +227,8 @@ def validate_inputs(opts: RunOptions) -> Inputs:
     programme_path = Path(opts.programme or DEFAULT_PROGRAMME).resolve()
     programme = load_programme(programme_path)
     period = parse_period(opts.period) if opts.period else default_period(programme, opts.today)
-    as_of = report_date(period, opts.as_of)
+    if opts.as_of:  # a date outside the period is refused before anything else
+        report_date(period, opts.as_of)
     notebook_dir = Path(opts.notebooks or DEFAULT_NOTEBOOKS).resolve()
     params_dir = Path(opts.params).resolve() if opts.params else programme_path.parent
     out = Path(opts.out).resolve()
@@ -255,6 +257,18 @@ def validate_inputs(opts: RunOptions) -> Inputs:
     lang_given = opts.lang or recorded.get("lang")
     audience = _choice(audience_given or "internal", AUDIENCES, "--audience")
     lang = _choice(lang_given or "lv", LANGS, "--lang")
+    # The batch's one request: its report date decided once (a period's last day by
+    # default), its audience's policy built once; every notebook gets it as parameters.
+    request = ReportRequest.build(
+        data,
+        period=period,
+        as_of=opts.as_of,
+        audience=audience,
+        lang=lang,
+        programme=programme,
+        programme_path=programme_path,
+    ).dated()
+    as_of = request.report_date()
 
     wanted = [programme.municipality(m) for m in opts.municipalities]
     if opts.all or (opts.retry_failed and not opts.municipalities):
@@ -273,13 +287,8 @@ def validate_inputs(opts: RunOptions) -> Inputs:
 
     def params_for(book: str, extra: dict[str, Any]) -> dict[str, Any]:
         values: dict[str, Any] = {
-            "data": data,
-            "period": period.label,
-            "as_of": as_of.isoformat(),
-            "audience": audience,
-            "lang": lang,
+            **request.to_parameters(),
             "output_dir": ".",  # the kernel's cwd: the report's temporary folder
-            "programme_path": str(programme_path),
         }
         values.update(extra)
         # The command line wins over a params file (a public batch stays public).
@@ -339,6 +348,8 @@ def validate_inputs(opts: RunOptions) -> Inputs:
         reports=reports,
         lang=lang,
         audience=audience,
+        request=request,
+        source=source,
     )
 
 

@@ -18,8 +18,12 @@ from pumpurs.core.calendar import Period
 from pumpurs.core.project import notebooks_dir
 from pumpurs.core.settings import OVERVIEW_SLUG, Programme
 from pumpurs.present.render import write_atomic
+from pumpurs.report.audience import Audience
+from pumpurs.report.request import LANGS as LANGS
+from pumpurs.report.request import ReportRequest
 from pumpurs.run import outputs
 from pumpurs.run.protocol import Result
+from pumpurs.sources import DataSource
 
 DEFAULT_NOTEBOOKS = notebooks_dir()
 MUNICIPALITY_NOTEBOOK = "municipality_report.ipynb"
@@ -30,7 +34,6 @@ STATUS_FILE, INDEX_FILE, LOCK_FILE = ("status.json", "index.html", ".lock")
 MANIFEST_FILE = outputs.MANIFEST
 MANIFEST_FORMAT = 1
 
-LANGS = ("lv", "en")
 # Parameters the batch sets itself: a params file may not change them.
 BATCH_PARAMETERS = frozenset(
     {"data", "period", "as_of", "output_dir", "programme_path", "judgement_path"}
@@ -101,10 +104,25 @@ class Inputs:
     reports: list[ReportSpec]  # everything selected, the overview last
     lang: str
     audience: str
+    request: ReportRequest | None = None  # the batch's request (None: `pumpurs index`)
+    source: DataSource | None = None  # the data, opened once for the whole batch
 
     @property
     def period_dir(self) -> Path:
         return self.out / self.period.label
+
+    @property
+    def data_source(self) -> DataSource | str | Path:
+        """What the batch reads the data from: the source it opened once."""
+        return self.source if self.source is not None else self.data
+
+    def policy(self, audience: str | None = None) -> Audience:
+        """The batch's audience policy, built once with the programme (a params file
+        may give one municipality's report another audience: that one's policy)."""
+        wanted = audience or self.audience
+        if self.request is not None and self.request.audience.name == wanted:
+            return self.request.audience
+        return Audience.of(wanted, self.programme)
 
     private_cache: Path | None = None  # public batches: a temporary folder of their own
 

@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from pumpurs.core.calendar import Period
+from pumpurs.core.errors import UsageError
 from pumpurs.core.settings import Programme
 from pumpurs.report.audience import Audience
 from pumpurs.report.release import decide
+from pumpurs.report.request import ReportRequest
 
 
 def _file(store: Path, period: Period, min_count: int) -> Path:
@@ -40,10 +42,15 @@ def _national_store(store: Path) -> Path:
 
 
 def stored_marks(
-    store: Path, period: Period, programme: Programme, national: Any = None
+    store: Path,
+    period: Period,
+    programme: Programme,
+    national: Any = None,
+    audience: Audience | None = None,
 ) -> dict[str, str]:
-    """The period's decisions kept beside `store`, decided now (and kept) when missing."""
-    audience = Audience.of("public", programme)
+    """The period's decisions kept beside `store`, decided now (and kept) when missing.
+    `audience`: the public policy the caller built already."""
+    audience = audience or Audience.of("public", programme)
     path = _file(store, period, audience.min_count)
     with contextlib.suppress(OSError, ValueError):
         kept = json.loads(path.read_text(encoding="utf-8"))
@@ -66,27 +73,20 @@ def marks_hash(marks: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(marks, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def release_marks(
-    data: str,
-    period: Period,
-    as_of: Any,
-    audience: str,
-    programme_path: str = "",
-    judgement_path: str = "",
-) -> dict[str, str] | None:
+def release_marks(request: ReportRequest, judgement_path: str | Path = "") -> dict[str, str] | None:
     """For a notebook: the decisions of the release its report belongs to (None for an
     internal report, which hides nothing)."""
-    from pumpurs.core.settings import load_programme
-
-    programme = load_programme(programme_path or None)
-    if not Audience.of(audience, programme).is_public:
+    audience, period = request.audience, request.period
+    if not audience.is_public:
         return None
+    if period is None:
+        raise UsageError("a public report is for a half-year: give its period (2021-H1)")
     if judgement_path:
-        return stored_marks(Path(judgement_path), period, programme)
+        return stored_marks(Path(judgement_path), period, request.programme, audience=audience)
     from pumpurs.run.session import judgement
 
-    national = judgement(data, None, as_of, programme_path or None)
-    return decide(national, programme, period, Audience.of(audience, programme).min_count)
+    national = judgement(request, None)
+    return decide(national, request.programme, period, audience.min_count)
 
 
 def hide_index_counts(figures: dict[str, Any], inputs: Any, shared: Any) -> dict[str, Any]:
@@ -97,8 +97,8 @@ def hide_index_counts(figures: dict[str, Any], inputs: Any, shared: Any) -> dict
     from pumpurs.present.report_view import release_mark
     from pumpurs.report.release import errors_cell
 
-    audience = Audience.of("public", inputs.programme)
-    marks = stored_marks(shared.store, inputs.period, inputs.programme)
+    audience = inputs.policy("public")
+    marks = stored_marks(shared.store, inputs.period, inputs.programme, audience=audience)
     return {
         rid: replace(f, errors_mark=release_mark(audience, marks, errors_cell(rid)) or "")
         for rid, f in figures.items()
@@ -109,11 +109,12 @@ def prepare(inputs: Any, shared: Any) -> str:
     """A public batch decides the period's suppression before it renders (every notebook
     reads the same decisions); returns their hash for the reports' input hashes, "" for
     an internal batch."""
-    if not Audience.of(inputs.audience, inputs.programme).is_public:
+    if not inputs.policy().is_public:
         return ""
     shared.wait_stored()  # the decisions are kept in the national store's folder
     judged = shared.judged  # None on a rerun: read only if the decisions are not kept
-    return marks_hash(stored_marks(shared.store, inputs.period, inputs.programme, judged))
+    public = inputs.policy()
+    return marks_hash(stored_marks(shared.store, inputs.period, inputs.programme, judged, public))
 
 
 RELEASE_FILE = "release.json"  # a public period folder's mark that its audit found nothing
@@ -129,7 +130,7 @@ def audit_after_run(inputs: Any, echo: Any) -> int:
     from pumpurs.present.render import write_atomic
     from pumpurs.run.audit import audit
 
-    if not Audience.of(inputs.audience, inputs.programme).is_public:
+    if not inputs.policy().is_public:
         return 0
     mark = inputs.period_dir / RELEASE_FILE
     leaks, hidden = audit(inputs.period_dir)

@@ -37,6 +37,7 @@ from pumpurs.core.errors import UsageError
 from pumpurs.core.project import resolve_data
 from pumpurs.core.rules import Judgement, judge
 from pumpurs.core.settings import DEFAULT_PROGRAMME, Programme, load_programme
+from pumpurs.report.request import ReportRequest
 from pumpurs.sources import DataSource, load, open_source, snapshot
 from pumpurs.sources.folder import remembered_sha256
 
@@ -597,16 +598,28 @@ def prepare_slices(
 
 
 def judgement(
-    data: str | Path,
+    data: str | Path | ReportRequest,
     municipality: str | None = None,
     as_of: str | dt.date | None = None,
     programme_path: str | Path | None = None,
     judgement_path: str | Path | None = None,
 ) -> Judgement:
     """The judgement of `data` (national, or one municipality's view): read from the store
-    the batch handed over, else from the per-user cache if fresh, else judged now."""
-    data, prog_path = resolve_data(data), Path(programme_path or DEFAULT_PROGRAMME)
-    programme = load_programme(prog_path)
+    the batch handed over, else from the per-user cache if fresh, else judged now.
+
+    `data` is a notebook's `ReportRequest` (its data, report date and programme), or the
+    data itself with `as_of` and `programme_path` beside it."""
+    if isinstance(data, ReportRequest):
+        request = data
+        data, as_of, prog_path = (
+            request.data,
+            request.date_before_reading(),
+            request.settings_path(),
+        )
+        programme = request.programme
+    else:
+        data, prog_path = resolve_data(data), Path(programme_path or DEFAULT_PROGRAMME)
+        programme = load_programme(prog_path)
     name = programme.municipality(municipality).name if municipality else NATIONAL
     if judgement_path:
         return read_judgement(judgement_path, name)

@@ -27,7 +27,6 @@ from typing import Any
 
 from pumpurs.core.calendar import parse_period
 from pumpurs.core.errors import UsageError
-from pumpurs.report.audience import Audience
 from pumpurs.run import session
 from pumpurs.run.batch import _said, _touch, _Workers, prepare_shared, render_planned
 from pumpurs.run.folders import read_folder_settings, read_status, status_locked
@@ -58,7 +57,7 @@ def judge(opts: RunOptions, cache: Path | None = None) -> Path:
     inputs = validate_inputs(dataclasses.replace(opts, all=True, municipalities=[]))
     if cache is not None:
         inputs.private_cache = Path(cache).resolve()
-    elif not Audience.of(inputs.audience).keeps_judged_data_beside_reports:
+    elif not inputs.policy().keeps_judged_data_beside_reports:
         raise UsageError(
             f"{inputs.out} holds {inputs.audience} reports: judged data (pupil level) is never "
             "kept beside them; give --cache a folder of your own for it"
@@ -139,7 +138,7 @@ def render(opts: RunOptions, store: Path, echo: Callable[[str], None] = log) -> 
         programme=Path(step["programme_path"]),
     )
     inputs = validate_inputs(opts)
-    public = not Audience.of(inputs.audience).keeps_judged_data_beside_reports
+    public = not inputs.policy().keeps_judged_data_beside_reports
     if public and inputs.out in store.parents:
         raise UsageError(
             f"--store {store} is inside --out {inputs.out}: a public folder keeps no judged "

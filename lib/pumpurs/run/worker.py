@@ -201,9 +201,9 @@ class Worker:
             (work / outputs.HTML).write_text(page, encoding="utf-8")
             timings["html"] = time.perf_counter() - t
             t = time.perf_counter()
-            html_to_pdf(page, work / outputs.PDF, task["footer"], task["lang"])
+            engine = html_to_pdf(page, work / outputs.PDF, task["footer"], task["lang"])
             timings["pdf"] = time.perf_counter() - t
-            write_manifest(work, task, time.perf_counter() - t0)
+            write_manifest(work, task, time.perf_counter() - t0, engine)
             result["ok"] = True
         except Exception as e:  # one report's failure is reported, never fatal to the worker
             result["error"] = _describe(e)
@@ -219,8 +219,9 @@ class Worker:
         return result, restart
 
 
-def write_manifest(work: Path, task: Task, seconds: float) -> None:
-    """manifest.json: what went in (from the batch), what came out (sha256), and when."""
+def write_manifest(work: Path, task: Task, seconds: float, pdf_engine: str) -> None:
+    """manifest.json: what went in (from the batch), what came out (sha256), when, and
+    which engine printed the PDF (`pdf_engine`, with its version)."""
     import datetime as dt
 
     written = {
@@ -231,6 +232,7 @@ def write_manifest(work: Path, task: Task, seconds: float) -> None:
     manifest = dict(task["manifest"])
     manifest["created"] = dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
     manifest["seconds"] = round(seconds, 3)
+    manifest["pdf_engine"] = pdf_engine
     manifest["outputs"] = written
     (work / outputs.MANIFEST).write_text(
         json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False) + "\n",
