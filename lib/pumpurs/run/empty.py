@@ -32,11 +32,13 @@ def without_data(task: Task) -> bool:
     path = task.get("parameters", {}).get("judgement_path")
     if manifest.get("kind") != "municipality" or not path:
         return False
+    import pickle
+
     try:
         from pumpurs.run.session import read_meta
 
         facts = read_meta(path).get("reports", {}).get(manifest.get("municipality"))
-    except (OSError, ValueError, KeyError, EOFError, AttributeError):
+    except (OSError, ValueError, KeyError, EOFError, AttributeError, pickle.UnpicklingError):
         return False
     return isinstance(facts, dict) and facts.get("ledger_rows") == 0
 
@@ -64,10 +66,10 @@ def _shell() -> Any:
 
 def execute_here(nb: Any, workdir: Path) -> None:
     """Run the notebook's code cells in this process, cwd `workdir`, filling in their
-    outputs and execution counts as nbclient does; raises CellError (the failed cell
-    gets its error output) when a cell raises."""
+    outputs (in the order they came, printed text merged as the kernel merges it) and
+    execution counts as nbclient does; raises CellError (the failed cell gets its error
+    output) when a cell raises."""
     import nbformat
-    from IPython.core.displaypub import CapturingDisplayPublisher
 
     shell = _shell()
     namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": __builtins__}
@@ -82,9 +84,8 @@ def execute_here(nb: Any, workdir: Path) -> None:
             count += 1
             cell.execution_count = count
             cell.outputs = []
-            capture = CapturingDisplayPublisher()
-            shell.display_pub = capture
-            out, err = io.StringIO(), io.StringIO()
+            shell.display_pub = _Publisher(cell.outputs)
+            out, err = _Stream("stdout", cell.outputs), _Stream("stderr", cell.outputs)
             value, failure = None, None
             try:
                 with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -93,19 +94,6 @@ def execute_here(nb: Any, workdir: Path) -> None:
                 failure = e
             finally:
                 shell.display_pub = publisher
-            for name, stream in (("stdout", out), ("stderr", err)):
-                if stream.getvalue():
-                    cell.outputs.append(
-                        nbformat.v4.new_output("stream", name=name, text=stream.getvalue())
-                    )
-            for shown in capture.outputs:  # dicts (IPython 8) or RichOutput objects
-                data = shown["data"] if isinstance(shown, dict) else shown.data
-                meta = shown["metadata"] if isinstance(shown, dict) else shown.metadata
-                cell.outputs.append(
-                    nbformat.v4.new_output(
-                        "display_data", data=_jsonable(data), metadata=meta or {}
-                    )
-                )
             if failure is not None:
                 ename, evalue = type(failure).__name__, str(failure)
                 cell.outputs.append(
@@ -128,6 +116,45 @@ def execute_here(nb: Any, workdir: Path) -> None:
         shell.display_pub = publisher
         os.chdir(here)
     nb.metadata["language_info"] = _language_info()
+
+
+class _Publisher:
+    """display(): a display_data output of the running cell."""
+
+    def __init__(self, outputs: list[Any]) -> None:
+        self.outputs = outputs
+
+    def publish(self, data: dict[str, Any], metadata: Any = None, *_: Any, **__: Any) -> None:
+        import nbformat
+
+        self.outputs.append(
+            nbformat.v4.new_output("display_data", data=_jsonable(data), metadata=metadata or {})
+        )
+
+    def clear_output(self, wait: bool = False) -> None:
+        self.outputs.clear()
+
+
+class _Stream(io.TextIOBase):
+    """print() to stdout or stderr: a stream output, consecutive writes in one."""
+
+    def __init__(self, name: str, outputs: list[Any]) -> None:
+        self.name, self.outputs = name, outputs
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        import nbformat
+
+        if not text:
+            return 0
+        last = self.outputs[-1] if self.outputs else None
+        if last is not None and last.output_type == "stream" and last.name == self.name:
+            last.text += text
+        else:
+            self.outputs.append(nbformat.v4.new_output("stream", name=self.name, text=text))
+        return len(text)
 
 
 def _run(source: str, namespace: dict[str, Any]) -> Any:
