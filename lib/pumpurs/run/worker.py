@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 from pumpurs.run import outputs
-from pumpurs.run.empty import execute_here, without_data
 from pumpurs.run.kernel import KERNEL_NAME, KernelSession, notebook_imports  # noqa: F401
 from pumpurs.run.patches import cache_nbconvert_templates, skip_rfc3987_syntax  # noqa: F401
 from pumpurs.run.protocol import Result, Task, WorkerConfig
@@ -121,10 +120,6 @@ def _describe(exc: BaseException) -> str:
     """One line saying what went wrong in a notebook, without nbclient's long traceback."""
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-    from pumpurs.run.empty import CellError
-
-    if isinstance(exc, CellError):
-        return str(exc)
     if isinstance(exc, CellExecutionError):
         return f"{exc.ename}: {exc.evalue}".strip().rstrip(":")
     if isinstance(exc, CellTimeoutError):
@@ -176,15 +171,10 @@ class Worker:
             nb = parameterize(nb, task["parameters"], task["notebook"])
             t = time.perf_counter()
             try:
-                if without_data(task):  # a one-page "no data" report: no kernel (run/empty.py)
-                    timings["prepare"] = time.perf_counter() - t0
-                    t = time.perf_counter()
-                    execute_here(nb, work)
-                else:
-                    await self.kernel.reset(str(work))
-                    timings["prepare"] = time.perf_counter() - t0
-                    t = time.perf_counter()
-                    await self.kernel.execute(nb, task.get("timeout"))
+                await self.kernel.reset(str(work))
+                timings["prepare"] = time.perf_counter() - t0
+                t = time.perf_counter()
+                await self.kernel.execute(nb, task.get("timeout"))
             except BaseException:
                 restart = True  # whatever the notebook left behind goes with the kernel
                 raise
