@@ -198,3 +198,50 @@ def test_the_correction_annex_reads_on_a_phone() -> None:
     desk = _in_browser(page, 1280)
     assert desk["head"] == "table-header-group" and desk["label"] == "none"
     assert desk["page"] <= 1280
+
+
+def test_the_index_shows_every_column_at_1280_px() -> None:
+    """index.html cut its "Faili" column at 1280 px (the links never wrapped): the table
+    now fits the window, each link whole."""
+    import datetime as dt
+
+    from pumpurs.present.index_page import Figures, IndexRow, index_html
+
+    links = {k: f"x/report.{k.lower()}" for k in ("HTML", "PDF", "XLSX", "CSV", "ipynb")}
+    figures = Figures(
+        eligible_cents=143_080_550, at_risk_cents=2_272_374, absorption=0.951, errors=160,
+        allocation_cents=149_200_000, eligible_period_cents=7_974_443, colour="green",
+    )  # fmt: skip
+    rows = [
+        IndexRow(
+            f"m{i}",
+            "Dienvidkurzemes novads",
+            "LV-112",
+            "ok",
+            figures,
+            links=links,
+            rendered="2026-12-07T03:04:06+00:00",
+        )  # fmt: skip
+        for i in range(3)
+    ]
+    page = index_html(rows, rows[0], "2023-H2", dt.date(2023, 12, 31), "lv", "internal")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            tab = browser.new_page(viewport={"width": 1280, "height": 900})
+            tab.set_content(page)
+            box = tab.evaluate(
+                "() => { const s = document.querySelector('.scroll');"
+                " const a = [...document.querySelectorAll('td.links a')];"
+                " return [s.scrollWidth, s.clientWidth,"
+                " a.every(x => x.getClientRects().length === 1)]; }"
+            )
+        finally:
+            browser.close()
+    scroll_width, width, whole = box
+    assert scroll_width <= width, box
+    assert whole
