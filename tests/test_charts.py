@@ -202,8 +202,9 @@ def test_suppressed_cells_get_no_bar_only_their_mark() -> None:
             "Uzkrātie attiecināmie izdevumi un piešķīrums: nav datu.",
         ),
         (
-            lambda: charts.bar_by(_categories().iloc[0:0], "category", ["eligible_cents"], "lv",
-                                  "Pa kategorijām"),  # fmt: skip
+            lambda: charts.bar_by(
+                _categories().iloc[0:0], "category", ["eligible_cents"], "lv", "Pa kategorijām"
+            ),  # fmt: skip
             "Pa kategorijām: nav datu.",
         ),
         (
