@@ -134,11 +134,11 @@ def key_figures_by_municipality(judgement: Any, period: Any, programme: Any) -> 
 _STATUS_ORDER = {"failed": 0, "missing": 1, "empty": 2, "ok": 3}
 
 _CSS = """
-body{font-family:"DejaVu Sans","Liberation Sans",Arial,sans-serif;margin:2em;color:#202124}
+body{font-family:"DejaVu Sans","Liberation Sans",Arial,sans-serif;margin:2em 1.5em;color:#202124}
 h1{font-size:1.5em;margin:0 0 .3em}
 p.meta{color:#5f6368;margin:.2em 0}
-table{border-collapse:collapse;margin-top:1em;font-size:.92em}
-th,td{padding:.35em .7em;border-bottom:1px solid #dadce0;text-align:left;vertical-align:top}
+table{border-collapse:collapse;margin-top:1em;font-size:.86em}
+th,td{padding:.35em .5em;border-bottom:1px solid #dadce0;text-align:left;vertical-align:top}
 th{background:#eef1f5;cursor:pointer;user-select:none;vertical-align:bottom}
 th[aria-sort=ascending]::after{content:" \\25B2"}
 th[aria-sort=descending]::after{content:" \\25BC"}
