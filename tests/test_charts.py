@@ -157,9 +157,18 @@ def test_cap_usage_leaves_out_small_categories_when_asked() -> None:
     )
     names = [t.get_text() for t in charts.cap_usage(df, "lv").axes[0].get_yticklabels()]
     assert any("Speciālais transports" in n for n in names)
-    fig = charts.cap_usage(df, "lv", min_count=5)
+    fig = charts.cap_usage(df, "lv", min_count=5)  # every category has a band of 1-4
+    assert isinstance(fig, charts.NoChart)
+    assert fig.text == (
+        "Kompensāciju limitu izmantojums: nav datu. Kategorijas, kurās kādā joslā ir mazāk "
+        "nekā 5 gadījumu, nav parādītas."
+    )
+    big = pd.concat([df, pd.DataFrame({"category": ["meals"] * 5, "share_of_cap": 0.7})])
+    big = big[big["category"] != "meals"]
+    big = pd.concat([big, pd.DataFrame({"category": ["meals"] * 25, "share_of_cap": 0.7})])
+    fig = charts.cap_usage(big, "lv", min_count=5)
     names = [t.get_text() for t in fig.axes[0].get_yticklabels()]
-    assert not any("Speciālais transports" in n for n in names)
+    assert names == ["Ēdināšana"]
     assert "mazāk nekā 5" in fig.axes[0].get_title(loc="right")
     assert not any("n =" in n for n in names)  # a total and a share would give a count
 
@@ -170,7 +179,7 @@ def test_public_cap_usage_shows_no_band_of_a_few_cases() -> None:
     names = [t.get_text() for t in charts.cap_usage(df, "lv").axes[0].get_yticklabels()]
     assert names and "n = 13" in names[0]
     fig = charts.cap_usage(df, "lv", min_count=5)
-    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == []
+    assert isinstance(fig, charts.NoChart)
     fig = charts.cap_usage(df, "lv", min_count=1)
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["Ēdināšana"]
 
@@ -186,20 +195,36 @@ def test_suppressed_cells_get_no_bar_only_their_mark() -> None:
 
 
 @pytest.mark.parametrize(
-    "fig",
+    ("fig", "line"),
     [
-        lambda: charts.cumulative_vs_allocation(_series().iloc[0:0], "lv"),
-        lambda: charts.bar_by(_categories().iloc[0:0], "category", ["eligible_cents"], "lv", "t"),
-        lambda: charts.cap_usage(pd.DataFrame({"category": [], "share_of_cap": []}), "en"),
-        lambda: charts.semester_trend(_semesters().iloc[0:0], ["support_plans"], "en"),
+        (
+            lambda: charts.cumulative_vs_allocation(_series().iloc[0:0], "lv"),
+            "Uzkrātie attiecināmie izdevumi un piešķīrums: nav datu.",
+        ),
+        (
+            lambda: charts.bar_by(
+                _categories().iloc[0:0], "category", ["eligible_cents"], "lv", "Pa kategorijām"
+            ),  # fmt: skip
+            "Pa kategorijām: nav datu.",
+        ),
+        (
+            lambda: charts.cap_usage(pd.DataFrame({"category": [], "share_of_cap": []}), "en"),
+            "Use of the compensation caps: no data.",
+        ),
+        (
+            lambda: charts.semester_trend(_semesters().iloc[0:0], ["support_plans"], "en"),
+            "Trend by semester: no data.",
+        ),
     ],
 )
-def test_empty_input_gives_a_titled_no_data_chart(fig) -> None:
+def test_empty_input_gives_one_line_of_text_not_an_empty_frame(fig, line) -> None:
+    """A chart without data was an empty frame with "Nav datu" in it: now it draws
+    nothing and says so in a line of text."""
     f = fig()
-    title, xlabel, ylabel = _texts(f)
-    assert title and xlabel and ylabel
-    assert any(t.get_text() in ("Nav datu", "No data") for t in f.axes[0].texts)
-    assert charts.to_png(f, dpi=40).startswith(PNG)
+    assert isinstance(f, charts.NoChart)
+    assert f.text == line
+    assert f._repr_html_() == f"<p class='no-chart'>{line}</p>"
+    assert not hasattr(f, "_repr_png_")
 
 
 def test_figure_displays_itself_in_a_notebook_with_alt_text() -> None:

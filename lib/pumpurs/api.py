@@ -37,6 +37,7 @@ from pumpurs.present.frames import analyst_frame, to_arrow
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from pumpurs.present.charts import NoChart
     from pumpurs.sources import DataSource
 
 __all__ = ["ProgrammeView", "Plots", "open"]
@@ -408,12 +409,13 @@ def _is_key(ledger: pd.DataFrame, column: str) -> bool:
 @dataclass(frozen=True)
 class Plots:
     """The reports' charts (present/charts.py) for a view; each returns a matplotlib
-    Figure, which a notebook shows as a picture. `lang`: "lv" (default) or "en"."""
+    Figure, which a notebook shows as a picture (without data: a NoChart, one line of
+    text). `lang`: "lv" (default) or "en"."""
 
     view: ProgrammeView
     """The view whose tables the charts are drawn from."""
 
-    def cumulative(self, lang: str = "lv") -> Figure:
+    def cumulative(self, lang: str = "lv") -> Figure | NoChart:
         """Cumulative eligible spending against the allocation, projected to the end,
         with the absorption band of programme.yaml (the report's page-1 chart)."""
         from pumpurs.core.forecast import forecast_series
@@ -424,7 +426,7 @@ class Plots:
         band = (float(w.absorption_low), float(w.absorption_high))
         return cumulative_vs_allocation(series, lang, band=band)
 
-    def by_category(self, lang: str = "lv") -> Figure:
+    def by_category(self, lang: str = "lv") -> Figure | NoChart:
         """Eligible and ineligible euros per cost category."""
         from pumpurs.present.charts import bar_by
         from pumpurs.present.texts import text
@@ -433,7 +435,7 @@ class Plots:
         return bar_by(t, "category", ["eligible_eur", "ineligible_eur"], lang,
                       title=text("report.by_category", lang))  # fmt: skip
 
-    def by_semester(self, lang: str = "lv") -> Figure:
+    def by_semester(self, lang: str = "lv") -> Figure | NoChart:
         """Eligible and ineligible euros per semester, oldest on the left."""
         from pumpurs.present.charts import semester_trend
         from pumpurs.present.texts import text
@@ -443,7 +445,7 @@ class Plots:
         return semester_trend(t, ["eligible_eur", "ineligible_eur"], lang, unit="EUR",
                               title=text("report.by_semester", lang))  # fmt: skip
 
-    def caps(self, lang: str = "lv") -> Figure:
+    def caps(self, lang: str = "lv") -> Figure | NoChart:
         """How close pupils' months (semesters) come to each per-pupil cap."""
         from pumpurs.present.charts import cap_usage
         from pumpurs.report.municipality import _cap_usage
@@ -456,7 +458,7 @@ class Plots:
                              "share_of_cap": rows["band"].map(bins).to_numpy()})  # fmt: skip
         return cap_usage(hist, lang)
 
-    def absorption(self, lang: str = "lv") -> Figure:
+    def absorption(self, lang: str = "lv") -> Figure | NoChart:
         """Eligible spending as a share of the allocation per municipality, with the
         band's lower edge (the national overview's chart)."""
         from pumpurs.present.charts import bar_by
@@ -469,7 +471,7 @@ class Plots:
         return bar_by(t, "municipality", ["absorption"], lang, title=label("absorption", lang),
                       unit="share", reference=[(low, name)])  # fmt: skip
 
-    def trend(self, lang: str = "lv") -> Figure:
+    def trend(self, lang: str = "lv") -> Figure | NoChart:
         """Pupils with a plan and plans per semester (the national overview's trend)."""
         from pumpurs.present.charts import semester_trend
 

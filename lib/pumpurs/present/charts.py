@@ -7,7 +7,8 @@ render the same on every machine. A figure displays itself in a notebook as a PN
 (`_repr_png_`), at a resolution that stays sharp in the PDF.
 
 Money comes in integer cents (columns ending in `_cents`) or euros (`_eur`); axes show
-euros, thousands or millions with the language's separators.
+euros, thousands or millions with the language's separators. A chart without data is
+no empty frame but a `NoChart`: one line of text saying so.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ from pumpurs.present.texts import text
 
 FONT = "DejaVu Sans"
 WIDTH = 8.0  # inches: the text width of an A4 page at ~100 % zoom in the PDF
+# Text sizes (pt at WIDTH): printed at 180 mm a chart shrinks to 0.89, and on a phone
+# the page shows it at least 600 px wide (report.css), so the ticks stay >= 8 pt / 10 px.
+TICK, LABEL, LEGEND, TITLE, VALUE = 9.5, 10.0, 9.0, 12.0, 9.0
 HEIGHT = 3.5
 DPI = 150  # PNG resolution: 1200 px wide, sharp when printed
 # Okabe–Ito: distinguishable with colour-vision deficiency and in greyscale print.
@@ -102,41 +106,49 @@ def _new_figure(height: float = HEIGHT) -> tuple[Figure, Axes]:
     fig._repr_png_ = lambda: (to_png(fig), {"alt": getattr(fig, "pumpurs_alt", "")})  # type: ignore[attr-defined]
     ax = fig.add_subplot()
     ax.spines[["top", "right"]].set_visible(False)
-    ax.tick_params(labelsize=8.5, labelfontfamily=FONT, color="#555555", labelcolor="#333333")
+    ax.tick_params(labelsize=TICK, labelfontfamily=FONT, color="#555555", labelcolor="#333333")
     ax.set_axisbelow(True)
     return fig, ax
 
 
 def _title(ax: Axes, title: str) -> None:
     ax.figure.pumpurs_alt = title  # type: ignore[union-attr]
-    ax.set_title(title, loc="left", fontsize=11, fontweight="bold", fontfamily=FONT, pad=10)
+    ax.set_title(title, loc="left", fontsize=TITLE, fontweight="bold", fontfamily=FONT, pad=10)
 
 
 def _labels(ax: Axes, xlabel: str, ylabel: str) -> None:
-    ax.set_xlabel(xlabel, fontsize=9, fontfamily=FONT)
-    ax.set_ylabel(ylabel, fontsize=9, fontfamily=FONT)
+    ax.set_xlabel(xlabel, fontsize=LABEL, fontfamily=FONT)
+    ax.set_ylabel(ylabel, fontsize=LABEL, fontfamily=FONT)
 
 
 def _legend(ax: Axes, **kw: Any) -> None:
     handles, _ = ax.get_legend_handles_labels()
     if handles:
-        ax.legend(prop={"family": FONT, "size": 8}, frameon=False, **kw)
+        ax.legend(prop={"family": FONT, "size": LEGEND}, frameon=False, **kw)
 
 
-def _no_data(ax: Axes, lang: str) -> None:
-    ax.text(
-        0.5,
-        0.5,
-        label("no_data", lang),
-        transform=ax.transAxes,
-        ha="center",
-        va="center",
-        fontsize=11,
-        color="#777777",
-        fontfamily=FONT,
-    )
-    ax.set_xticks([])
-    ax.set_yticks([])
+class NoChart:
+    """What a chart without data shows: one line of text ("Pa kategorijām: nav datu."),
+    no empty frame with axes around the words. A notebook displays it as HTML."""
+
+    def __init__(self, title: str, lang: str, note: str = "") -> None:
+        self.title = title
+        self.lang = lang
+        self.note = note
+        self.pumpurs_alt = title
+
+    @property
+    def text(self) -> str:
+        line = text("chart.no_data", self.lang, title=self.title)
+        return f"{line} {self.note}" if self.note else line
+
+    def _repr_html_(self) -> str:
+        from pumpurs.present import html as blocks
+
+        return blocks.paragraph(self.text, "no-chart")
+
+    def __repr__(self) -> str:
+        return self.text
 
 
 def _plain(x: float, lang: str) -> str:
@@ -219,7 +231,7 @@ def cumulative_vs_allocation(
     lang: str = "lv",
     title: str | None = None,
     band: tuple[float, float] | None = None,
-) -> Figure:
+) -> Figure | NoChart:
     """Cumulative eligible spending against the allocation, with the projection to the end.
 
     Columns: month (YYYY-MM), cumulative_eligible_cents (NA after as_of),
@@ -228,17 +240,15 @@ def cumulative_vs_allocation(
     allocation the partner should land in.
     """
     check_lang(lang)
-    fig, ax = _new_figure()
-    _title(ax, title or _t("cumulative_title", lang))
     df = series.copy()
     for col in ("cumulative_eligible_cents", "projected_cumulative_cents", "allocation_cents"):
         if col not in df.columns:
             df[col] = pd.NA
     df = df.dropna(subset=["month"]).sort_values("month")
     if df.empty:
-        _no_data(ax, lang)
-        _labels(ax, _t("month", lang), f"{_t('amount', lang)}, {label('eur', lang)}")
-        return fig
+        return NoChart(title or _t("cumulative_title", lang), lang)
+    fig, ax = _new_figure()
+    _title(ax, title or _t("cumulative_title", lang))
     x = _months(df["month"])
     actual = _as_euros(df["cumulative_eligible_cents"], "_cents")
     projected = _as_euros(df["projected_cumulative_cents"], "_cents")
@@ -341,7 +351,7 @@ def bar_by(
     unit: str = "EUR",
     annotate: bool | None = None,
     reference: Sequence[tuple[float, str]] = (),
-) -> Figure:
+) -> Figure | NoChart:
     """Horizontal bars per category, school, role, ...: the first row at the top.
 
     `reference`: dashed vertical lines (value in the column's own unit, legend label),
@@ -356,17 +366,17 @@ def bar_by(
     check_lang(lang)
     value_cols = list(value_cols)
     n = len(table)
-    height = min(10.5, max(HEIGHT, 0.32 * n * max(1.0, 0.7 * len(value_cols)) + 1.3))
+    if n == 0 or not value_cols:
+        return NoChart(title or label(value_cols[0] if value_cols else "value", lang), lang)
+    # A bar (group) per row, each a quarter of an inch: a chart of a few rows stays
+    # short enough to share a printed page with the table above it.
+    height = min(10.5, max(HEIGHT, 0.25 * n * max(1.0, 0.6 * len(value_cols)) + 1.5))
     fig, ax = _new_figure(height)
-    _title(ax, title or label(value_cols[0] if value_cols else "value", lang))
+    _title(ax, title or label(value_cols[0], lang))
     names = [
         translate(v, lang) if label_col in CODE_COLUMNS else ("" if is_missing(v) else str(v))
         for v in table[label_col].tolist()
     ]
-    if n == 0 or not value_cols:
-        _no_data(ax, lang)
-        _labels(ax, _axis_unit(ax, "x", unit, 1.0, lang), label(label_col, lang))
-        return fig
     nums = {c: _numbers(table, c, unit) for c in value_cols}
     top = max(float(np.nanmax(np.r_[s.to_numpy(), 0.0])) for s in nums.values())
     xlabel = _axis_unit(ax, "x", unit, top, lang)
@@ -391,7 +401,7 @@ def bar_by(
                     text,
                     va="center",
                     ha="left",
-                    fontsize=8,
+                    fontsize=VALUE,
                     fontfamily=FONT,
                     color="#333333",
                 )
@@ -409,7 +419,7 @@ def bar_by(
     if k > 1 or reference:  # below the plot: never over the bars or crossed by a line
         handles, names = ax.get_legend_handles_labels()
         fig.legend(handles, names, loc="outside lower center", ncol=len(handles),
-                   prop={"family": FONT, "size": 8}, frameon=False)  # fmt: skip
+                   prop={"family": FONT, "size": LEGEND}, frameon=False)  # fmt: skip
     return fig
 
 
@@ -442,7 +452,7 @@ def cap_usage(
     lang: str = "lv",
     title: str | None = None,
     min_count: int | None = None,
-) -> Figure:
+) -> Figure | NoChart:
     """How close pupils' compensations come to their caps, per capped category.
 
     Input: one row per pupil-month (pupil-semester, NGO project) with columns category
@@ -468,7 +478,10 @@ def cap_usage(
         omitted = bool((~keep).any())
         counts = counts[keep]
     n = len(counts)
-    fig, ax = _new_figure(min(8.0, max(HEIGHT, 0.45 * n + 1.8)))
+    if n == 0:
+        note = _t("omitted", lang).format(n=min_count) if omitted else ""
+        return NoChart(title or _t("cap_title", lang), lang, note)
+    fig, ax = _new_figure(min(8.0, max(HEIGHT, 0.4 * n + 1.6)))
     _title(ax, title or _t("cap_title", lang))
     _labels(ax, _t("cap_x", lang), label("category", lang))
     if omitted:
@@ -479,9 +492,6 @@ def cap_usage(
             fontfamily=FONT,
             color="#555555",
         )
-    if n == 0:
-        _no_data(ax, lang)
-        return fig
     totals = counts.sum(axis=1).to_numpy(dtype=float)
     shares = counts.to_numpy(dtype=float) / totals[:, None] * 100
     y = np.arange(n)[::-1].astype(float)
@@ -505,7 +515,7 @@ def cap_usage(
                     fmt_num(w, lang, 0),
                     ha="center",
                     va="center",
-                    fontsize=7.5,
+                    fontsize=VALUE - 0.5,
                     fontfamily=FONT,
                     color="white" if j >= 2 else "#1a1a1a",
                 )
@@ -525,10 +535,10 @@ def cap_usage(
         labels,
         loc="outside lower center",
         ncols=len(CAP_BINS),
-        prop={"family": FONT, "size": 8},
+        prop={"family": FONT, "size": LEGEND},
         frameon=False,
         title=_t("cap_legend", lang),
-        title_fontproperties={"family": FONT, "size": 8},
+        title_fontproperties={"family": FONT, "size": LEGEND},
     )
     return fig
 
@@ -540,7 +550,7 @@ def semester_trend(
     title: str | None = None,
     unit: str = "count",
     semester_col: str = "semester",
-) -> Figure:
+) -> Figure | NoChart:
     """Grouped columns per semester (pupils, plans, spending ...), oldest on the left.
 
     `unit` as in bar_by: "count", "EUR" (`_cents` columns hold cents) or "share".
@@ -548,14 +558,12 @@ def semester_trend(
     """
     check_lang(lang)
     value_cols = list(value_cols)
-    fig, ax = _new_figure()
-    _title(ax, title or _t("trend_title", lang))
     df = table.sort_values(semester_col).reset_index(drop=True)
     n, k = len(df), len(value_cols)
     if n == 0 or k == 0:
-        _no_data(ax, lang)
-        _labels(ax, _t("semester", lang), _axis_unit(ax, "y", unit, 1.0, lang))
-        return fig
+        return NoChart(title or _t("trend_title", lang), lang)
+    fig, ax = _new_figure()
+    _title(ax, title or _t("trend_title", lang))
     nums = {c: _numbers(df, c, unit) for c in value_cols}
     top = max(float(np.nanmax(np.r_[s.to_numpy(), 0.0])) for s in nums.values())
     ylabel = _axis_unit(ax, "y", unit, top, lang)

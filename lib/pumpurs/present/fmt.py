@@ -365,7 +365,8 @@ def table_html(
 
     Notebooks show it with `IPython.display.HTML(...)`; the report's CSS styles the
     `pumpurs-table` class. `total_row` makes the last row bold; `compact` sets a long
-    table closer and smaller, so a page holds every municipality.
+    table closer and smaller, so a page holds every municipality; `wide` (the correction
+    annex) fixes its columns' widths on paper and stacks each row as a card on a phone.
     """
     esc = html.escape
     cols = [str(c) for c in display.columns]
@@ -383,11 +384,15 @@ def table_html(
     )
     parts.append(f"<thead><tr>{head}</tr></thead><tbody>")
     rows = display.astype(object).values.tolist()
+    # A wide table is a stack of cards on a phone (report.css): each cell names its column.
+    named = [f' data-label="{esc(c)}"' if wide else "" for c in cols]
     for i, row in enumerate(rows):
         cls = ' class="total"' if total_row and i == len(rows) - 1 else ""
         cells = "".join(
-            f'<td class="num">{esc(fmt_value(v))}</td>' if n else f"<td>{esc(fmt_value(v))}</td>"
-            for v, n in zip(row, numeric, strict=True)
+            f'<td class="num"{d}>{esc(fmt_value(v))}</td>'
+            if n
+            else f"<td{d}>{esc(fmt_value(v))}</td>"
+            for v, n, d in zip(row, numeric, named, strict=True)
         )
         parts.append(f"<tr{cls}>{cells}</tr>")
     parts.append("</tbody></table>")

@@ -134,15 +134,15 @@ def key_figures_by_municipality(judgement: Any, period: Any, programme: Any) -> 
 _STATUS_ORDER = {"failed": 0, "missing": 1, "empty": 2, "ok": 3}
 
 _CSS = """
-body{font-family:"DejaVu Sans","Liberation Sans",Arial,sans-serif;margin:2em;color:#202124}
+body{font-family:"DejaVu Sans","Liberation Sans",Arial,sans-serif;margin:2em 1.5em;color:#202124}
 h1{font-size:1.5em;margin:0 0 .3em}
 p.meta{color:#5f6368;margin:.2em 0}
-table{border-collapse:collapse;margin-top:1em;font-size:.92em}
-th,td{padding:.35em .7em;border-bottom:1px solid #dadce0;text-align:left;vertical-align:top}
-th{background:#eef1f5;cursor:pointer;user-select:none;white-space:nowrap}
+table{border-collapse:collapse;margin-top:1em;font-size:.86em}
+th,td{padding:.35em .5em;border-bottom:1px solid #dadce0;text-align:left;vertical-align:top}
+th{background:#eef1f5;cursor:pointer;user-select:none;vertical-align:bottom}
 th[aria-sort=ascending]::after{content:" \\25B2"}
 th[aria-sort=descending]::after{content:" \\25BC"}
-td.num,th.num{text-align:right;white-space:nowrap}
+td.num,th.num{text-align:right}td.num{white-space:nowrap}
 tr.failed td{background:#fce8e6}
 .st{font-weight:bold;white-space:nowrap}
 .st-ok{color:#188038}.st-failed{color:#c5221f}.st-missing,.st-empty{color:#80868b}
@@ -151,7 +151,7 @@ tr.empty td{color:#80868b}
 .dot-green{background:#188038}.dot-amber{background:#e37400}.dot-red{background:#c5221f}
 tbody.overview td{font-weight:bold;background:#f1f3f4;border-bottom:2px solid #5f6368}
 .scroll{overflow-x:auto;max-width:100%}
-td.links{white-space:nowrap}
+td.links{white-space:normal;min-width:7em}td.links a{white-space:nowrap}
 .code{color:#80868b;font-size:.85em;white-space:nowrap}
 @media (max-width:600px){body{margin:.6em}h1{font-size:1.2em}th,td{padding:.3em .45em}}
 .err{color:#c5221f;font-size:.88em;max-width:36em}

@@ -312,6 +312,22 @@ def align_numbers(page: str) -> str:
     return _TABLE_RE.sub(one_table, page)
 
 
+# The signature lines shown as their own output, right after another output of the cell.
+_SIGNATURE_OUTPUT = re.compile(
+    r'\s*</div>\s*</div>\s*<div class="jp-OutputArea-child[^"]*">\s*'
+    r'<div class="[^"]*jp-OutputArea-output[^"]*"[^>]*>\s*'
+    r'(<table class="pumpurs-signature">.*?</table>)\s*</div>\s*</div>',
+    re.S,
+)
+
+
+def _signature_with_what_precedes(page: str) -> str:
+    """The signature lines join the output before them (the list of next steps), so the
+    break they avoid before them (report.css) lies between siblings, which Chromium
+    honours: a last page never holds the signature alone."""
+    return _SIGNATURE_OUTPUT.sub(r"\1</div></div>", page)
+
+
 def _css() -> str:
     return (TEMPLATES / "report.css").read_text(encoding="utf-8")
 
@@ -382,6 +398,7 @@ def notebook_to_html(
     except Exception as e:  # nbconvert's own failures name the cell poorly; say what we did
         raise RenderError(f"the notebook could not be converted to HTML: {e}") from e
     page = align_numbers(page)
+    page = _signature_with_what_precedes(page)
     external = external_resources(page)
     if external:
         shown = "; ".join(external[:5])

@@ -537,6 +537,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "chart.cap_legend": ("Izmaksāts no limita", "Paid as a share of the cap"),
     "chart.trend_title": ("Dinamika pa semestriem", "Trend by semester"),
     "chart.band": ("Mērķa josla", "Target band"),
+    "chart.no_data": ("{title}: nav datu.", "{title}: no data."),
     "chart.omitted": (
         "Kategorijas, kurās kādā joslā ir mazāk nekā {n} gadījumu, nav parādītas.",
         "Categories with a band of fewer than {n} cases are not shown.",
