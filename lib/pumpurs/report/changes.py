@@ -62,10 +62,13 @@ REASONS = (
     "eligible",
 )
 REASON_COLUMNS = ["reason", "half_rows", "half_cents", "cum_rows", "cum_cents"]
-RULE_COLUMNS = ["rule", "partner_id", "new", "gone", "then_cents", "now_cents", "diff_cents"]
+RULE_COLUMNS = [
+    "rule", "partner_id", "findings_new", "findings_gone", "risk_then_cents", "risk_now_cents",
+    "risk_diff_cents",
+]  # fmt: skip
 MOVED_COLUMNS = [
-    "municipality", "late_cents", "corrections_cents", "declared_cents", "at_risk_cents",
-    "eligible_cents",
+    "municipality", "late_rows_cents", "corrections_since_cents", "declared_diff_cents",
+    "at_risk_diff_cents", "eligible_diff_cents",
 ]  # fmt: skip
 MOVED_MOST = 5  # the municipalities the overview names
 ALLOCATION_RULE = "BUDGET_ALLOCATION"
@@ -83,6 +86,7 @@ class Changes:
     figures: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FIGURE_COLUMNS))
     reasons: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REASON_COLUMNS))
     by_rule: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=RULE_COLUMNS))
+    # the programme's: every municipality whose earlier figures moved, most first
     moved: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MOVED_COLUMNS))
 
     @property
@@ -119,7 +123,9 @@ def _plain_ids(f: pd.DataFrame) -> list[tuple[str, ...]]:
     if "corrections" not in f.columns:
         return [tuple(t) for t in f["entry_ids"]]
     n = pd.to_numeric(f["corrections"], errors="coerce").fillna(0).astype(int).tolist()
-    return [tuple(t)[: len(t) - k] if k else tuple(t) for t, k in zip(f["entry_ids"], n, strict=True)]
+    return [
+        tuple(t)[: len(t) - k] if k else tuple(t) for t, k in zip(f["entry_ids"], n, strict=True)
+    ]
 
 
 def risk_rows(j: Judgement) -> pd.DataFrame:
@@ -163,7 +169,10 @@ def risk_rows(j: Judgement) -> pd.DataFrame:
             "row": np.concatenate([a, b]),
             "entry_id": np.concatenate([ids[a], ids[b]]),
             "partner_id": np.concatenate(
-                [led["partner_id"].to_numpy(dtype=object)[a], led["partner_id"].to_numpy(dtype=object)[b]]
+                [
+                    led["partner_id"].to_numpy(dtype=object)[a],
+                    led["partner_id"].to_numpy(dtype=object)[b],
+                ]
             ),
             "rule": np.concatenate([rule[a], np.full(len(b), ALLOCATION_RULE, dtype=object)]),
             "cents": np.concatenate([inel[a], over[b]]),
@@ -247,9 +256,9 @@ def _national(now: Judgement, then: Judgement, previous: Period) -> _National:
     # every (row, rule) at risk then or now, with the row's scope then and now
     r_then, r_now = b.risk.copy(), a.risk.copy()
     r_then["half"] = b.half[r_then["row"].to_numpy()]
-    r_then["town"] = then.ledger["municipality"].astype(str).to_numpy(dtype=object)[
-        r_then["row"].to_numpy()
-    ]
+    r_then["town"] = (
+        then.ledger["municipality"].astype(str).to_numpy(dtype=object)[r_then["row"].to_numpy()]
+    )
     r_now["half"] = a.half[r_now["row"].to_numpy()]
     r_now["cum"] = cum[r_now["row"].to_numpy()]
     r_now["town"] = led["municipality"].astype(str).to_numpy(dtype=object)[r_now["row"].to_numpy()]
@@ -272,8 +281,14 @@ def _national(now: Judgement, then: Judgement, previous: Period) -> _National:
     plain = _plain_ids(a.errors) if len(a.errors) else []
     over = set(
         zip(
-            both.loc[both["cum_now"] & (both["cents_now"] > 0) & (both["rule"] == ALLOCATION_RULE), "rule"],
-            both.loc[both["cum_now"] & (both["cents_now"] > 0) & (both["rule"] == ALLOCATION_RULE), "partner_id"],
+            both.loc[
+                both["cum_now"] & (both["cents_now"] > 0) & (both["rule"] == ALLOCATION_RULE),
+                "rule",
+            ],
+            both.loc[
+                both["cum_now"] & (both["cents_now"] > 0) & (both["rule"] == ALLOCATION_RULE),
+                "partner_id",
+            ],
             strict=True,
         )
     )
@@ -291,7 +306,9 @@ def _national(now: Judgement, then: Judgement, previous: Period) -> _National:
 _EMPTY = np.zeros(0, dtype=np.int64)
 
 
-def _scope(nat: _National, name: str, period: Period, previous: Period, partners: pd.DataFrame) -> Changes:
+def _scope(
+    nat: _National, name: str, period: Period, previous: Period, partners: pd.DataFrame
+) -> Changes:
     """One municipality's (or, `NATIONAL`, the programme's) comparison."""
     out = Changes(period, previous, previous.end_date, nat.now.j.as_of)
     led_now, led_then = nat.now.j.ledger, nat.then.j.ledger
@@ -361,13 +378,15 @@ def _by_rule(nat: _National, name: str, risk: pd.DataFrame) -> pd.DataFrame:
         {
             "rule": risk["rule"],
             "partner_id": risk["partner_id"],
-            "then_cents": np.where(risk["cum_then"], risk["cents_then"], 0),
-            "now_cents": np.where(risk["cum_now"], risk["cents_now"], 0),
+            "risk_then_cents": np.where(risk["cum_then"], risk["cents_then"], 0),
+            "risk_now_cents": np.where(risk["cum_now"], risk["cents_now"], 0),
         }
     )
-    money = money.groupby(key, sort=False)[["then_cents", "now_cents"]].sum()
+    money = money.groupby(key, sort=False)[["risk_then_cents", "risk_now_cents"]].sum()
     f_then, f_now = nat.then.errors, nat.now.errors
-    in_then = np.ones(len(f_then), bool) if name == NATIONAL else (f_then["town"] == name).to_numpy()
+    in_then = (
+        np.ones(len(f_then), bool) if name == NATIONAL else (f_then["town"] == name).to_numpy()
+    )
     in_now = np.ones(len(f_now), bool) if name == NATIONAL else (f_now["town"] == name).to_numpy()
     if len(f_now):
         in_now = in_now & nat.about
@@ -377,15 +396,16 @@ def _by_rule(nat: _National, name: str, risk: pd.DataFrame) -> pd.DataFrame:
     pairs = [(k[0], k[1], 1, 0) for k in keys_now if k not in s_then]
     pairs += [(k[0], k[1], 0, 1) for k in keys_then if k not in s_now]
     counts = (
-        pd.DataFrame(pairs, columns=["rule", "partner_id", "new", "gone"])
-        .groupby(key, sort=False)[["new", "gone"]]
+        pd.DataFrame(pairs, columns=["rule", "partner_id", "findings_new", "findings_gone"])
+        .groupby(key, sort=False)[["findings_new", "findings_gone"]]
         .sum()
     )
     table = money.join(counts, how="outer").fillna(0).astype("int64").reset_index()
     if name == NATIONAL:
         table.insert(1, "partner_id", "")
-    table["diff_cents"] = table["now_cents"] - table["then_cents"]
-    table = table[(table[["new", "gone", "diff_cents"]] != 0).any(axis=1)]
+    table["risk_diff_cents"] = table["risk_now_cents"] - table["risk_then_cents"]
+    moved = table[["findings_new", "findings_gone", "risk_diff_cents"]] != 0
+    table = table[moved.any(axis=1)]
     order = {r: i for i, r in enumerate(registry.ids())}
     table = table.assign(_o=table["rule"].map(order).fillna(len(order)))
     table = table.sort_values(["_o", "partner_id"], kind="stable").drop(columns="_o")
@@ -421,7 +441,7 @@ def changes_all(
         out[n] = _scope(nat, n, period, previous, own)
     out[NATIONAL] = _scope(nat, NATIONAL, period, previous, partners)
     if out[NATIONAL].compared and names is None:
-        out[NATIONAL].moved = moved_most({n: out[n] for n in wanted})
+        out[NATIONAL].moved = moved_most({n: out[n] for n in wanted}, None)
     return out
 
 
@@ -436,18 +456,20 @@ def moved_most(by_town: dict[str, Changes], n: int | None = MOVED_MOST) -> pd.Da
         rows.append(
             {
                 "municipality": name,
-                "late_cents": int(r["late_rows"]),
-                "corrections_cents": int(r["corrections_since"]),
-                "declared_cents": int(r["declared"]),
-                "at_risk_cents": int(r["at_risk"]),
-                "eligible_cents": int(r["eligible"]),
+                "late_rows_cents": int(r["late_rows"]),
+                "corrections_since_cents": int(r["corrections_since"]),
+                "declared_diff_cents": int(r["declared"]),
+                "at_risk_diff_cents": int(r["at_risk"]),
+                "eligible_diff_cents": int(r["eligible"]),
             }
         )
     t = pd.DataFrame(rows, columns=MOVED_COLUMNS)
-    moved = t[["declared_cents", "at_risk_cents", "eligible_cents"]].abs()
+    moved = t[["declared_diff_cents", "at_risk_diff_cents", "eligible_diff_cents"]].abs()
     t = t[(moved > 0).any(axis=1)]
     t = t.assign(
-        _e=moved["eligible_cents"], _d=moved["declared_cents"], _r=moved["at_risk_cents"]
+        _e=moved["eligible_diff_cents"],
+        _d=moved["declared_diff_cents"],
+        _r=moved["at_risk_diff_cents"],
     ).sort_values(["_e", "_d", "_r", "municipality"], ascending=[False, False, False, True])
     t = t.drop(columns=["_e", "_d", "_r"]).reset_index(drop=True)
     return t if n is None else t.head(n)
