@@ -54,8 +54,9 @@ def _facts(c: Changes, lang: str) -> dict[str, str]:
     prev = c.previous
     return {
         "previous": fmt_period(prev.label, lang) if prev else "",
-        "then": fmt_date_words(c.then, lang, "dat") if c.then else "",
-        "now": fmt_date_words(c.now, lang, "dat"),
+        "then": fmt_date_words(c.then, lang, "loc") if c.then else "",
+        "now": fmt_date_words(c.now, lang, "loc"),
+        "start": fmt_date(prev.start_date, lang) if prev else "",
         "end": fmt_date(prev.end_date, lang) if prev else "",
     }
 

@@ -341,12 +341,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # ---- Changes since the previous report (report/changes.py, present/changes_view.py)
     "heading.changes": ("Izmaiņas kopš iepriekšējā pārskata", "Changes since the previous report"),
     "changes.intro": (
-        "Iepriekšējā pārskata ({previous}) skaitļi, kādi tie bija {then}, un kādi tie ir {now} "
-        "pēc tiem pašiem datiem. „Pusgadā“: {previous} pakalpojumu mēneši; „līdz tā beigām“: "
-        "no projekta sākuma līdz {end}.",
+        "Iepriekšējā pārskata ({previous}) skaitļi, kādi tie bija {then}, un kādi tie ir "
+        "{now}, pēc tiem pašiem datiem. „Pusgadā“ — pakalpojumu mēneši no {start} līdz "
+        "{end}; „līdz tā beigām“ — no projekta sākuma līdz {end}.",
         "The figures of the previous report ({previous}) as they were on {then} and as they "
-        "stand on {now}, from the same data. \u201cHalf-year\u201d: the service months of "
-        "{previous}; \u201cto its end\u201d: from the start to {end}.",
+        "stand on {now}, from the same data. \u201cHalf-year\u201d: the service months from "
+        "{start} to {end}; \u201cto its end\u201d: from the start to {end}.",
     ),
     "changes.before_start": (
         "Iepriekšējais pusgads ({previous}) ir pirms programmas sākuma: nav ar ko salīdzināt.",
@@ -402,6 +402,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cum_then": ("Līdz tā beigām: toreiz", "To its end: then"),
     "cum_now": ("Līdz tā beigām: tagad", "To its end: now"),
     "cum_diff": ("Līdz tā beigām: starpība", "To its end: difference"),
+    "half": ("Pusgadā", "Half-year"),
+    "cum": ("Līdz tā beigām", "To its end"),
     "half_rows": ("Rindas pusgadā", "Rows, half-year"),
     "cum_rows": ("Rindas līdz tā beigām", "Rows, to its end"),
     "findings_new": ("Jauni konstatējumi", "New findings"),

@@ -415,7 +415,7 @@ def _by_rule(nat: _National, name: str, risk: pd.DataFrame) -> pd.DataFrame:
 def _nothing(period: Period, now: dt.date, programme: Programme) -> Changes | None:
     previous = previous_period(period)
     if previous.last_month < programme_start(programme):
-        return Changes(period, None, None, now, reason=BEFORE_START)
+        return Changes(period, previous, None, now, reason=BEFORE_START)
     return None
 
 
