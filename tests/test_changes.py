@@ -224,3 +224,15 @@ def test_a_report_without_changes_shows_no_section(judged) -> None:
         "€100,000.00",
         "€0.00",
     ]
+
+
+def test_the_analysts_get_the_same_comparison(judged) -> None:
+    from pumpurs.api import ProgrammeView
+
+    now, _, found = judged
+    view_ = ProgrammeView(now, label="test").municipality(TOWN)
+    t = view_.changes()
+    assert t["figures"]["figure"].tolist() == found[TOWN].figures["figure"].tolist()
+    assert float(t["figures"].set_index("figure").loc["declared", "cum_diff_eur"]) == 30.0
+    assert set(t) == {"figures", "reasons", "by_rule"}
+    assert "moved" in ProgrammeView(now, label="test").changes()

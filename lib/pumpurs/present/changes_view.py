@@ -100,7 +100,9 @@ def _rules_shown(r: Any, c: Changes, lang: str) -> pd.DataFrame:
         t["partner_id"] = [
             f"{names.get(p, '')} ({p})" if p in names else p for p in t["partner_id"]
         ]
-    line = {col: int(t[col].sum()) for col in t.columns if col not in ("rule", "partner_id")}
+    line: dict[str, Any] = {
+        col: int(t[col].sum()) for col in t.columns if col not in ("rule", "partner_id")
+    }
     line["rule"] = label("total", lang)
     t = pd.concat([t, pd.DataFrame([line])], ignore_index=True)
     counts = ["findings_new", "findings_gone"]
