@@ -38,7 +38,7 @@ import pandas as pd
 
 from pumpurs.core import registry
 from pumpurs.core.calendar import Period, parse_period
-from pumpurs.core.rules import Judgement, judge
+from pumpurs.core.rules import Judgement, index_in, judge
 from pumpurs.core.settings import Programme
 from pumpurs.report.municipality import KEY_FIGURES, key_figures
 
@@ -128,16 +128,36 @@ def _plain_ids(f: pd.DataFrame) -> list[tuple[str, ...]]:
     ]
 
 
+class _Rows:
+    """The ledger positions of a few entry ids (findings name a few thousand of a
+    ledger's hundreds of thousands): probed in the ledger's own buffers."""
+
+    def __init__(self, led: pd.DataFrame, ids: list[str]) -> None:
+        wanted = list(dict.fromkeys(ids))
+        found = index_in(led["entry_id"], wanted) if wanted else np.zeros(0, np.int64)
+        rows = np.flatnonzero(found >= 0)
+        self._at = dict(zip([wanted[k] for k in found[rows]], rows.tolist(), strict=True))
+        self._id = {r: i for i, r in self._at.items()}
+
+    def get_indexer(self, ids: list[str]) -> np.ndarray:
+        return np.array([self._at.get(i, -1) for i in ids], dtype=np.int64)
+
+    def id_of(self, row: int) -> str:
+        return self._id[row]
+
+    def has(self, entry_id: str) -> bool:
+        return entry_id in self._at
+
+
 def risk_rows(j: Judgement) -> pd.DataFrame:
     """Every (row, rule) with money at risk: entry_id, rule, cents. A row's ineligible
     money comes from one pass: pass 1 (its first finding that carries it), pass 2 (a
     duplicate that does not stand: not the earliest (paid_on, entry_id) of its group)
     or pass 3 (the cap of its category); its over-allocation is `BUDGET_ALLOCATION`."""
     led, f = j.ledger, j.findings
-    ids = led["entry_id"].astype(str).to_numpy(dtype=object)
     rule = np.full(len(led), "", dtype=object)
-    pos = pd.Index(ids)
     plain = _plain_ids(f)
+    pos = _Rows(led, [i for t in plain for i in t])
     pass1 = set(registry.ids("eligibility"))
     carrying = (f["at_risk_cents"].to_numpy() > 0) & f["rule"].isin(pass1).to_numpy()
     rules = f["rule"].to_numpy(dtype=object)
@@ -154,7 +174,7 @@ def risk_rows(j: Judgement) -> pd.DataFrame:
             rows = rows[rows >= 0]
             if len(rows) < 2:
                 continue
-            stands = min(rows, key=lambda r: (paid[r], ids[r]))
+            stands = min(rows, key=lambda r: (paid[r], pos.id_of(r)))
             for r in rows:
                 if r != stands and rule[r] == "":
                     rule[r] = "DUPLICATE_CLAIM"
@@ -164,10 +184,11 @@ def risk_rows(j: Judgement) -> pd.DataFrame:
     rule[left] = led["category"].astype(str).map(cap_of).fillna("").to_numpy(dtype=object)[left]
     over = led["over_allocation_cents"].to_numpy(dtype=np.int64)
     a, b = np.flatnonzero(inel > 0), np.flatnonzero(over > 0)
+    ids = led["entry_id"].iloc[np.concatenate([a, b])].astype(str).to_numpy(dtype=object)
     return pd.DataFrame(
         {
             "row": np.concatenate([a, b]),
-            "entry_id": np.concatenate([ids[a], ids[b]]),
+            "entry_id": ids,
             "partner_id": np.concatenate(
                 [
                     led["partner_id"].to_numpy(dtype=object)[a],
@@ -250,12 +271,7 @@ def _national(now: Judgement, then: Judgement, previous: Period) -> _National:
     known = led["paid_on"].to_numpy() <= cutoff
     cum = (led["service_month"].to_numpy(dtype=object) <= previous.last_month) | known
     original = (led["amount_cents"] + led["corrected_cents"]).to_numpy(dtype=np.int64)
-    ids = led["entry_id"].astype(str).to_numpy(dtype=object)
-    before = pd.Series(
-        then.ledger["corrected_cents"].to_numpy(dtype=np.int64),
-        index=then.ledger["entry_id"].astype(str).to_numpy(dtype=object),
-    )
-    corrected_before = before.reindex(ids).fillna(0).to_numpy(dtype=np.int64)
+    corrected_before = _known_then(led, then.ledger, known)
     # every (row, rule) at risk then or now, with the row's scope then and now
     r_then, r_now = b.risk.copy(), a.risk.copy()
     r_then["half"] = b.half[r_then["row"].to_numpy()]
@@ -280,8 +296,9 @@ def _national(now: Judgement, then: Judgement, previous: Period) -> _National:
         both[c] = both[c].fillna(False).astype(bool)
     # a finding now is about the earlier months when one of its rows is (allocation:
     # when its partner's rows in the comparison carry money over the allocation now)
-    scope_ids = set(ids[cum])
     plain = _plain_ids(a.errors) if len(a.errors) else []
+    named = _Rows(led, [i for t in plain for i in t])
+    scope_ids = {i for i in named._at if cum[named._at[i]]}
     over = set(
         zip(
             both.loc[
@@ -333,6 +350,27 @@ def _national(now: Judgement, then: Judgement, previous: Period) -> _National:
         (keys_now, keys_then),
         by_town,
     )
+
+
+def _known_then(led: pd.DataFrame, then: pd.DataFrame, known: np.ndarray) -> np.ndarray:
+    """Each row's corrections known at the earlier date (0 for a row unknown then). The
+    earlier ledger is this one's rows paid by then, in the same order (both are the data
+    set's rows in its order); checked, else found by id."""
+    out = np.zeros(len(led), dtype=np.int64)
+    same = len(then) == int(known.sum()) and (
+        then["entry_id"]
+        .reset_index(drop=True)
+        .equals(led["entry_id"][known].reset_index(drop=True))
+    )
+    if same:
+        out[known] = then["corrected_cents"].to_numpy(dtype=np.int64)
+        return out
+    before = pd.Series(
+        then["corrected_cents"].to_numpy(dtype=np.int64),
+        index=then["entry_id"].astype(str).to_numpy(dtype=object),
+    )
+    ids = led["entry_id"].astype(str).to_numpy(dtype=object)
+    return before.reindex(ids).fillna(0).to_numpy(dtype=np.int64)
 
 
 _EMPTY = np.zeros(0, dtype=np.int64)

@@ -25,12 +25,17 @@ def _file(store: Path, period: Period) -> Path:
     return Path(store) / f"changes-{period.label}.pkl"
 
 
-def compute(national: Any, period: Period) -> dict[str, Changes]:
-    """Every municipality's comparison and the programme's (key `NATIONAL`)."""
+def compute(national: Any, period: Period, names: list[str] | None = None) -> dict[str, Changes]:
+    """Every municipality's comparison and the programme's (key `NATIONAL`); `names`:
+    these municipalities' only."""
     earlier = _previous(period)
     if earlier.last_month < programme_start(national.programme):
-        return changes_all(national, national, period)  # nothing to compare: no judging
-    return changes_all(national, judge_previous(national, period), period)
+        found = changes_all(national, national, period, names)  # nothing to compare
+    else:
+        found = changes_all(national, judge_previous(national, period), period, names)
+    if names is not None:  # the programme's names the municipalities that moved: all
+        found.pop(NATIONAL, None)
+    return found
 
 
 def keep(store: Path, period: Period, found: dict[str, Changes]) -> None:
@@ -49,14 +54,16 @@ def kept(store: Path, period: Period) -> dict[str, Changes] | None:
     return None
 
 
-def stored_changes(store: Path, period: Period, national: Any = None) -> dict[str, Changes]:
+def stored_changes(
+    store: Path, period: Period, national: Any = None, name: str = NATIONAL
+) -> dict[str, Changes]:
     """The period's comparisons kept beside `store` (or the national store an early one
-    names), worked out now (and kept) when missing."""
+    names) holding `name`'s, worked out now (and kept) when missing."""
     from pumpurs.run.release import _national_store
 
     for folder in (Path(store), _national_store(Path(store))):
         found = kept(folder, period)
-        if found is not None:
+        if found is not None and name in found:
             return found
     if national is None:
         from pumpurs.run.session import read_judgement
@@ -81,7 +88,7 @@ def changes_for(
     programme = load_programme(programme_path or None)
     name = programme.municipality(municipality).name if municipality else NATIONAL
     if judgement_path:
-        return stored_changes(Path(judgement_path), period)[name]
+        return stored_changes(Path(judgement_path), period, name=name)[name]
     from pumpurs.run.session import judgement
 
     now = judgement(data, None, as_of, programme_path or None)
@@ -102,24 +109,27 @@ def digest(c: Changes) -> str:
 
 def prepare(inputs: Any, shared: Any) -> dict[str, str]:
     """The batch's comparisons, worked out once (or read where kept) before it renders;
-    returns each report's digest for its input hash. A run of a few municipalities keeps
-    them beside its early store, and beside the national store once that is whole."""
-    names = shared.names
+    returns each report's digest for its input hash. A run of a few municipalities works
+    out theirs alone and keeps them beside its early store and the national store (a run
+    asking for others works them all out again)."""
+    wanted = [shared.names[r.id] for r in inputs.reports]
     where = Path(shared.early or shared.store)
-    found = kept(where, inputs.period) or (
-        kept(shared.store, inputs.period) if shared.early else None
-    )
-    if found is None:
-        found = compute(shared.national, inputs.period)
+    found = kept(where, inputs.period)
+    if found is None and shared.early is not None:
+        found = kept(shared.store, inputs.period)  # whole, from an earlier run
+    if found is None or not set(wanted) <= set(found):
+        # a run of a few municipalities (its early store) works out theirs alone; the
+        # national store keeps every municipality's and the programme's
+        few = [n for n in wanted if n != NATIONAL] if shared.early is not None else None
+        found = compute(shared.national, inputs.period, few)
         keep(where, inputs.period, found)
-        if shared.early is not None:
-            from pumpurs.run.batch import _in_background
+        if shared.early is not None:  # and beside the national store once it is whole,
+            from pumpurs.run.batch import _in_background  # so a rerun reads no judgement
 
-            def later() -> None:
+            def later(done: dict[str, Changes] = found) -> None:
                 shared.wait_stored()
-                keep(shared.store, inputs.period, found)
+                if kept(shared.store, inputs.period) is None:
+                    keep(shared.store, inputs.period, done)
 
             _in_background(later)
-    elif shared.early is not None and kept(where, inputs.period) is None:
-        keep(where, inputs.period, found)
-    return {rid: digest(found[name]) for rid, name in names.items() if name in found}
+    return {rid: digest(found[name]) for rid, name in shared.names.items() if name in found}
