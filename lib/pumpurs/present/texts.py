@@ -411,13 +411,22 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "risk_then": ("Riskam pakļauts toreiz", "At risk then"),
     "risk_now": ("Riskam pakļauts tagad", "At risk now"),
     "risk_diff": ("Riskam pakļauts: starpība", "At risk: difference"),
-    "late_rows": ("Vēlāk samaksātas rindas par iepriekšējiem mēnešiem", "Rows paid late for earlier months"),
+    "late_rows": (
+        "Vēlāk samaksātas rindas par iepriekšējiem mēnešiem",
+        "Rows paid late for earlier months",
+    ),
     "corrections_since": ("Kopš tā laika samaksātās korekcijas", "Corrections paid since"),
     "declared_diff": ("Deklarēts: starpība", "Declared: difference"),
     "at_risk_diff": ("Riskam pakļauts: starpība", "At risk: difference"),
     "eligible_diff": ("Attiecināms: starpība", "Eligible: difference"),
-    "risk_up": ("Riskam pakļauts vairāk: jauni vai lielāki konstatējumi", "More at risk: new or larger findings"),
-    "risk_down": ("Riskam pakļauts mazāk: atkrituši vai mazāki konstatējumi", "Less at risk: findings gone or smaller"),
+    "risk_up": (
+        "Riskam pakļauts vairāk: jauni vai lielāki konstatējumi",
+        "More at risk: new or larger findings",
+    ),
+    "risk_down": (
+        "Riskam pakļauts mazāk: atkrituši vai mazāki konstatējumi",
+        "Less at risk: findings gone or smaller",
+    ),
     "heading.by_municipality": ("Pašvaldības", "Municipalities"),
     # ---- The national overview
     "overview.title": ("PuMPuRS — valsts kopskats", "PuMPuRS — national overview"),
