@@ -298,6 +298,29 @@ class ProgrammeView:
             frame = frame.rename(columns={"period": per})
         return analyst_frame(frame)
 
+    def changes(self, period: str | None = None) -> dict[str, pd.DataFrame]:
+        """Changes since the previous report (docs/rules.md): the previous half-year's key
+        figures and those to its end as then (judged at its last day) and as now, and why
+        they moved, as the report shows them: `figures`, `reasons`, `by_rule` and, for the
+        programme, `moved` (the municipalities whose earlier figures moved). `period`: the
+        report's half-year (default: the one holding the report date; another is judged
+        at its last day). Empty tables when there is nothing to compare."""
+        from pumpurs.core.calendar import parse_period, report_date
+        from pumpurs.report.changes import changes_of
+
+        if self.scope_partner:
+            raise UsageError("changes are reported per municipality or for the programme")
+        half = f"{self.as_of.year}-H{1 if self.as_of.month <= 6 else 2}"
+        p = parse_period(period or half)
+        whole = self._whole
+        if p.label != half:
+            whole = judge(whole.dataset, self.programme, report_date(p))
+        c = changes_of(whole, p, self.scope_municipality)
+        tables = {"figures": c.figures, "reasons": c.reasons, "by_rule": c.by_rule}
+        if self.scope_municipality is None:
+            tables["moved"] = c.moved
+        return {name: analyst_frame(t) for name, t in tables.items()}
+
     # -- shown -------------------------------------------------------------------------
     @property
     def plot(self) -> Plots:

@@ -17,7 +17,7 @@ from IPython.display import HTML
 
 from pumpurs.core.money import NBSP
 from pumpurs.core.settings import Programme, slugify
-from pumpurs.present import charts
+from pumpurs.present import changes_view, charts
 from pumpurs.present import html as blocks
 from pumpurs.present.annex import HEADERS as ANNEX_HEADERS
 from pumpurs.present.annex import correction_annex, findings_csv_for_people, with_subtotals
@@ -818,6 +818,7 @@ def sheets(r: MunicipalityReport, lang: str) -> dict[str, pd.DataFrame]:
         out[text("heading.finding_rows", lang)] = with_subtotals(annex(r, lang), lang).rename(
             columns=ANNEX_HEADERS
         )
+    out.update(changes_view.sheets(r, lang))
     return out
 
 
@@ -1105,6 +1106,7 @@ def overview_sheets(o: Overview, lang: str) -> dict[str, pd.DataFrame]:
     }
     if o.public:
         out.pop(text("overview.sheet_semesters", lang))
+    out.update(changes_view.sheets(o, lang))
     return out
 
 

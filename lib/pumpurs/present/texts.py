@@ -353,6 +353,101 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "heading.finding_rows": ("Labojamās rindas", "Rows to correct"),
     "heading.indicators": ("Rādītāji", "Indicators"),
     "heading.next_steps": ("Kas jādara tālāk", "What to do next"),
+    # ---- Changes since the previous report (report/changes.py, present/changes_view.py)
+    "heading.changes": ("Izmaiņas kopš iepriekšējā pārskata", "Changes since the previous report"),
+    "changes.intro": (
+        "Iepriekšējā pārskata ({previous}) skaitļi, kādi tie bija {then}, un kādi tie ir "
+        "{now}, pēc tiem pašiem datiem. „Pusgadā“ — pakalpojumu mēneši no {start} līdz "
+        "{end}; „līdz tā beigām“ — no projekta sākuma līdz {end}.",
+        "The figures of the previous report ({previous}) as they were on {then} and as they "
+        "stand on {now}, from the same data. \u201cHalf-year\u201d: the service months from "
+        "{start} to {end}; \u201cto its end\u201d: from the start to {end}.",
+    ),
+    "changes.before_start": (
+        "Iepriekšējais pusgads ({previous}) ir pirms programmas sākuma: nav ar ko salīdzināt.",
+        "The previous half-year ({previous}) is before the programme started: there is nothing "
+        "to compare.",
+    ),
+    "changes.no_earlier": (
+        "Līdz {end} nav neviena izdevumu ieraksta ne toreiz, ne tagad: šis ir pirmais pusgads "
+        "ar datiem, nav ar ko salīdzināt.",
+        "There is no expenditure row up to {end}, then or now: this is the first half-year "
+        "with data, there is nothing to compare.",
+    ),
+    "changes.unchanged": (
+        "Iepriekšējā pārskata skaitļi nav mainījušies: ne vēlāk samaksātu rindu, ne korekciju, "
+        "ne jaunu vai atkritušu konstatējumu.",
+        "The previous report's figures have not changed: no rows paid late, no corrections, "
+        "no findings new or no longer found.",
+    ),
+    "changes.why": ("Kāpēc skaitļi mainījās", "Why the figures moved"),
+    "changes.why_note": (
+        "Deklarētā summa mainās par vēlāk samaksātajām rindām (to sākotnējā summa) un "
+        "korekcijām; attiecināmā summa — par deklarētās un riskam pakļautās summas starpību.",
+        "The declared money moves by the rows paid late (their original amount) and the "
+        "corrections; the eligible money by the declared money's move less the money at "
+        "risk's.",
+    ),
+    "changes.by_rule": (
+        "Konstatējumi, kas mainījušies (no projekta sākuma līdz {end})",
+        "Findings that changed (from the start to {end})",
+    ),
+    "changes.public_counts": (
+        "Publiskajā pārskatā redzamas tikai summas; konstatējumu skaits ir pašvaldības "
+        "iesniegšanai sagatavotajā pārskatā.",
+        "A public report shows the amounts only; the numbers of findings are in the report "
+        "prepared for submission.",
+    ),
+    "changes.no_rule_changes": (
+        "Neviens konstatējums par šo laiku nav ne jauns, ne atkritis, un riskam pakļautā summa "
+        "nav mainījusies.",
+        "No finding about this time is new or no longer found, and the money at risk has not "
+        "moved.",
+    ),
+    "changes.moved": (
+        "Pašvaldības, kuru iepriekšējie skaitļi mainījušies visvairāk",
+        "The municipalities whose earlier figures moved most",
+    ),
+    "changes.moved_none": (
+        "Nevienas pašvaldības iepriekšējie skaitļi nav mainījušies.",
+        "No municipality's earlier figures have moved.",
+    ),
+    "changes.sheet": ("Izmaiņas", "Changes"),
+    "changes.sheet_rules": ("Izmaiņas pēc noteikumiem", "Changes by rule"),
+    "changes.sheet_towns": ("Izmaiņas pa pašvaldībām", "Changes by municipality"),
+    "changes.col_reason": ("Iemesls", "Reason"),
+    # column words (report/changes.py's column ids)
+    "half_then": ("Pusgadā: toreiz", "Half-year: then"),
+    "half_now": ("Pusgadā: tagad", "Half-year: now"),
+    "half_diff": ("Pusgadā: starpība", "Half-year: difference"),
+    "cum_then": ("Līdz tā beigām: toreiz", "To its end: then"),
+    "cum_now": ("Līdz tā beigām: tagad", "To its end: now"),
+    "cum_diff": ("Līdz tā beigām: starpība", "To its end: difference"),
+    "half": ("Pusgadā", "Half-year"),
+    "cum": ("Līdz tā beigām", "To its end"),
+    "half_rows": ("Rindas pusgadā", "Rows, half-year"),
+    "cum_rows": ("Rindas līdz tā beigām", "Rows, to its end"),
+    "findings_new": ("Jauni konstatējumi", "New findings"),
+    "findings_gone": ("Vairs nekonstatēti", "No longer found"),
+    "risk_then": ("Riskam pakļauts toreiz", "At risk then"),
+    "risk_now": ("Riskam pakļauts tagad", "At risk now"),
+    "risk_diff": ("Riskam pakļauts: starpība", "At risk: difference"),
+    "late_rows": (
+        "Vēlāk samaksātas rindas par iepriekšējiem mēnešiem",
+        "Rows paid late for earlier months",
+    ),
+    "corrections_since": ("Kopš tā laika samaksātās korekcijas", "Corrections paid since"),
+    "declared_diff": ("Deklarēts: starpība", "Declared: difference"),
+    "at_risk_diff": ("Riskam pakļauts: starpība", "At risk: difference"),
+    "eligible_diff": ("Attiecināms: starpība", "Eligible: difference"),
+    "risk_up": (
+        "Riskam pakļauts vairāk: jauni vai lielāki konstatējumi",
+        "More at risk: new or larger findings",
+    ),
+    "risk_down": (
+        "Riskam pakļauts mazāk: atkrituši vai mazāki konstatējumi",
+        "Less at risk: findings gone or smaller",
+    ),
     "heading.by_municipality": ("Pašvaldības", "Municipalities"),
     # ---- The national overview
     "overview.title": ("PuMPuRS — valsts kopskats", "PuMPuRS — national overview"),

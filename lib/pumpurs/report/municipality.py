@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -63,6 +64,7 @@ class MunicipalityReport:
     totals_period: dict[str, dict] = field(default_factory=dict)
     corrections: pd.DataFrame = field(default_factory=pd.DataFrame)  # see corrections_of
     release: dict[str, str] | None = None  # public: the period's suppression (run/release.py)
+    changes: Any = None  # report/changes.py: since the previous report (set by the caller)
 
     @property
     def public(self) -> bool:

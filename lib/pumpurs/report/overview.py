@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -45,6 +46,7 @@ class Overview:
     trend_total: dict = field(default_factory=dict)  # the semester table's "Kopā" line
     needs_action: pd.DataFrame = field(default_factory=pd.DataFrame)  # by_municipality rows
     release: dict[str, str] | None = None  # public: the period's suppression (run/release.py)
+    changes: Any = None  # report/changes.py: since the previous report (set by the caller)
 
     @property
     def public(self) -> bool:

@@ -46,7 +46,7 @@ from pumpurs.core.calendar import Period
 from pumpurs.core.errors import InputError, TemporaryError
 from pumpurs.present.texts import text
 from pumpurs.report.audience import Audience
-from pumpurs.run import outputs, release, session
+from pumpurs.run import changes, outputs, release, session
 from pumpurs.run.folders import (
     install_report,
     outputs_intact,
@@ -298,6 +298,7 @@ def input_hash(spec: ReportSpec, shared: Shared, notebook_sha: str) -> str:
             "templates": shared.templates_sha256,
             "programme": shared.programme_sha256,
             **({"release": shared.release_sha} if shared.release_sha else {}),
+            **({"changes": shared.changes_sha[spec.id]} if spec.id in shared.changes_sha else {}),
         }
     )[:32]
 
@@ -709,6 +710,7 @@ def render_planned(
             session.prune_cache(inputs.cache_dir, shared.key, last=0)
         status = read_status(inputs.period_dir)
         shared.release_sha = release.prepare(inputs, shared)  # public: one suppression
+        shared.changes_sha = changes.prepare(inputs, shared)  # since the previous report
         plan = plan_work(inputs, shared, status)
         outcome.up_to_date = len(plan.up_to_date)
         outcome.status = status

@@ -150,6 +150,7 @@ class Shared:
     early: Path | None = None  # a store of the few municipalities rendered, written first
     storing: Future[Any] | None = None  # the national store, while a thread writes it
     release_sha: str = ""  # public: the hash of the period's suppression decisions
+    changes_sha: dict[str, str] = field(default_factory=dict)  # report id -> run/changes.digest
     _slices: dict[str, Any] = field(default_factory=dict)  # municipality name -> Judgement
     held: Any = None  # the store's shared lock (session.use_store), released by `close`
 
