@@ -75,7 +75,9 @@ def stored_changes(
     return found
 
 
-def changes_for(request: ReportRequest, municipality: str | None, judgement_path: str = "") -> Changes:
+def changes_for(
+    request: ReportRequest, municipality: str | None, judgement_path: str = ""
+) -> Changes:
     """For a notebook: its report's comparison (`municipality` None: the programme's)."""
     programme, period = request.programme, request.period
     if period is None:
