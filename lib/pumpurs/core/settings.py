@@ -19,6 +19,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from pumpurs.core import registry
 from pumpurs.core.errors import SettingsError, UsageError
 from pumpurs.core.money import to_cents
 from pumpurs.core.project import default_programme
@@ -110,6 +111,16 @@ class Cap(_Strict):
     category: str
     per: Literal["student_month", "student_semester", "ngo_project"]
     versions: list[CapVersion] = Field(min_length=1)
+
+    @field_validator("rule")
+    @classmethod
+    def _declared(cls, value: str) -> str:
+        """A cap is judged by the check registered for its rule (core/registry.py)."""
+        if value not in registry.ids("cap"):
+            raise ValueError(
+                f"{value} is not a cap rule; use one of {', '.join(registry.ids('cap'))}"
+            )
+        return value
 
 
 class Warnings(_Strict):
