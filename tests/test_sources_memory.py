@@ -32,6 +32,8 @@ def test_no_module_of_sources_imports_the_package_above_it() -> None:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module == "pumpurs.sources":
                 upward.append((path.name, node.lineno, [a.name for a in node.names]))
-            if isinstance(node, ast.Import) and any(a.name == "pumpurs.sources" for a in node.names):
+            if isinstance(node, ast.Import) and any(
+                a.name == "pumpurs.sources" for a in node.names
+            ):
                 upward.append((path.name, node.lineno, ["pumpurs.sources"]))
     assert upward == []

@@ -109,7 +109,9 @@ def nameless_values(frame: pd.DataFrame, source: Source, where: str) -> list[Pro
         for at in np.flatnonzero(cells.ne("").to_numpy(dtype=bool))[:MAX_PROBLEMS]:
             row = int(frame["_row"].iloc[at])
             message = NO_HEADER.format(where=where.format(n=n))
-            problems.append(Problem(source.label, row, None, str(cells.iloc[at]), message))
+            problems.append(
+                Problem(source.label, row, None, str(cells.iloc[at]), message, code="no_header")
+            )
     return problems
 
 

@@ -202,7 +202,9 @@ def _marked_cells(
             'text; save the file again as "CSV UTF-8"'
         )
     problems = [
-        Problem(source.label, 1, None, h.replace(MARK, "\ufffd"), why) for h in headers if MARK in h
+        Problem(source.label, 1, None, h.replace(MARK, "\ufffd"), why, code="bad_encoding")
+        for h in headers
+        if MARK in h
     ]
     rows = frame["_row"].to_numpy()
     for i, column in enumerate(frame.columns):
@@ -212,7 +214,9 @@ def _marked_cells(
         for at in np.flatnonzero(cells.str.contains(MARK, regex=False).to_numpy(dtype=bool)):
             if len(problems) < MAX_PROBLEMS:
                 value = str(cells.iloc[at]).replace(MARK, "\ufffd")
-                problems.append(Problem(source.label, int(rows[at]), column, value, why))
+                problems.append(
+                    Problem(source.label, int(rows[at]), column, value, why, code="bad_encoding")
+                )
     return problems
 
 
@@ -284,6 +288,7 @@ def _open_quote(source: Source, row: int, column: str | None, start: str, lines:
         f"{start} …",
         f'opens a quote (") that does not close: the {lines} lines after it fall '
         "into this one cell; close the quote or remove it",
+        code="open_quote",
     )
 
 
@@ -411,6 +416,7 @@ def _read_csv_exact(
                     f"has {len(fields)} field{'s' if len(fields) != 1 else ''} but the "
                     f"header has {len(header)}; "
                     f"check the separator ({delim}) and quotes",
+                    code="field_count",
                 )
             )
             continue

@@ -26,10 +26,15 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sqlite3
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import quote as url_quote
 
 import numpy as np
 import pandas as pd
@@ -233,8 +238,6 @@ class DuckDBBackend(InformationSchema):
 
     @contextmanager
     def _deadline(self) -> Iterator[None]:
-        import threading
-
         timer = threading.Timer(STATEMENT_SECONDS, self.con.interrupt)
         timer.daemon = True
         timer.start()
@@ -425,17 +428,13 @@ class SQLAlchemyBackend:
     def _sqlite(self, database: str | None) -> Any:
         """How an SQLite file is opened: read-only by a `file:` URI, so a typo's name is
         "no such file", never a new empty database; a query past its deadline stops."""
-        import sqlite3
-        import time
-        from urllib.parse import quote
-
         if not database or database == ":memory:" or not Path(database).is_file():
             what = f"no such file ({database})" if database else "names no file"
             raise SourceError(
                 f"{self.target.label}: {what}; give the SQLite file's path, "
                 "sqlite:///relative/path.db or sqlite:////absolute/path.db"
             )
-        uri = f"file:{quote(str(Path(database).resolve()))}?mode=ro"
+        uri = f"file:{url_quote(str(Path(database).resolve()))}?mode=ro"
 
         def connect() -> sqlite3.Connection:
             con = sqlite3.connect(
@@ -452,8 +451,6 @@ class SQLAlchemyBackend:
 
     @contextmanager
     def _deadline(self) -> Iterator[None]:
-        import time
-
         self.deadline = time.monotonic() + STATEMENT_SECONDS
         try:
             yield
@@ -638,6 +635,7 @@ class DatabaseSource:
             None,
             f"table {name} is missing{where}; create it with the columns of "
             "docs/data-contract.md (`pumpurs load FOLDER URL` writes a data folder into it)",
+            code="missing_table",
         )
 
     def _twin_tables(self, name: str, names: list[str]) -> Problem:
@@ -650,6 +648,7 @@ class DatabaseSource:
             None,
             None,
             f"the tables {listed} both name the table {name}; keep one (rename or drop the others)",
+            code="duplicate_table",
         )
 
     def _read_table(
@@ -674,6 +673,7 @@ class DatabaseSource:
                     f"has more than {most} rows, more than the programme's data can hold "
                     "(the national ledger has under a million); give the table itself, not "
                     "a view that multiplies it",
+                    code="too_many_rows",
                 )
             )
         if problems:
@@ -764,8 +764,6 @@ class DatabaseSource:
         column, keys = self._keys[problem.file]
         if not 1 <= problem.row <= len(keys):
             return problem
-        from dataclasses import replace
-
         if str(keys[problem.row - 1]):
             return replace(problem, key=f"{column} {keys[problem.row - 1]}")
         others = self._keyless[problem.file].get(problem.row)

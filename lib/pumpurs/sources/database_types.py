@@ -32,9 +32,6 @@ class Column:
 def text_array(values: Sequence[Any]) -> pa.Array:
     """One column's values as the driver gave them, as text (what `cell_text` makes of
     each), without a Python call per value where the column is all text or integers."""
-
-    import pyarrow.compute as pc
-
     try:  # Arrow's own reading of a column of one type: text, or integers
         array = pa.array(values)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
@@ -145,6 +142,7 @@ def type_problem(label: str, col: Col, column: Column) -> Problem | None:
         col.name,
         None,
         f"is of type {column.type}; this column holds {EXPECTED[col.kind]}; change its type",
+        code="bad_column_type",
     )
 
 
@@ -166,9 +164,6 @@ def day_text(column: pa.Array) -> pa.Array:
     """Text timestamps of a date column (SQLite's DATETIME: `2020-02-05 00:00:00`) as
     their day, one with a UTC offset (`2020-02-04 22:00:00+00`) as its day in
     DATA_TIME_ZONE; anything else is left for the validator to name."""
-
-    import pyarrow.compute as pc
-
     stamp = pc.match_substring_regex(column, r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
     day = pc.if_else(stamp, pc.utf8_slice_codeunits(column, 0, 10), column)
     zoned = pc.match_substring_regex(column, _OFFSET)
@@ -236,6 +231,7 @@ def twin_columns(table: str, columns: list[Column]) -> list[Problem]:
             name,
             None,
             f"is named by {len(names)} columns ({', '.join(names)}); keep one of them",
+            code="duplicate_column",
         )
         for name, names in seen.items()
         if name in wanted and len(names) > 1

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import iterparse
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from pumpurs.core.contract import OPTIONAL_TABLES, TABLES
 from pumpurs.core.dataset import SHEET_ROWS, Dataset, RawTable, Source
@@ -43,7 +48,16 @@ def find_sources(folder: Path) -> tuple[dict[str, tuple[Path, str | None]], list
     problems: list[Problem] = []
     if not folder.is_dir():
         raise InputError(
-            [Problem(str(folder), None, None, None, "is not a folder; give the data folder")]
+            [
+                Problem(
+                    str(folder),
+                    None,
+                    None,
+                    None,
+                    "is not a folder; give the data folder",
+                    code="not_a_folder",
+                )
+            ]
         )
     files: dict[str, Path] = {}
     occupied: set[str] = set()  # a table's name taken by something that is not a file
@@ -59,6 +73,7 @@ def find_sources(folder: Path) -> tuple[dict[str, tuple[Path, str | None]], list
                     None,
                     None,
                     f"{files[key].name} and {p.name} both name the file {key}; keep one",
+                    code="duplicate_table",
                 )
             )
             continue
@@ -72,6 +87,7 @@ def find_sources(folder: Path) -> tuple[dict[str, tuple[Path, str | None]], list
                     None,
                     "is a link; put a copy of the table's file here (a table is read from "
                     "the data folder itself, never through a link to elsewhere)",
+                    code="not_a_file",
                 )
             )
             continue
@@ -79,7 +95,14 @@ def find_sources(folder: Path) -> tuple[dict[str, tuple[Path, str | None]], list
             occupied.add(key.rsplit(".", 1)[0])
             kind = "a folder" if p.is_dir() else "not a regular file (a pipe or device)"
             problems.append(
-                Problem(p.name, None, None, None, f"is {kind}; put the table's file here")
+                Problem(
+                    p.name,
+                    None,
+                    None,
+                    None,
+                    f"is {kind}; put the table's file here",
+                    code="not_a_file",
+                )
             )
             continue
         files[key] = p
@@ -100,6 +123,7 @@ def find_sources(folder: Path) -> tuple[dict[str, tuple[Path, str | None]], list
                     f"{e}"
                     if isinstance(e, ValueError)
                     else f"cannot be read ({e}); save it again as CSV, XLSX or Parquet",
+                    code="unreadable_file",
                 )
             )
         else:
@@ -114,6 +138,7 @@ def find_sources(folder: Path) -> tuple[dict[str, tuple[Path, str | None]], list
                             None,
                             f'sheets "{workbook_sheets[key]}" and "{s}" both name the table '
                             f"{key}; keep one",
+                            code="duplicate_table",
                         )
                     )
                 workbook_sheets.setdefault(key, s)
@@ -134,6 +159,7 @@ def find_sources(folder: Path) -> tuple[dict[str, tuple[Path, str | None]], list
                     None,
                     None,
                     f"table {table} is given twice ({names}); keep one",
+                    code="duplicate_table",
                 )
             )
         elif candidates:
@@ -148,6 +174,7 @@ def find_sources(folder: Path) -> tuple[dict[str, tuple[Path, str | None]], list
                     None,
                     f"table {table} is missing; add {table}.csv, {table}.xlsx, {table}.parquet "
                     f"or a sheet {table} in {WORKBOOK}",
+                    code="missing_table",
                 )
             )
     return found, problems
@@ -188,9 +215,7 @@ that claims more (a 0.2 MB file can hold 20 million repeated rows) is refused un
 def open_workbook(path: Path) -> Any:
     """A workbook opened for reading values only, refusing what would hang or exhaust
     memory (a zip that unpacks to gigabytes) or cannot be read (an encrypted file)."""
-    import zipfile
-
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # heavy: imported only when a workbook is read
 
     if not zipfile.is_zipfile(path):
         head = path.read_bytes()[:8]
@@ -291,7 +316,9 @@ def _values_without_header(
         text = cell_text(r[j]).strip() if j < len(r) else ""
         if text and len(out) < MAX_PROBLEMS:
             where = f"column {get_column_letter(j + 1)}"
-            out.append(Problem(label, row, None, text, NO_HEADER.format(where=where)))
+            out.append(
+                Problem(label, row, None, text, NO_HEADER.format(where=where), code="no_header")
+            )
 
 
 def _sheets_as_one(table: str, source: Source, parts: list[_Sheet]) -> RawTable:
@@ -314,13 +341,21 @@ def _sheets_as_one(table: str, source: Source, parts: list[_Sheet]) -> RawTable:
                     f"is not a sheet of the table {table}: its first row names none of its "
                     f"columns ({', '.join(wanted[:3])} …); every visible sheet of "
                     f"{source.path.name} is read, so hide or delete this one, or give it the header",
+                    code="not_a_sheet",
                 )
             )
             continue
         for c in wanted:
             if names.count(c) > 1:
                 problems.append(
-                    Problem(part.label, 1, c, None, "this column appears twice; keep one")
+                    Problem(
+                        part.label,
+                        1,
+                        c,
+                        None,
+                        "this column appears twice; keep one",
+                        code="duplicate_column",
+                    )
                 )
             elif c in present and c not in names:
                 problems.append(
@@ -331,6 +366,7 @@ def _sheets_as_one(table: str, source: Source, parts: list[_Sheet]) -> RawTable:
                         None,
                         f"column is missing; add a column named {c} to this sheet's header row "
                         "(the other sheets have it)",
+                        code="missing_column",
                     )
                 )
         columns = {c: names.index(c) for c in wanted if c in names}
@@ -383,6 +419,7 @@ def _formulas_and_merges(ws: Any, headers: list[str], label: str) -> list[Proble
                 f"is merged with other cells ({cells}): Excel keeps a merged range's value in "
                 "its first cell alone, so the others would be read as empty; unmerge them and "
                 "fill in every cell",
+                code="merged_cells",
             )
         )
     if seen:
@@ -394,8 +431,6 @@ def _formulas_without_values(ws: Any, headers: list[str], label: str) -> list[Pr
     """Formula cells with no saved result: read as values they look empty, so say what
     they are. Programs that write workbooks without calculating (scripts, some exports)
     leave them."""
-    from xml.etree.ElementTree import iterparse
-
     from openpyxl.utils import column_index_from_string
 
     problems: list[Problem] = []
@@ -419,6 +454,7 @@ def _formulas_without_values(ws: Any, headers: list[str], label: str) -> list[Pr
                             "is a formula with no saved result (the workbook was written "
                             "without calculating); open it in Excel and save it, or paste "
                             "the values",
+                            code="formula_without_value",
                         )
                     )
             cell.clear()
@@ -426,9 +462,6 @@ def _formulas_without_values(ws: Any, headers: list[str], label: str) -> list[Pr
 
 
 def _read_parquet(table: str, path: Path, digest: str) -> RawTable:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     with path.open("rb") as f:  # a file object: Arrow cannot take a path that is not UTF-8
         footer = pq.ParquetFile(f).metadata
         _parquet_within_limits(footer)
@@ -475,9 +508,6 @@ def _thousands(n: int) -> str:
 def _text_within_limits(arrow: Any) -> None:
     """The text of a table read with its dictionaries kept, counted as it will be
     unpacked: a dictionary of one long value repeated on every row is refused here."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     total = 0
     for column in arrow.columns:
         for chunk in column.chunks:
@@ -510,7 +540,9 @@ def read_folder(folder: str | Path) -> tuple[dict[str, RawTable], list[Problem]]
             raw = read_table(table, path, sheet, digests[path])
         except Exception as e:  # a file we cannot read at all is one problem, not a crash
             label = f"{path.name} sheet {sheet}" if sheet else path.name
-            problems.append(Problem(label, None, None, None, _unreadable(e)))
+            problems.append(
+                Problem(label, None, None, None, _unreadable(e), code="unreadable_file")
+            )
             continue
         raws[table] = raw
         problems.extend(raw.problems)

@@ -61,7 +61,7 @@ def frames_as_raw(
         source = Source(table, Path(table), None, "", "memory")
         raws[table] = RawTable(source, normalise_headers(out), [str(c) for c in frame.columns])
     problems = [
-        Problem(label, None, None, None, f"table {t} is missing")
+        Problem(label, None, None, None, f"table {t} is missing", code="missing_table")
         for t in TABLES
         if t not in raws and t not in OPTIONAL_TABLES
     ]
