@@ -11,10 +11,11 @@ import datetime as dt
 import functools
 import re
 import unicodedata
+from collections.abc import Sequence
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -75,6 +76,9 @@ class Budget(_Strict):
 
 class Versioned(_Strict):
     effective_from: dt.date
+
+
+V = TypeVar("V", bound=Versioned)
 
 
 class EsfRate(Versioned):
@@ -242,7 +246,7 @@ class Programme(_Strict):
         return self
 
     # ---- versions in force -------------------------------------------------
-    def in_force(self, versions: list, on: dt.date):
+    def in_force(self, versions: Sequence[V], on: dt.date) -> V:
         """The version whose effective_from is the latest on or before `on`."""
         chosen = None
         for v in versions:
@@ -284,7 +288,7 @@ class Programme(_Strict):
         return m
 
 
-def _check_versions(name: str, versions: list) -> None:
+def _check_versions(name: str, versions: Sequence[Versioned]) -> None:
     dates = [v.effective_from for v in versions]
     if dates != sorted(dates) or len(set(dates)) != len(dates):
         raise ValueError(f"{name}: effective_from dates must be distinct and in ascending order")

@@ -18,7 +18,10 @@ def version_index(versions: Sequence[Any], months: pd.Series) -> np.ndarray:
     """Index of the version in force on the first day of each month."""
     starts = np.array([np.datetime64(v.effective_from, "D") for v in versions])
     days = cal.month_start(months).to_numpy().astype("datetime64[D]")
-    return np.clip(np.searchsorted(starts, days, side="right") - 1, 0, len(versions) - 1)
+    index: np.ndarray = np.clip(
+        np.searchsorted(starts, days, side="right") - 1, 0, len(versions) - 1
+    )
+    return index
 
 
 def group_codes(*columns: pd.Series | np.ndarray) -> np.ndarray:
@@ -37,7 +40,8 @@ def group_codes(*columns: pd.Series | np.ndarray) -> np.ndarray:
             code, uniques = pd.factorize(code)
             size = max(len(uniques), 1)
         code, size = code * n + part, size * n
-    return pd.factorize(code)[0].astype(np.int64, copy=False)
+    dense: np.ndarray = pd.factorize(code)[0].astype(np.int64, copy=False)
+    return dense
 
 
 def _is_code(column: pd.Series | np.ndarray) -> bool:
@@ -52,7 +56,8 @@ def take(values: np.ndarray, at: np.ndarray, missing: Any) -> np.ndarray:
     """values[at], `missing` where at is -1 (nothing was found, or there is nothing)."""
     if len(values) == 0:
         return np.full(len(at), missing)
-    return np.where(at >= 0, values[np.maximum(at, 0)], missing)
+    taken: np.ndarray = np.where(at >= 0, values[np.maximum(at, 0)], missing)
+    return taken
 
 
 def positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
@@ -72,13 +77,15 @@ def index_in(values: pd.Series, keys: Sequence[str]) -> np.ndarray:
         wanted = pa.array([str(k) for k in keys], type=column.type)
         found = pc.index_in(column, value_set=wanted).fill_null(-1)
         return np.asarray(found.to_numpy(), dtype=np.int64)
-    return pd.Index(list(keys)).get_indexer(values)
+    at: np.ndarray = pd.Index(list(keys)).get_indexer(values)
+    return at
 
 
 def month_number(dates: pd.Series) -> np.ndarray:
     """year * 12 + month of each date (-1 where there is none): months compare as ints."""
     number = (dates.dt.year * 12 + dates.dt.month).to_numpy(dtype="float64", na_value=-1)
-    return number.astype(np.int64)
+    whole: np.ndarray = number.astype(np.int64)
+    return whole
 
 
 def as_category(values: pd.Series, at: np.ndarray) -> pd.Categorical:

@@ -46,11 +46,13 @@ class Rows:
 
     @cached_property
     def has_school(self) -> np.ndarray:
-        return (self.led["school_id"] != "").to_numpy()
+        given: np.ndarray = (self.led["school_id"] != "").to_numpy()
+        return given
 
     @cached_property
     def has_student(self) -> np.ndarray:
-        return (self.led["student_id"] != "").to_numpy()
+        given: np.ndarray = (self.led["student_id"] != "").to_numpy()
+        return given
 
     @cached_property
     def plan(self) -> tuple[np.ndarray, np.ndarray, pd.Categorical]:
@@ -169,10 +171,10 @@ def breaks(
     """A boolean column per eligibility rule, in the registry's order, each from the
     rule's registered check; and the row's plan's level and grade (for the messages)."""
     rows = Rows(led, plans, ds, programme)
+    _, grade, level = rows.plan  # first: its temporaries are freed before the others exist
     out = pd.DataFrame(index=led.index)
     for rule_id in registry.ids("eligibility"):
         out[rule_id] = registry.check(rule_id)(rows)
-    _, grade, level = rows.plan
     out["_plan_level"] = level
     out["_plan_grade"] = grade
     return out

@@ -72,14 +72,8 @@ def judge(ds: Dataset, programme: Programme, as_of: dt.date | None = None) -> Ju
         ineligible = ineligible + loss
         found.append(f)
     eligible &= ineligible == 0
-    over_cap = np.zeros(len(led), dtype=np.int64)
-    codes = Coded(led)
-    for cap in programme.caps:
-        hit = registry.check(cap.rule)(led, eligible, cap, codes)
-        if hit is not None:
-            at, loss, f = hit
-            over_cap[at] = loss
-            found.append(f)
+    over_cap, capped = _caps(led, eligible, programme)
+    found += capped
     led["ineligible_cents"] = ineligible + over_cap
     over_allocation = np.zeros(len(led), dtype=np.int64)
     for rule_id in registry.ids("allocation"):
@@ -87,6 +81,7 @@ def judge(ds: Dataset, programme: Programme, as_of: dt.date | None = None) -> Ju
         over_allocation = over_allocation + loss
         found.append(f)
     led["over_allocation_cents"] = over_allocation
+    del eligible, ineligible, over_cap, over_allocation, loss  # row-long: in the ledger now
     led["eligible_cents"] = (
         led["amount_cents"] - led["ineligible_cents"] - led["over_allocation_cents"]
     )
@@ -100,3 +95,20 @@ def judge(ds: Dataset, programme: Programme, as_of: dt.date | None = None) -> Ju
     named = {i for t in findings["entry_ids"] for i in t} if corrected else set()
     findings = with_corrections(findings, correction_ids(ds, as_of, named))
     return Judgement(as_of, led[LEDGER_COLUMNS], plans, findings, ds, programme)
+
+
+def _caps(
+    led: pd.DataFrame, eligible: np.ndarray, programme: Programme
+) -> tuple[np.ndarray, list[pd.DataFrame]]:
+    """Every cap of programme.yaml by its rule's check: what each row loses, and the
+    findings. The columns' codes the caps share (a few row-long arrays) go with it."""
+    over_cap = np.zeros(len(led), dtype=np.int64)
+    found: list[pd.DataFrame] = []
+    codes = Coded(led)
+    for cap in programme.caps:
+        hit = registry.check(cap.rule)(led, eligible, cap, codes)
+        if hit is not None:
+            at, loss, f = hit
+            over_cap[at] = loss
+            found.append(f)
+    return over_cap, found

@@ -18,7 +18,8 @@ def default_as_of(ds: Dataset) -> dt.date:
     paid = ds.expenditures["paid_on"]
     if len(paid) == 0:
         return dt.date.today()
-    return paid.max().date()
+    latest: dt.date = paid.max().date()
+    return latest
 
 
 def prepare(ds: Dataset, programme: Programme, as_of: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
