@@ -149,7 +149,7 @@ class _Problem:
         if not self.points:
             return False
         seen = np.array([p[i] for p in self.points])
-        return math.ceil(seen.min() - 1e-6) < math.floor(seen.max() + 1e-6)
+        return bool(math.ceil(seen.min() - 1e-6) < math.floor(seen.max() + 1e-6))
 
     def pinned(self, wanted: list[int]) -> dict[int, tuple[float, float]]:
         """The cells of `wanted` a reader can pin, with their interval.
@@ -239,12 +239,14 @@ class _Problem:
         return float(ilo), float(ihi)
 
 
-def intervals(release: Release, cells: Iterable[Cell] | None = None) -> dict[Cell, tuple]:
+def intervals(
+    release: Release, cells: Iterable[Cell] | None = None
+) -> dict[Cell, tuple[float, float]]:
     """Each hidden cell's (smallest, largest) value consistent with everything published
     (of `cells`, or of every hidden cell)."""
     wanted = set(release.hidden if cells is None else cells) & set(release.hidden)
     rels = [r for r in release.relations if any(c in release.hidden for c in r.cells())]
-    out: dict[Cell, tuple] = {}
+    out: dict[Cell, tuple[float, float]] = {}
     for group in _components(release.hidden, rels):
         if not wanted.intersection(group):
             continue
@@ -261,12 +263,14 @@ def relations_of(release: Release, cell: Cell) -> list[Relation]:
     return [r for r in release.relations if cell in r.cells()]
 
 
-def pinned(release: Release, cells: Iterable[Cell] | None = None) -> dict[Cell, tuple]:
+def pinned(
+    release: Release, cells: Iterable[Cell] | None = None
+) -> dict[Cell, tuple[float, float]]:
     """The hidden cells a reader can work out exactly: {cell: (value, value)}; (nan, nan)
     where the published figures contradict each other."""
     wanted = set(release.hidden if cells is None else cells) & set(release.hidden)
     rels = [r for r in release.relations if any(c in release.hidden for c in r.cells())]
-    out: dict[Cell, tuple] = {}
+    out: dict[Cell, tuple[float, float]] = {}
     for group in _components(release.hidden, rels):
         if not wanted.intersection(group):
             continue
