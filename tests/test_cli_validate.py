@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -117,6 +118,71 @@ def test_max_problems_limits_the_list(tmp_path: Path) -> None:
     code, _, stderr = invoke("validate", str(folder), "--max-problems", "0")
     assert code == 2
     assert stderr.splitlines()[1:] == BROKEN_LINES
+
+
+def test_format_json_lists_every_problem_with_its_code_and_exits_2(tmp_path: Path) -> None:
+    code, stdout, stderr = invoke("validate", str(_broken(tmp_path)), "--format", "json")
+    assert (code, stderr) == (2, "")
+    doc = json.loads(stdout)
+    assert doc == {
+        "valid": False,
+        "problems": [
+            {
+                "file": "expenditures.csv",
+                "row": 2,
+                "key": None,
+                "column": "amount_eur",
+                "value": "12.5.0",
+                "expected": "e.g. 12,50 or 12.50",
+                "code": "bad_amount",
+                "message": "is not an amount in EUR (expected e.g. 12,50 or 12.50)",
+            },
+            {
+                "file": "expenditures.csv",
+                "row": 3,
+                "key": None,
+                "column": "amount_eur",
+                "value": "0,00",
+                "expected": None,
+                "code": "zero_amount",
+                "message": BROKEN_LINES[1].split('"0,00" ', 1)[1],
+            },
+            {
+                "file": "schools.csv",
+                "row": 2,
+                "key": None,
+                "column": "partner_id",
+                "value": "P999",
+                "expected": None,
+                "code": "unknown_reference",
+                "message": "is not a partner listed in partners.csv",
+            },
+        ],
+    }
+
+
+def test_format_csv_lists_every_problem_and_valid_data_none(tmp_path: Path) -> None:
+    t = valid_tables()
+    t["schools"][0]["partner_id"] = "=P999"  # a formula-like value stays text in a spreadsheet
+    folder = write_folder(tmp_path / "data", t)
+    code, stdout, stderr = invoke("validate", str(folder), "--format", "csv")
+    assert (code, stderr) == (2, "")
+    assert stdout.splitlines() == [
+        "file,row,key,column,value,expected,code,message",
+        "schools.csv,2,,partner_id,'=P999,,unknown_reference,is not a partner listed in partners.csv",
+        "schools.csv,2,,partner_id,'=P999,,formula,\"starts with a character a spreadsheet runs "
+        'as a formula (=, +, -, @); an id starts with a letter or a digit"',
+    ]
+    valid = write_folder(tmp_path / "valid")
+    assert invoke("validate", str(valid), "--format", "csv") == (
+        0,
+        "file,row,key,column,value,expected,code,message\n",
+        "",
+    )
+    code, stdout, _ = invoke("validate", str(valid), "--format", "json")
+    assert (code, json.loads(stdout)) == (0, {"valid": True, "problems": []})
+    code, _, stderr = invoke("validate", str(valid), "--format", "xml")
+    assert (code, stderr) == (2, '--format "xml" is not valid; use one of: table, json, csv\n')
 
 
 def test_a_folder_that_does_not_exist_exits_2(tmp_path: Path) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from factory import PARTNERS, entry, plan, world
+from pumpurs.core import registry
 from pumpurs.core.rules import DETAIL_COLUMNS, Judgement, judge
 from pumpurs.core.settings import load_programme
 from pumpurs.present.messages import finding_messages
@@ -481,3 +483,29 @@ def test_group_codes_are_equal_exactly_when_the_rows_are(rows):
     for x in range(len(rows)):
         for y in range(len(rows)):
             assert (codes[x] == codes[y]) == (rows[x] == rows[y])
+
+
+# ---------------------------------------------------------------------------
+# Each rule's check is registered beside its id (core/registry.py `@rule`)
+# ---------------------------------------------------------------------------
+def test_every_rule_has_its_check_registered_beside_its_id() -> None:
+    assert registry.registered() == registry.ids()
+    modules = {r: registry.check(r).__module__.rsplit(".", 1)[-1] for r in registry.ids()}
+    assert modules == {
+        **dict.fromkeys(registry.ids("eligibility"), "eligibility"),
+        "DUPLICATE_CLAIM": "groups",
+        **dict.fromkeys(registry.ids("cap"), "groups"),
+        "BUDGET_ALLOCATION": "groups",
+        "PLAN_LATE": "warning",
+        "ABSORPTION_RISK": "warning",
+    }
+
+
+def test_a_check_for_an_unknown_rule_or_a_second_check_is_refused() -> None:
+    with pytest.raises(ValueError) as unknown:
+        registry.rule("ELIG_PIZZA")(len)
+    assert str(unknown.value) == "@rule('ELIG_PIZZA'): no such rule in core/registry.py"
+    with pytest.raises(ValueError) as twice:
+        registry.rule("ELIG_PERIOD")(len)
+    assert str(twice.value) == "@rule('ELIG_PERIOD'): the rule has a check already"
+    assert registry.check("ELIG_PERIOD") is not len

@@ -197,6 +197,13 @@ def test_a_misspelt_key_is_named(tmp_path: Path, old: str, new: str, message: st
     ("old", "new", "message"),
     [
         (
+            "rule: CAP_MEALS",
+            "rule: CAP_PIZZA",
+            "programme.yaml: caps.2.rule: Value error, CAP_PIZZA is not a cap rule; use one of "
+            "CAP_TRANSPORT_INTERCITY, CAP_ACCOMMODATION, CAP_MEALS, CAP_SPECIAL_TRANSPORT, "
+            "CAP_PERSONAL_ITEMS, CAP_NGO_PROJECT (got 'CAP_PIZZA')",
+        ),
+        (
             'end_month: "2022-12"',
             'end_month: "2022-13"',
             "programme.yaml: period.0.end_month: Value error, '2022-13' is not a month; "
@@ -274,6 +281,7 @@ def test_a_misspelt_key_is_named(tmp_path: Path, old: str, new: str, message: st
         ),
     ],
     ids=[
+        "unknown-cap-rule",
         "month-2022-13",
         "cap-3-decimals",
         "esf+state-not-total",

@@ -558,6 +558,36 @@ def test_problems_carry_file_row_column_value_and_message(tmp_path: Path) -> Non
         ),
         Problem("schools.csv", 2, "partner_id", "P999", "is not a partner listed in partners.csv"),
     ]
+    assert [(p.code, p.expected) for p in problems] == [
+        ("bad_amount", "e.g. 12,50 or 12.50"),
+        ("missing_value", ""),
+        ("unknown_reference", ""),
+    ]
+
+
+def test_every_problem_the_library_makes_carries_a_known_code() -> None:
+    """Each Problem(...) in core/ and sources/ names its code (core/errors.py
+    PROBLEM_CODES), so a machine can tell the kinds of problem apart."""
+    import ast
+
+    from pumpurs.core.errors import PROBLEM_CODES
+
+    root = Path(__file__).resolve().parents[1] / "lib" / "pumpurs"
+    calls = []
+    for path in [*(root / "core").rglob("*.py"), *(root / "sources").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Problem":
+                code = [k.value for k in node.keywords if k.arg == "code"]
+                code += node.args[6:7]
+                calls.append((path.name, node.lineno, code))
+    assert len(calls) > 30
+    without = [(f, n) for f, n, c in calls if not c]
+    assert without == []
+    literal = {c[0].value for _, _, c in calls if isinstance(c[0], ast.Constant)}
+    assert literal <= set(PROBLEM_CODES), literal - set(PROBLEM_CODES)
+    with pytest.raises(ValueError) as info:
+        Problem("f.csv", 2, "x", "1", "is odd", code="odd")
+    assert str(info.value) == "Problem code 'odd' is not in PROBLEM_CODES"
 
 
 def test_a_blank_row_in_a_spreadsheet_keeps_the_row_numbers(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 
 from pumpurs.cli.common import _fail, err
-from pumpurs.core.errors import PumpursError, UsageError
+from pumpurs.core.errors import InputError, PumpursError, UsageError
 
 app = typer.Typer(
     name="pumpurs",
@@ -47,23 +47,44 @@ def validate(
     data: DataArg,
     programme: ProgrammeOpt = None,
     max_problems: Annotated[
-        int, typer.Option(help="List at most this many problems (0: all).")
+        int, typer.Option(help="Table format: list at most this many problems (0: all).")
     ] = 200,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="table (for people), json or csv (for machines: every problem on stdout, "
+            "with its code; docs/data-contract.md).",
+        ),
+    ] = "table",
 ) -> None:
     """Check a data folder or database against the data contract; exit 2 listing every problem.
 
-    Example: pumpurs validate data/demo-national
+    Example: pumpurs validate data/demo-national --format json
     """
     from pumpurs.core.settings import load_programme
+    from pumpurs.present.export import problems_csv, problems_json
     from pumpurs.present.summary import dataset_summary
     from pumpurs.sources import load
 
     try:
+        _choice(fmt, ("table", "json", "csv"), "--format")
         prog = load_programme(programme)
         ds = load(data, prog)
+    except InputError as e:
+        if fmt == "table":
+            _fail(e, max_problems)
+        problems = e.problems
+        _emit(fmt, lambda: problems_json(problems), lambda: problems_csv(problems), None)
+        raise typer.Exit(e.exit_code) from None
     except PumpursError as e:
         _fail(e, max_problems)
-    out.print(dataset_summary(ds), markup=False)
+    _emit(
+        fmt,
+        lambda: problems_json([]),
+        lambda: problems_csv([]),
+        lambda: out.print(dataset_summary(ds), markup=False),
+    )
 
 
 @app.command("demo-data")

@@ -175,9 +175,11 @@ def report_date(
     if p is not None:
         return p.end_date
     if paid_on is not None and len(paid_on) and pd.notna(latest := paid_on.max()):
-        return pd.Timestamp(latest).date()
+        day_paid: dt.date = pd.Timestamp(latest).date()
+        return day_paid
     if programme_end:
-        return month_end(pd.Series([programme_end])).iloc[0].date()
+        last: dt.date = month_end(pd.Series([programme_end])).iloc[0].date()
+        return last
     raise UsageError("no report date: give --as-of YYYY-MM-DD (the data holds no payment)")
 
 

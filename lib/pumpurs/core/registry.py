@@ -3,15 +3,18 @@
 A rule's id is fixed (users filter on it, jobs alert on it, machine formats carry it);
 its place here is its place in every table and list. Each entry says in which stage it
 is judged, its severity, what a finding puts at risk and what its `period` column
-holds. The engine (core/rules.py) reads stage and order from here; the words a reader
+holds. Each rule's check is registered beside its id with `@rule("<ID>")` (the
+passes in core/rules/), and the engine asks `check(id)` for it, in the order declared
+here (the caps in programme.yaml's order). The words a reader
 sees — the rule's title, its message and what to fix — are the text catalogue's
 `<ID>`, `message.<ID>` and `fix.<ID>` (present/texts.py), checked by the tests.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 Stage = Literal["eligibility", "duplicate", "cap", "allocation", "warning"]
 
@@ -71,3 +74,34 @@ BY_ID = {r.id: r for r in RULES}
 def ids(stage: Stage | None = None) -> tuple[str, ...]:
     """Rule ids in judging order, of one stage or all."""
     return tuple(r.id for r in RULES if stage is None or r.stage == stage)
+
+
+Check = TypeVar("Check", bound=Callable[..., Any])
+_CHECKS: dict[str, Callable[..., Any]] = {}
+
+
+def rule(*rule_ids: str) -> Callable[[Check], Check]:
+    """Register the decorated function as the check of the rules `rule_ids` (declared in
+    RULES above; a stage's checks share its signature, core/rules/engine.py). A cap's
+    check serves every cap: its limits and groups come from programme.yaml."""
+
+    def record(check: Check) -> Check:
+        for rule_id in rule_ids:
+            if rule_id not in BY_ID:
+                raise ValueError(f"@rule({rule_id!r}): no such rule in core/registry.py")
+            if rule_id in _CHECKS:
+                raise ValueError(f"@rule({rule_id!r}): the rule has a check already")
+            _CHECKS[rule_id] = check
+        return check
+
+    return record
+
+
+def check(rule_id: str) -> Callable[..., Any]:
+    """The check registered for `rule_id` (the engine imports every pass first)."""
+    return _CHECKS[rule_id]
+
+
+def registered() -> tuple[str, ...]:
+    """The rule ids that have a check, in RULES order."""
+    return tuple(r.id for r in RULES if r.id in _CHECKS)

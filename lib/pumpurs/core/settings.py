@@ -11,14 +11,16 @@ import datetime as dt
 import functools
 import re
 import unicodedata
+from collections.abc import Sequence
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from pumpurs.core import registry
 from pumpurs.core.errors import SettingsError, UsageError
 from pumpurs.core.money import to_cents
 from pumpurs.core.project import default_programme
@@ -76,6 +78,9 @@ class Versioned(_Strict):
     effective_from: dt.date
 
 
+V = TypeVar("V", bound=Versioned)
+
+
 class EsfRate(Versioned):
     rate: Decimal = Field(gt=0, le=1)
 
@@ -110,6 +115,16 @@ class Cap(_Strict):
     category: str
     per: Literal["student_month", "student_semester", "ngo_project"]
     versions: list[CapVersion] = Field(min_length=1)
+
+    @field_validator("rule")
+    @classmethod
+    def _declared(cls, value: str) -> str:
+        """A cap is judged by the check registered for its rule (core/registry.py)."""
+        if value not in registry.ids("cap"):
+            raise ValueError(
+                f"{value} is not a cap rule; use one of {', '.join(registry.ids('cap'))}"
+            )
+        return value
 
 
 class Warnings(_Strict):
@@ -231,7 +246,7 @@ class Programme(_Strict):
         return self
 
     # ---- versions in force -------------------------------------------------
-    def in_force(self, versions: list, on: dt.date):
+    def in_force(self, versions: Sequence[V], on: dt.date) -> V:
         """The version whose effective_from is the latest on or before `on`."""
         chosen = None
         for v in versions:
@@ -273,7 +288,7 @@ class Programme(_Strict):
         return m
 
 
-def _check_versions(name: str, versions: list) -> None:
+def _check_versions(name: str, versions: Sequence[Versioned]) -> None:
     dates = [v.effective_from for v in versions]
     if dates != sorted(dates) or len(set(dates)) != len(dates):
         raise ValueError(f"{name}: effective_from dates must be distinct and in ascending order")

@@ -78,7 +78,8 @@ class _Ledger:
 def row_esf_cents(ledger: pd.DataFrame) -> np.ndarray:
     """Each ledger row's ESF cents: the judged ledger's own, else `esf_shares(ledger)`."""
     if "esf_cents" in ledger.columns:
-        return ledger["esf_cents"].astype("int64").to_numpy()
+        own: np.ndarray = ledger["esf_cents"].astype("int64").to_numpy()
+        return own
     return esf_shares(ledger)
 
 
@@ -139,14 +140,16 @@ def esf_shares(ledger: pd.DataFrame) -> np.ndarray:
         ).sort_values(["p", "id"], kind="stable")
         nth = ties.groupby("p", sort=False).cumcount().to_numpy()
         floor[ties["at"].to_numpy()[nth < still[ties["p"].to_numpy()]]] += 1
-    return floor
+    shares: np.ndarray = floor
+    return shares
 
 
 def _cents(ledger: pd.DataFrame, column: str) -> np.ndarray:
     """A money column of the ledger; a ledger made without corrections has none (0)."""
     if column not in ledger.columns and column == "corrected_cents":
         return np.zeros(len(ledger), dtype=np.int64)
-    return ledger[column].astype("int64").to_numpy()
+    cents: np.ndarray = ledger[column].astype("int64").to_numpy()
+    return cents
 
 
 def totals(ledger: pd.DataFrame, partners: pd.DataFrame, by: str) -> TotalsTable:
@@ -239,7 +242,8 @@ def _key_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     A categorical column (the judged ledger's municipality, semester, …) is coded from its
     categories, never turned into millions of strings."""
     if not isinstance(column.dtype, pd.CategoricalDtype):
-        return pd.factorize(column.astype(str).where(column.notna(), ""), sort=True)
+        text_codes, keys = pd.factorize(column.astype(str).where(column.notna(), ""), sort=True)
+        return text_codes, pd.Index(keys)
     codes, uniques = pd.factorize(column, sort=True)  # categories are sorted: key order
     names = [str(u) for u in uniques]
     if (codes < 0).any():

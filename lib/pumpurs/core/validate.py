@@ -9,11 +9,12 @@ Each problem names file, row, column, value and what was expected.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pumpurs.core.contract import (
     CATEGORIES,
@@ -23,181 +24,25 @@ from pumpurs.core.contract import (
     PARTNER_CATEGORIES,
     PUPIL_CATEGORIES,
     TABLES,
-    YEARS,
     Col,
 )
 from pumpurs.core.dataset import Dataset, RawTable
 from pumpurs.core.errors import InputError, Problem
 from pumpurs.core.money import format_eur, to_cents
+from pumpurs.core.parse import (  # noqa: F401  (parse_*: re-exported, their old home)
+    CONTROL_RE,
+    FORMULA_HINT,
+    PARSERS,
+    TEXT_CONTROL_RE,
+    ZERO_AMOUNT,
+    on_distinct,
+    parse_date,
+    parse_enum,
+    parse_money,
+    parse_month,
+)
+from pumpurs.core.rules.codes import index_in
 from pumpurs.core.settings import Programme
-
-MONEY_HINT = "is not an amount in EUR (expected e.g. 12,50 or 12.50)"
-DATE_HINT = "is not a date (expected DD.MM.YYYY or YYYY-MM-DD, e.g. 22.11.2019)"
-FORMULA_HINT = (
-    "starts with a character a spreadsheet runs as a formula (=, +, -, @); "
-    "an id starts with a letter or a digit"
-)
-ZERO_AMOUNT = (
-    "is zero; a row pays an amount, and a correction (credit note, storno) is a negative "
-    "amount that names the row it corrects in corrects_entry_id"
-)
-YEAR_HINT = f"is outside the years {YEARS[0]}–{YEARS[1]} (check the year)"
-# Control characters are refused (NUL, ESC, ...). Free text may keep the line breaks and
-# tabs that Excel puts in a cell (Alt+Enter); ids, codes, numbers and dates may not.
-CONTROL_RE = r"[\x00-\x1f\x7f-\x9f]"
-TEXT_CONTROL_RE = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
-
-
-@dataclass
-class _Bad:
-    """A column's failing rows: a boolean mask and the sentence for them."""
-
-    mask: np.ndarray
-    message: str
-
-
-# ---------------------------------------------------------------------------
-# Vectorised parsers: each returns (values, [_Bad, ...])
-# ---------------------------------------------------------------------------
-def parse_money(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
-    clean = s.str.replace(r"^(?:€|EUR)\s*|\s*(?:€|EUR)$", "", regex=True, case=False)
-    # a space or no-break space is dropped only as a thousands separator (before 3 digits)
-    clean = clean.str.replace(r"(?<=[0-9])[ \u00a0](?=[0-9]{3}(?:[^0-9]|$))", "", regex=True)
-    parts = clean.str.extract(r"^(?P<sign>[+-]?)(?P<whole>[0-9]{1,15})(?:[.,](?P<frac>[0-9]+))?$")
-    ok = parts["whole"].notna().to_numpy()
-    frac = parts["frac"].fillna("")
-    too_precise = ok & (frac.str.len() > 2).to_numpy()
-    good = ok & ~too_precise
-    cents = np.zeros(len(s), dtype=np.int64)
-    if good.any():
-        whole = parts.loc[good, "whole"].astype("int64").to_numpy()
-        f = frac[good].str.ljust(2, "0").replace("", "00").astype("int64").to_numpy()
-        sign = np.where(parts.loc[good, "sign"].to_numpy() == "-", -1, 1)
-        cents[good] = sign * (whole * 100 + f)
-    values = pd.Series(cents, index=s.index).astype("Int64").where(good, pd.NA)
-    return values, [
-        _Bad(~ok, MONEY_HINT),
-        _Bad(too_precise, "has more than two decimals (expected cents at most, e.g. 12,50)"),
-    ]
-
-
-def parse_date(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
-    iso = s.str.extract(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
-    lv = s.str.extract(r"^([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})$")
-    y = iso[0].fillna(lv[2])
-    m = iso[1].fillna(lv[1])
-    d = iso[2].fillna(lv[0])
-    shaped = y.notna().to_numpy()
-    parts = pd.DataFrame(
-        {
-            "year": pd.to_numeric(y, errors="coerce"),
-            "month": pd.to_numeric(m, errors="coerce"),
-            "day": pd.to_numeric(d, errors="coerce"),
-        }
-    )
-    out_of_range = shaped & ~parts["year"].between(*YEARS).to_numpy()
-    parts.loc[out_of_range, "year"] = np.nan
-    values = pd.to_datetime(parts, errors="coerce").astype("datetime64[ns]")
-    unreal = shaped & ~out_of_range & values.isna().to_numpy()
-    return values, [
-        _Bad(~shaped, DATE_HINT),
-        _Bad(out_of_range, YEAR_HINT),
-        _Bad(unreal, "is not a real date (no such day in the calendar)"),
-    ]
-
-
-def parse_month(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
-    iso = s.str.extract(r"^([0-9]{4})-([0-9]{1,2})(?:-01)?$")
-    lv = s.str.extract(r"^(?:01\.)?([0-9]{1,2})\.([0-9]{4})$")
-    y = iso[0].fillna(lv[1])
-    m = pd.to_numeric(iso[1].fillna(lv[0]), errors="coerce")
-    shaped = (y.notna() & m.between(1, 12)).to_numpy()
-    in_range = pd.to_numeric(y, errors="coerce").between(*YEARS).to_numpy()
-    ok = shaped & in_range
-    out = y.fillna("0000") + "-" + m.fillna(0).astype("int64").astype(str).str.zfill(2)
-    return out.where(ok, ""), [
-        _Bad(~shaped, "is not a month (expected YYYY-MM, e.g. 2020-03)"),
-        _Bad(shaped & ~in_range, YEAR_HINT),
-    ]
-
-
-def parse_int(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
-    m = s.str.extract(r"^([0-9]{1,9})(?:\.0+)?$")[0]
-    ok = m.notna().to_numpy()
-    return pd.to_numeric(m, errors="coerce").astype("Int64"), [
-        _Bad(~ok, "is not a whole number (expected e.g. 7)")
-    ]
-
-
-def parse_number(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
-    t = s.str.replace(",", ".", regex=False)
-    ok_shape = t.str.fullmatch(r"[0-9]+(\.[0-9]+)?").fillna(False).to_numpy()
-    values = pd.to_numeric(t.where(ok_shape, None), errors="coerce").astype("float64")
-    return values, [_Bad(~ok_shape, "is not a number (expected e.g. 1,5 or 1.5)")]
-
-
-def _years(s: pd.Series, pattern: str, hint: str) -> tuple[pd.Series, list[_Bad]]:
-    parts = s.str.extract(pattern)
-    shaped = parts[0].notna().to_numpy()
-    y1 = pd.to_numeric(parts[0], errors="coerce")
-    y2 = pd.to_numeric(parts[1], errors="coerce")
-    consecutive = (y2 == y1 + 1).to_numpy()
-    in_range = y1.between(*YEARS).to_numpy()
-    return s.where(shaped & consecutive & in_range, ""), [
-        _Bad(~shaped, f"is not {hint}"),
-        _Bad(
-            shaped & ~consecutive,
-            "has years that do not follow each other (expected e.g. 2019/2020)",
-        ),
-        _Bad(shaped & consecutive & ~in_range, YEAR_HINT),
-    ]
-
-
-def parse_semester(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
-    return _years(
-        s, r"^([0-9]{4})/([0-9]{4})-[12]$", "a semester (expected e.g. 2019/2020-1 or 2019/2020-2)"
-    )
-
-
-def parse_school_year(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
-    return _years(s, r"^([0-9]{4})/([0-9]{4})$", "a school year (expected e.g. 2019/2020)")
-
-
-def parse_enum(col: Col) -> Callable[[pd.Series], tuple[pd.Series, list[_Bad]]]:
-    def parse(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
-        low = s.str.lower()
-        ok = low.isin(col.choices).to_numpy()
-        return low, [_Bad(~ok, f"is not one of: {', '.join(col.choices)}")]
-
-    return parse
-
-
-Parser = Callable[[pd.Series], tuple[pd.Series, list[_Bad]]]
-
-
-def on_distinct(parse: Parser) -> Parser:
-    """Parse each distinct text once and map back: a ledger repeats its dates and months."""
-
-    def wrapped(s: pd.Series) -> tuple[pd.Series, list[_Bad]]:
-        codes, uniques = pd.factorize(s, use_na_sentinel=False)
-        values, bads = parse(pd.Series(uniques, dtype=s.dtype))
-        out = values.iloc[codes]
-        out.index = s.index
-        return out, [_Bad(np.asarray(b.mask, dtype=bool)[codes], b.message) for b in bads]
-
-    return wrapped
-
-
-PARSERS: dict[str, Parser] = {
-    "money": parse_money,
-    "date": parse_date,
-    "month": parse_month,
-    "int": parse_int,
-    "number": parse_number,
-    "semester": parse_semester,
-    "school_year": parse_school_year,
-}
-
 
 # ---------------------------------------------------------------------------
 # One table
@@ -216,6 +61,7 @@ def more_problems(file: str, more: int) -> Problem:
         None,
         f"has {more} more problems not listed (the first {MAX_PROBLEMS} are); "
         "fix these and run again",
+        code="too_many_problems",
     )
 
 
@@ -228,7 +74,13 @@ class _Collector:
         self.more = 0
 
     def add(
-        self, mask: np.ndarray, column: str, message: str, values: pd.Series | None = None
+        self,
+        mask: np.ndarray,
+        column: str,
+        message: str,
+        values: pd.Series | None = None,
+        *,
+        code: str,
     ) -> None:
         mask = np.asarray(mask, dtype=bool)
         if not mask.any():
@@ -244,7 +96,7 @@ class _Collector:
         for row, value in zip(self.rows[index], shown, strict=True):
             text = None if value is None or (isinstance(value, str) and value == "") else str(value)
             file, seen = self.raw.where(int(row))  # a table of several sheets names the sheet
-            self.problems.append(Problem(file, seen, column, text, message))
+            self.problems.append(Problem(file, seen, column, text, message, code=code))
 
 
 def _typed_table(name: str, raw: RawTable) -> tuple[pd.DataFrame | None, _Collector]:
@@ -255,7 +107,14 @@ def _typed_table(name: str, raw: RawTable) -> tuple[pd.DataFrame | None, _Collec
     dupes = sorted({c for c in frame.columns if c in contract and list(frame.columns).count(c) > 1})
     for c in dupes:
         out.problems.append(
-            Problem(out.file, raw.source.header_row, c, None, "this column appears twice; keep one")
+            Problem(
+                out.file,
+                raw.source.header_row,
+                c,
+                None,
+                "this column appears twice; keep one",
+                code="duplicate_column",
+            )
         )
     for c in missing:
         out.problems.append(
@@ -265,6 +124,7 @@ def _typed_table(name: str, raw: RawTable) -> tuple[pd.DataFrame | None, _Collec
                 c,
                 None,
                 f"column is missing; add a column named {c} to {raw.source.columns_in}",
+                code="missing_column",
             )
         )
     if missing or dupes:
@@ -280,22 +140,34 @@ def _typed_table(name: str, raw: RawTable) -> tuple[pd.DataFrame | None, _Collec
         control = np.zeros(len(text), dtype=bool)
         if _may_hold_control(text, allow_breaks=col.kind == "text"):
             control = text.str.contains(pattern, regex=True).to_numpy(dtype=bool)
-        out.add(control, col.name, "contains a control character; remove it", text)
+        out.add(
+            control,
+            col.name,
+            "contains a control character; remove it",
+            text,
+            code="control_character",
+        )
         shown = text  # what messages quote
         text = text.where(~control, "")  # refused above: judged as empty, reported once
         empty = (text == "").to_numpy()
         if col.nonempty:
-            out.add(empty & ~control, col.name, "missing; every row needs a value here", text)
+            out.add(
+                empty & ~control,
+                col.name,
+                "missing; every row needs a value here",
+                text,
+                code="missing_value",
+            )
         if col.kind == "id":
             formula = text.str.match(r"[=+\-@]").to_numpy()
-            out.add(formula, col.name, FORMULA_HINT, text)
+            out.add(formula, col.name, FORMULA_HINT, text, code="formula")
         if col.kind in ("id", "text"):
             typed[col.name] = text
             continue
         parser = on_distinct(parse_enum(col) if col.kind == "enum" else PARSERS[col.kind])
         values, bads = parser(text)
         for bad in bads:
-            out.add(bad.mask & ~empty, col.name, bad.message, shown)
+            out.add(bad.mask & ~empty, col.name, bad.message, shown, code=bad.code)
         typed[MONEY_COLUMNS.get(col.name, col.name)] = values.where(
             ~empty, _empty_value(col.kind, values)
         )
@@ -303,12 +175,10 @@ def _typed_table(name: str, raw: RawTable) -> tuple[pd.DataFrame | None, _Collec
     return typed, out
 
 
-def _may_hold_marks(arrow) -> bool:
+def _may_hold_marks(arrow: pa.Array | pa.ChunkedArray) -> bool:
     """False when no cell holds a combining mark (U+0300-U+036F, UTF-8 bytes 0xCC and
     0xCD: what a decomposed ā, č, ģ, ķ, ļ, ņ, š, ū or ž is written with), found in the
     text's bytes at once rather than cell by cell."""
-    import pyarrow as pa
-
     chunks = arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]
     for chunk in chunks:
         if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
@@ -325,9 +195,6 @@ def _nfc(text: pd.Series) -> pd.Series:
     id typed elsewhere, so it must match the same. A column without combining marks (what
     Windows and Excel write) is left as it is."""
     if isinstance(text.array, pd.arrays.ArrowStringArray):
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
         arrow = pa.array(text.array)
         if not _may_hold_marks(arrow):
             return text
@@ -357,8 +224,6 @@ def _may_hold_control(text: pd.Series, allow_breaks: bool) -> bool:
     suspect byte (0xC2 also begins "§" and the no-break space), sends it to the regex."""
     if not isinstance(text.array, pd.arrays.ArrowStringArray):
         return True
-    import pyarrow as pa
-
     table = _BYTE_CONTROL_TEXT if allow_breaks else _BYTE_CONTROL
     arrow = pa.array(text.array)
     if not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
@@ -379,7 +244,7 @@ def _absent(col: Col, n: int, index: pd.Index) -> pd.Series:
     return pd.Series([empty] * n, index=index)
 
 
-def _empty_value(kind: str, values: pd.Series):
+def _empty_value(kind: str, values: pd.Series) -> object:
     if kind in ("money", "int"):
         return pd.NA
     if kind == "number":
@@ -393,33 +258,38 @@ def _pandera_checks(name: str, typed: pd.DataFrame, out: _Collector) -> None:
     """The declarative single-table rules, as a pandera schema run lazily."""
     import pandera.pandas as pa
 
-    rules: list[tuple[str, pa.Check, str]] = {
+    rules: list[tuple[str, pa.Check, str, str]] = {
         "partners": [
             (
                 "allocation_cents",
                 pa.Check.ge(0),
                 "must not be negative (the partner's budget, e.g. 120000,00)",
+                "negative_amount",
             ),
         ],
-        "schools": [("round", pa.Check.ge(1), "is not a round number (expected 1, 2, 3 ...)")],
+        "schools": [
+            ("round", pa.Check.ge(1), "is not a round number (expected 1, 2, 3 ...)", "bad_round")
+        ],
         "expenditures": [
             (
                 "amount_cents",
                 pa.Check.ne(0),
                 ZERO_AMOUNT,
+                "zero_amount",
             ),
             (
                 "hours",
                 pa.Check(lambda s: s.isna() | (s > 0), element_wise=False),
                 "must be more than 0 hours",
+                "bad_hours",
             ),
         ],
     }.get(name, [])
     columns: dict[str, pa.Column] = {}
-    messages: dict[tuple[str, int], str] = {}
-    for column, check, message in rules:
+    messages: dict[tuple[str, int], tuple[str, str]] = {}
+    for column, check, message, code in rules:
         col = columns.setdefault(column, pa.Column(checks=[], nullable=True))
-        messages[(column, len(col.checks))] = message
+        messages[(column, len(col.checks))] = (message, code)
         col.checks.append(check)
     key = KEYS.get(name)
     if key:
@@ -442,7 +312,8 @@ def _pandera_checks(name: str, typed: pd.DataFrame, out: _Collector) -> None:
             mask = np.zeros(len(typed), dtype=bool)
             mask[idx] = True
             raw_col = {v: k for k, v in MONEY_COLUMNS.items()}.get(column, column)
-            out.add(mask, raw_col, messages.get((column, int(number)), str(check)))
+            message, code = messages[(column, int(number))]
+            out.add(mask, raw_col, message, code=code)
         if key and (fc["check"] == "field_uniqueness").any():
             _duplicates(typed, key, out)
 
@@ -458,7 +329,12 @@ def _duplicates(typed: pd.DataFrame, key: str, out: _Collector) -> None:
         mask[idx] = True
         file, other = out.raw.where(int(first_row.loc[typed.index[idx]]))
         first = f"{file} row {other}" if out.raw.sheets else f"row {other}"
-        out.add(mask, key, f"appears more than once (first in {first}); each {key} must be unique")
+        out.add(
+            mask,
+            key,
+            f"appears more than once (first in {first}); each {key} must be unique",
+            code="duplicate_key",
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -477,7 +353,12 @@ def _references(
     key = column
     given = typed[column] != ""
     unknown = given & ~typed[column].isin(target[key])
-    out.add(unknown.to_numpy(), column, f"is not a {what} listed in {target_file}")
+    out.add(
+        unknown.to_numpy(),
+        column,
+        f"is not a {what} listed in {target_file}",
+        code="unknown_reference",
+    )
 
 
 def _expenditure_fields(typed: pd.DataFrame, out: _Collector) -> None:
@@ -494,9 +375,13 @@ def _expenditure_fields(typed: pd.DataFrame, out: _Collector) -> None:
             (pupil & ~has[c]).to_numpy(),
             c,
             "missing; this category is paid per pupil, give the pupil's student_id",
+            code="missing_value",
         )
         out.add(
-            (partner & has[c]).to_numpy(), c, "must be empty: this category is not paid per pupil"
+            (partner & has[c]).to_numpy(),
+            c,
+            "must be empty: this category is not paid per pupil",
+            code="must_be_empty",
         )
     for c, need in (
         ("specialist_role", "the specialist's role"),
@@ -506,21 +391,25 @@ def _expenditure_fields(typed: pd.DataFrame, out: _Collector) -> None:
             (consult & ~has[c] & (raw[c].str.strip() == "")).to_numpy(),
             c,
             f"missing; a consultation needs {need}",
+            code="missing_value",
         )
         out.add(
             (~consult & has[c] & known).to_numpy(),
             c,
             "must be empty: only consultations have it",
+            code="must_be_empty",
         )
     out.add(
         (cat.eq("ngo_project") & ~has["ngo_project_id"]).to_numpy(),
         "ngo_project_id",
         "missing; an ngo_project row needs the project's id",
+        code="missing_value",
     )
     out.add(
         (cat.ne("ngo_project") & known & has["ngo_project_id"]).to_numpy(),
         "ngo_project_id",
         "must be empty: only ngo_project rows have it",
+        code="must_be_empty",
     )
 
 
@@ -533,6 +422,7 @@ def _at_most(typed: pd.DataFrame, column: str, budget: int, out: _Collector) -> 
         over,
         name,
         f"is more than the programme's whole budget ({format_eur(budget, 'en')}); check the amount",
+        code="above_budget",
     )
 
 
@@ -544,11 +434,13 @@ def _grades(typed: pd.DataFrame, out: _Collector) -> None:
         general.fillna(False).to_numpy(),
         "grade",
         "is not a grade of general education (expected 1 to 12)",
+        code="bad_grade",
     )
     out.add(
         vocational.fillna(False).to_numpy(),
         "grade",
         "is not a year of vocational education (expected 1 to 4)",
+        code="bad_grade",
     )
 
 
@@ -560,6 +452,7 @@ def _municipalities(typed: pd.DataFrame, programme: Programme, out: _Collector) 
         "municipality",
         "is not one of the 43 current municipalities (expected a name such as Aizkraukles novads "
         "or Rīga, or an ISO code such as LV-002)",
+        code="unknown_municipality",
     )
     typed["municipality"] = found.map(lambda m: m.name if m is not None else "").astype(str)
     typed["municipality_code"] = found.map(lambda m: m.code if m is not None else "").astype(str)
@@ -607,12 +500,12 @@ def _corrections(typed: pd.DataFrame, out: _Collector) -> None:
     def which(i: int) -> str:
         return f"row {int(rows[i])} (entry_id {ids[i]})"
 
-    def add(i: int, column: str, value: str | None, message: str) -> None:
+    def add(i: int, column: str, value: str | None, message: str, code: str) -> None:
         if len(out.problems) >= MAX_PROBLEMS:
             out.more += 1
             return
         key = f"entry_id {ids[i]}" if ids[i] else None
-        out.problems.append(Problem(out.file, int(rows[i]), column, value, message, key))
+        out.problems.append(Problem(out.file, int(rows[i]), column, value, message, key, code))
 
     for i in np.flatnonzero(negative & ~has_ref).tolist():
         add(
@@ -622,6 +515,7 @@ def _corrections(typed: pd.DataFrame, out: _Collector) -> None:
             f"missing; the amount {shown('amount_eur', i)} is negative, so the row is a "
             "correction (credit note, storno): give the entry_id of the row it corrects, "
             "or make the amount positive",
+            "correction_without_row",
         )
     for i in np.flatnonzero(positive & has_ref).tolist():
         add(
@@ -630,6 +524,7 @@ def _corrections(typed: pd.DataFrame, out: _Collector) -> None:
             ref[i],
             f"must be empty: the amount {shown('amount_eur', i)} is positive, and only a "
             "correction (a negative amount) names a row it corrects",
+            "must_be_empty",
         )
     corrections = np.flatnonzero(negative & has_ref)
     if len(corrections) == 0:
@@ -641,6 +536,7 @@ def _corrections(typed: pd.DataFrame, out: _Collector) -> None:
             "corrects_entry_id",
             ref[i],
             f"is not an entry_id in {out.file}; a correction names the row it corrects",
+            "unknown_reference",
         )
     found = target >= 0
     not_row = found & ~positive[np.maximum(target, 0)]
@@ -652,6 +548,7 @@ def _corrections(typed: pd.DataFrame, out: _Collector) -> None:
             ref[i],
             f"names {which(t)}, {what} ({shown('amount_eur', t)}); a correction names "
             "the positive row it corrects, not another correction",
+            "correction_of_correction",
         )
     named = found & ~not_row  # naming a positive row, whatever else is wrong with it
     _same_service(typed, corrections[named], target[named], shown, which, add)
@@ -671,20 +568,19 @@ class _Lazy:
 def _rows_named(ids: pd.Series, refs: list[str]) -> np.ndarray:
     """Where each of `refs` is among the entry `ids` (its first row), -1 where nowhere.
     The ledger's ids are probed against the few distinct refs, not indexed themselves."""
-    from pumpurs.core.rules import index_in
-
     wanted = pd.Index(pd.unique(np.asarray(refs, dtype=object)))
     hit = index_in(ids, wanted.tolist())
     at = np.flatnonzero(hit >= 0)
     first = pd.Series(at).groupby(hit[at]).min()  # a repeated entry_id is refused elsewhere
     where = np.full(len(wanted), -1, dtype=np.int64)
     where[first.index.to_numpy()] = first.to_numpy()
-    return where[wanted.get_indexer(refs)]
+    found: np.ndarray = where[wanted.get_indexer(refs)]
+    return found
 
 
 _Shown = Callable[[str, int], "str | None"]
 _Which = Callable[[int], str]
-_Add = Callable[[int, str, "str | None", str], None]
+_Add = Callable[[int, str, "str | None", str, str], None]
 
 
 def _same_service(
@@ -713,6 +609,7 @@ def _same_service(
                 shown(column, i),
                 f"differs from {which(t)}, the row it corrects, which has {has}; a correction "
                 f"repeats the {column} of its row (it corrects the money, not the service)",
+                "correction_differs",
             )
     paid = typed["paid_on"]
     early = (paid.iloc[corrections].to_numpy() < paid.iloc[targets].to_numpy()) & ~(
@@ -725,6 +622,7 @@ def _same_service(
             shown("paid_on", i),
             f'is before {which(t)}, the row it corrects, was paid ("{shown("paid_on", t)}"); '
             "a correction is paid on or after its row",
+            "correction_before_row",
         )
 
 
@@ -750,6 +648,7 @@ def _not_below_zero(
             shown("amount_eur", t),
             f"is taken below zero by its corrections ({named}: {format_eur(int(minus), 'en')} "
             "in all); corrections take back at most the row's amount",
+            "below_zero",
         )
 
 

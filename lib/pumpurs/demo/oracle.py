@@ -1,6 +1,6 @@
 """The test oracle: an independent, compact reading of the rules that lists every finding
 the injected data must give (expected_findings.csv). It shares no code with the engine
-(core/rules.py) on purpose: the tests compare the two."""
+(core/rules/) on purpose: the tests compare the two."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Machine formats of findings, totals and indicators (the stable JSON/CSV shapes).
+"""Machine formats of findings, totals, indicators and validation problems (the stable
+JSON/CSV shapes).
 
 The shapes are stable (docs/commands.md): English ids, money as numbers with two
 decimals. Money goes from integer cents to `Decimal` and is written by simplejson, which
@@ -21,6 +22,7 @@ from typing import Any
 import pandas as pd
 import simplejson as json
 
+from pumpurs.core.errors import Problem
 from pumpurs.core.money import cents_to_decimal
 from pumpurs.core.totals import TotalsTable
 
@@ -179,3 +181,39 @@ def indicators_csv(frame: pd.DataFrame) -> str:
         **{c: frame[c].map(lambda v: safe_cell(v) if isinstance(v, str) else v) for c in text}
     )
     return safe.to_csv(index=False, lineterminator="\n")
+
+
+PROBLEM_FIELDS = ("file", "row", "key", "column", "value", "expected", "code", "message")
+
+
+def problems_records(problems: list[Problem]) -> list[dict[str, Any]]:
+    """Validation problems as records: where (file, row — a database row also by its key —
+    and column), the value as read, what was expected, the stable code (core/errors.py
+    PROBLEM_CODES) and the sentence people read after the value."""
+    return [
+        {
+            "file": p.file,
+            "row": p.row,
+            "key": p.key,
+            "column": p.column,
+            "value": p.value,
+            "expected": p.expected or None,
+            "code": p.code,
+            "message": p.message,
+        }
+        for p in problems
+    ]
+
+
+def problems_json(problems: list[Problem]) -> str:
+    doc = {"valid": not problems, "problems": problems_records(problems)}
+    return json.dumps(doc, ensure_ascii=False, indent=1)
+
+
+def problems_csv(problems: list[Problem]) -> str:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=PROBLEM_FIELDS, lineterminator="\n")
+    w.writeheader()
+    for r in problems_records(problems):
+        w.writerow({k: _csv_value(r[k]) for k in PROBLEM_FIELDS})
+    return buf.getvalue()

@@ -1,6 +1,6 @@
 """A finding in words: what a project manager has to fix, in Latvian or English.
 
-The rules engine (core/rules.py) records each finding's facts as columns (dates, the
+The rules engine (core/rules/) records each finding's facts as columns (dates, the
 other partner, the document, the plan); this module turns them into the sentence of
 the catalogue's `message.<RULE>` (`message.CAP` for every cap). Only the findings a
 reader will see are worded, in the one language asked for.

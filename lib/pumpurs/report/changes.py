@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -143,7 +144,7 @@ class _Rows:
         return np.array([self._at.get(i, -1) for i in ids], dtype=np.int64)
 
     def id_of(self, row: int) -> str:
-        return self._id[row]
+        return str(self._id[row])
 
     def has(self, entry_id: str) -> bool:
         return entry_id in self._at
@@ -207,7 +208,7 @@ def risk_rows(j: Judgement) -> pd.DataFrame:
 _ONE_ROW = frozenset(registry.ids("eligibility"))
 
 
-def _finding_keys(f: pd.DataFrame) -> list[tuple]:
+def _finding_keys(f: pd.DataFrame) -> list[tuple[Any, ...]]:
     plain = _plain_ids(f)
     doc = f["document_ref"] if "document_ref" in f.columns else pd.Series("", index=f.index)
     out = []
@@ -231,7 +232,7 @@ class _Side:
     half: np.ndarray  # ledger row in the earlier half-year's months
     risk: pd.DataFrame  # risk_rows
     errors: pd.DataFrame  # error findings, with their municipality (`town`)
-    keys: list[tuple]
+    keys: list[tuple[Any, ...]]
 
 
 def _side(j: Judgement, previous: Period) -> _Side:
@@ -260,7 +261,10 @@ class _National:
     risk: pd.DataFrame  # per (row, rule): cents then and now, with the row's scopes
     about: np.ndarray  # an error finding now is about the earlier months
     slim: tuple[pd.DataFrame, pd.DataFrame] = (pd.DataFrame(), pd.DataFrame())  # now, then
-    keys: tuple[dict[str, list[tuple]], dict[str, list[tuple]]] = ({}, {})  # now, then
+    keys: tuple[dict[str, list[tuple[Any, ...]]], dict[str, list[tuple[Any, ...]]]] = (
+        {},
+        {},
+    )  # now, then
     risk_by_town: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
@@ -327,11 +331,11 @@ def _national(now: Judgement, then: Judgement, previous: Period) -> _National:
         led[[c for c in money if c in led]],
         then.ledger[[c for c in money if c in then.ledger]],
     )
-    keys_now: dict[str, list[tuple]] = {}
+    keys_now: dict[str, list[tuple[Any, ...]]] = {}
     for k, town, keep in zip(a.keys, a.errors["town"], about, strict=True):
         if keep:
             keys_now.setdefault(town, []).append(k)
-    keys_then: dict[str, list[tuple]] = {}
+    keys_then: dict[str, list[tuple[Any, ...]]] = {}
     for k, town in zip(b.keys, b.errors["town"], strict=True):
         keys_then.setdefault(town, []).append(k)
     for c in ("entry_id", "partner_id", "rule", "town"):  # plain objects: no text dtype
@@ -370,7 +374,8 @@ def _known_then(led: pd.DataFrame, then: pd.DataFrame, known: np.ndarray) -> np.
         index=then["entry_id"].astype(str).to_numpy(dtype=object),
     )
     ids = led["entry_id"].astype(str).to_numpy(dtype=object)
-    return before.reindex(ids).fillna(0).to_numpy(dtype=np.int64)
+    moved: np.ndarray = before.reindex(ids).fillna(0).to_numpy(dtype=np.int64)
+    return moved
 
 
 _EMPTY = np.zeros(0, dtype=np.int64)

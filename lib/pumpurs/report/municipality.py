@@ -46,7 +46,7 @@ class MunicipalityReport:
     by_school: pd.DataFrame
     by_semester: pd.DataFrame
     by_partner: pd.DataFrame
-    totals: dict[str, dict]  # by -> total line
+    totals: dict[str, dict[str, Any]]  # by -> total line
     cap_usage: pd.DataFrame  # category, band, pupil_months
     findings_by_rule: pd.DataFrame  # rule, severity, findings, at_risk_cents
     findings: pd.DataFrame  # row level (internal); empty for public
@@ -61,7 +61,7 @@ class MunicipalityReport:
     fix_counts: pd.DataFrame = field(default_factory=pd.DataFrame)  # every partner × rule line
     by_category_period: pd.DataFrame = field(default_factory=pd.DataFrame)
     by_school_period: pd.DataFrame = field(default_factory=pd.DataFrame)
-    totals_period: dict[str, dict] = field(default_factory=dict)
+    totals_period: dict[str, dict[str, Any]] = field(default_factory=dict)
     corrections: pd.DataFrame = field(default_factory=pd.DataFrame)  # see corrections_of
     release: dict[str, str] | None = None  # public: the period's suppression (run/release.py)
     changes: Any = None  # report/changes.py: since the previous report (set by the caller)

@@ -6,6 +6,7 @@ with their targets. Tables keep raw values (cents, counts); words come when show
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,14 +37,14 @@ class Overview:
     fingerprint: str
     budget_cents: int
     by_municipality: pd.DataFrame  # one row per municipality (MUNICIPALITY_COLUMNS)
-    total: dict  # the municipality table's "Kopā" line: the sum of its rows
+    total: dict[str, Any]  # the municipality table's "Kopā" line: the sum of its rows
     findings_by_rule: pd.DataFrame
     trend: pd.DataFrame  # semester, pupils, plans, eligible_cents, esf_cents
     indicators: pd.DataFrame  # indicator, value, count, denominator, target, target_from, met
     standing: Standing | None = None
     key_figures: pd.DataFrame = field(default_factory=pd.DataFrame)  # as a municipality's
     counts: dict[str, int] = field(default_factory=dict)  # pupils, plans (distinct, national)
-    trend_total: dict = field(default_factory=dict)  # the semester table's "Kopā" line
+    trend_total: dict[str, Any] = field(default_factory=dict)  # the semester table's "Kopā" line
     needs_action: pd.DataFrame = field(default_factory=pd.DataFrame)  # by_municipality rows
     release: dict[str, str] | None = None  # public: the period's suppression (run/release.py)
     changes: Any = None  # report/changes.py: since the previous report (set by the caller)
@@ -128,7 +129,7 @@ def programme_overview(
     rows = rows.sort_values(
         "municipality", key=lambda names: names.map(latvian_order), kind="stable"
     ).reset_index(drop=True)
-    total: dict = {c: int(rows[c].sum()) for c in _SUMMED_COLUMNS}
+    total: dict[str, Any] = {c: int(rows[c].sum()) for c in _SUMMED_COLUMNS}
     total["allocation_cents"] = int(t.total["allocation_cents"])
     total["absorption"] = t.total["absorption"]
 
@@ -236,8 +237,6 @@ def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
 def latvian_order(name: str) -> tuple[tuple[str, int], ...]:
     """A sort key in the Latvian alphabet's order (a, ā, b, c, č, ..., ž): each letter by
     its base letter, then plain before marked. Python's own order puts Ā after Z."""
-    import unicodedata
-
     key = []
     for ch in name.lower():
         base = unicodedata.normalize("NFD", ch)

@@ -219,7 +219,7 @@ class _Problem:
         if len(self.points) < 2:
             return False
         seen = [p[i] for p in self.points]
-        return max(seen) - min(seen) > 0.5
+        return bool(max(seen) - min(seen) > 0.5)
 
     def pinned(self, wanted: list[int]) -> dict[int, tuple[float, float]]:
         """The cells of `wanted` a reader can pin, with their interval.
@@ -348,11 +348,13 @@ def _problems(release: Release, wanted: set[Cell]) -> Iterable[tuple[list[Cell],
         yield group, _Problem(group, release, mine, loose_cells(hidden, mine))
 
 
-def intervals(release: Release, cells: Iterable[Cell] | None = None) -> dict[Cell, tuple]:
+def intervals(
+    release: Release, cells: Iterable[Cell] | None = None
+) -> dict[Cell, tuple[float, float]]:
     """Each hidden cell's (smallest, largest) value consistent with everything published
     (of `cells`, or of every hidden cell)."""
     wanted = set(release.hidden if cells is None else cells) & set(release.hidden)
-    out: dict[Cell, tuple] = {}
+    out: dict[Cell, tuple[float, float]] = {}
     for group, problem in _problems(release, wanted):
         for i, c in enumerate(group):
             if c in wanted:
@@ -367,12 +369,12 @@ def relations_of(release: Release, cell: Cell) -> list[Relation]:
 
 def pinned(
     release: Release, cells: Iterable[Cell] | None = None, whole: bool = False
-) -> dict[Cell, tuple]:
+) -> dict[Cell, tuple[float, float]]:
     """The hidden cells a reader can work out exactly: {cell: (value, value)}; (nan, nan)
     where the published figures contradict each other. Of `cells` (default every hidden
     cell), or, `whole`, of every cell of the components holding one of them."""
     wanted = set(release.hidden if cells is None else cells) & set(release.hidden)
-    out: dict[Cell, tuple] = {}
+    out: dict[Cell, tuple[float, float]] = {}
     for group, problem in _problems(release, wanted):
         asked = [i for i, c in enumerate(group) if whole or c in wanted]
         for i, iv in problem.pinned(asked).items():

@@ -5,47 +5,41 @@ reading), a content fingerprint (what a cache and a manifest are keyed by) and a
 what it read (for manifests). The registry maps a URL's scheme to a source's factory, as
 papermill's I/O registry does: a plain path is a data folder (every file dialect, see
 sources/folder.py) or a DuckDB file; `duckdb://`, `postgresql://` and any other
-SQLAlchemy URL is a database (sources/database.py). `open_source` never makes its caller
-branch on the kind. A new source is one class and one `register` call.
+SQLAlchemy URL is a database (sources/database.py); tables already in memory are a
+`FramesSource` (sources/memory.py). `open_source` never makes its caller branch on the
+kind. A new source is one class (sources/interface.py's `DataSource`) and one `register`
+call.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
 
-import pandas as pd
+from pumpurs.core.dataset import Dataset
+from pumpurs.core.errors import UsageError
+from pumpurs.core.settings import Programme
+from pumpurs.sources.database import DUCKDB_SUFFIXES, SECRET_KEY, DatabaseSource
+from pumpurs.sources.database import shown as shown_url
+from pumpurs.sources.folder import FolderSource
+from pumpurs.sources.interface import DataSource, is_url, read_valid
+from pumpurs.sources.memory import FramesSource
 
-from pumpurs.core.dataset import Dataset, RawTable
-from pumpurs.core.errors import InputError, Problem, UsageError
-from pumpurs.core.settings import Programme, load_programme
-
-
-class DataSource(Protocol):
-    """The one interface every source implements."""
-
-    label: str  # how messages name it: the folder, or the URL without its password
-    spec: str  # what a notebook is handed to open the same source again
-
-    def locate(self, problem: Problem) -> Problem:
-        """The problem as the user finds the row (a database row by its key)."""
-        ...
-
-    def read(self) -> tuple[dict[str, RawTable], list[Problem]]:
-        """The tables as text, and every problem met while reading them."""
-        ...
-
-    def fingerprint(self) -> str:
-        """A hash of the content: equal for equal data, whatever the files' times."""
-        ...
-
-    def describe(self) -> list[dict[str, str]]:
-        """What was read: [{"role": "data", "path": …, "sha256": …}] for a manifest."""
-        ...
+__all__ = [
+    "ANY",
+    "DataSource",
+    "FramesSource",
+    "conninfo",
+    "is_url",
+    "load",
+    "open_source",
+    "register",
+    "schemes",
+    "shown",
+    "snapshot",
+]
 
 
 Factory = Callable[[str], DataSource]
@@ -60,10 +54,6 @@ def register(scheme: str, factory: Factory) -> None:
 
 def schemes() -> list[str]:
     return sorted(s for s in _REGISTRY if s and s != ANY)
-
-
-def is_url(spec: str | Path) -> bool:
-    return isinstance(spec, str) and "://" in spec
 
 
 def open_source(spec: str | Path | DataSource) -> DataSource:
@@ -92,13 +82,9 @@ def shown(spec: str | Path) -> str:
     a path as it is. The one place that decides; never a pattern run over the text."""
     text = str(spec)
     if is_url(text):
-        from pumpurs.sources.database import shown as shown_url
-
         return shown_url(text)
     pairs = conninfo(text)
     if pairs is not None:
-        from pumpurs.sources.database import SECRET_KEY
-
         return " ".join(f"{k}=***" if SECRET_KEY.search(k) else f"{k}={v}" for k, v in pairs)
     return text
 
@@ -138,54 +124,11 @@ def snapshot(source: DataSource) -> Iterator[DataSource]:
 
 def load(spec: str | Path | DataSource, programme: Programme | None = None) -> Dataset:
     """Read and validate a source; raises InputError listing every problem."""
-    from pumpurs.core.validate import validate_tables
-
-    source = open_source(spec)
-    programme = programme or load_programme()
-    raws, problems = source.read()
-    folder: Path | str = source.label if is_url(source.spec) else Path(source.label)
-    try:
-        return validate_tables(raws, programme, folder, problems)
-    except InputError as e:
-        raise InputError([source.locate(p) for p in e.problems]) from None
-
-
-class FramesSource:
-    """Tables already in memory (a query's result, a test's rows), validated like files."""
-
-    def __init__(self, tables: Mapping[str, pd.DataFrame], label: str = "(memory)") -> None:
-        self.tables = dict(tables)
-        self.label = self.spec = label
-
-    def locate(self, problem: Problem) -> Problem:
-        return problem
-
-    def read(self) -> tuple[dict[str, RawTable], list[Problem]]:
-        from pumpurs.sources.folder import frames_as_raw
-
-        return frames_as_raw(self.tables, self.label)
-
-    def fingerprint(self) -> str:
-        h = hashlib.sha256()
-        for name in sorted(self.tables):
-            frame = self.tables[name]
-            h.update(name.encode())
-            h.update(",".join(map(str, frame.columns)).encode())
-            h.update(
-                pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy().tobytes()
-            )
-        return h.hexdigest()[:20]
-
-    def describe(self) -> list[dict[str, str]]:
-        return [
-            {"role": "data", "path": f"{self.label}/{n}", "sha256": ""} for n in sorted(self.tables)
-        ]
+    return read_valid(open_source(spec), programme)
 
 
 def _path(text: str) -> DataSource:
     """A plain path: a DuckDB file by its suffix, else a data folder."""
-    from pumpurs.sources.database import DUCKDB_SUFFIXES, DatabaseSource
-
     if conninfo(text) is not None and not Path(text).exists():
         raise UsageError(
             f"{shown(text)}: is a PostgreSQL keyword string, not a data folder; write it as a "
@@ -194,14 +137,10 @@ def _path(text: str) -> DataSource:
         )
     if Path(text).suffix.lower() in DUCKDB_SUFFIXES:
         return DatabaseSource(text)
-    from pumpurs.sources.folder import FolderSource
-
     return FolderSource(Path(text))
 
 
 def _database(text: str) -> DataSource:
-    from pumpurs.sources.database import DatabaseSource
-
     return DatabaseSource(text)
 
 

@@ -7,29 +7,39 @@ it) so that `validate` can name the exact cell of every problem.
 
 from __future__ import annotations
 
-import codecs
-import csv
-import datetime as dt
 import hashlib
-import io
 import re
+import zipfile
 from dataclasses import dataclass, replace
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import iterparse
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
-from pumpurs.core.contract import DATA_TIME_ZONE, OPTIONAL_TABLES, TABLES
+from pumpurs.core.contract import OPTIONAL_TABLES, TABLES
 from pumpurs.core.dataset import SHEET_ROWS, Dataset, RawTable, Source
 from pumpurs.core.errors import InputError, Problem
 from pumpurs.core.settings import Programme
-from pumpurs.core.validate import MAX_PROBLEMS, more_problems
+from pumpurs.core.validate import MAX_PROBLEMS
+from pumpurs.sources.cells import (
+    NO_HEADER,
+    as_text,
+    cell_text,
+    nameless_values,
+    normalise_headers,
+    with_rows,
+)
+from pumpurs.sources.csv_reader import _read_csv
 from pumpurs.sources.files import sha256_file
+from pumpurs.sources.interface import read_valid
+from pumpurs.sources.memory import frames_as_raw, load_frames  # noqa: F401  (their old home)
 
 FORMATS = (".csv", ".xlsx", ".parquet")
-INTERNAL_COLUMNS = frozenset({"_row"})  # what the readers add beside the user's columns
 WORKBOOK = "data.xlsx"
 
 
@@ -38,7 +48,16 @@ def find_sources(folder: Path) -> tuple[dict[str, tuple[Path, str | None]], list
     problems: list[Problem] = []
     if not folder.is_dir():
         raise InputError(
-            [Problem(str(folder), None, None, None, "is not a folder; give the data folder")]
+            [
+                Problem(
+                    str(folder),
+                    None,
+                    None,
+                    None,
+                    "is not a folder; give the data folder",
+                    code="not_a_folder",
+                )
+            ]
         )
     files: dict[str, Path] = {}
     occupied: set[str] = set()  # a table's name taken by something that is not a file
@@ -54,6 +73,7 @@ def find_sources(folder: Path) -> tuple[dict[str, tuple[Path, str | None]], list
                     None,
                     None,
                     f"{files[key].name} and {p.name} both name the file {key}; keep one",
+                    code="duplicate_table",
                 )
             )
             continue
@@ -67,6 +87,7 @@ def find_sources(folder: Path) -> tuple[dict[str, tuple[Path, str | None]], list
                     None,
                     "is a link; put a copy of the table's file here (a table is read from "
                     "the data folder itself, never through a link to elsewhere)",
+                    code="not_a_file",
                 )
             )
             continue
@@ -74,7 +95,14 @@ def find_sources(folder: Path) -> tuple[dict[str, tuple[Path, str | None]], list
             occupied.add(key.rsplit(".", 1)[0])
             kind = "a folder" if p.is_dir() else "not a regular file (a pipe or device)"
             problems.append(
-                Problem(p.name, None, None, None, f"is {kind}; put the table's file here")
+                Problem(
+                    p.name,
+                    None,
+                    None,
+                    None,
+                    f"is {kind}; put the table's file here",
+                    code="not_a_file",
+                )
             )
             continue
         files[key] = p
@@ -95,6 +123,7 @@ def find_sources(folder: Path) -> tuple[dict[str, tuple[Path, str | None]], list
                     f"{e}"
                     if isinstance(e, ValueError)
                     else f"cannot be read ({e}); save it again as CSV, XLSX or Parquet",
+                    code="unreadable_file",
                 )
             )
         else:
@@ -109,6 +138,7 @@ def find_sources(folder: Path) -> tuple[dict[str, tuple[Path, str | None]], list
                             None,
                             f'sheets "{workbook_sheets[key]}" and "{s}" both name the table '
                             f"{key}; keep one",
+                            code="duplicate_table",
                         )
                     )
                 workbook_sheets.setdefault(key, s)
@@ -129,6 +159,7 @@ def find_sources(folder: Path) -> tuple[dict[str, tuple[Path, str | None]], list
                     None,
                     None,
                     f"table {table} is given twice ({names}); keep one",
+                    code="duplicate_table",
                 )
             )
         elif candidates:
@@ -143,6 +174,7 @@ def find_sources(folder: Path) -> tuple[dict[str, tuple[Path, str | None]], list
                     None,
                     f"table {table} is missing; add {table}.csv, {table}.xlsx, {table}.parquet "
                     f"or a sheet {table} in {WORKBOOK}",
+                    code="missing_table",
                 )
             )
     return found, problems
@@ -161,460 +193,6 @@ def read_table(table: str, path: Path, sheet: str | None, digest: str | None = N
     return _read_parquet(table, path, digest)
 
 
-MARK = "\ufdd0"
-"""Stands in the text for bytes that are not valid in the file's encoding (a Unicode
-noncharacter: never part of real text), so that the rows holding them can be named."""
-
-
-def _mark(error: UnicodeError) -> tuple[str, int]:
-    assert isinstance(error, UnicodeDecodeError)
-    return MARK, error.end
-
-
-codecs.register_error("pumpurs-mark", _mark)
-UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-
-
-@dataclass(frozen=True)
-class Decoded:
-    """A CSV's bytes ready for the readers: UTF-8 or Windows-1257, line ends LF or CRLF."""
-
-    body: bytes  # without BOM and without Excel's `sep=` line
-    encoding: str  # how the readers decode `body`
-    name: str  # the file's own encoding, as the dialect records it
-    marked: bool  # `body` holds MARK where the file had bytes invalid in its encoding
-    delimiter: str | None  # given by an Excel `sep=` first line
-
-
-def _decode(data: bytes) -> Decoded:
-    """The encoding of a CSV, detected, never asked: UTF-16 with a BOM (Excel's "Unicode
-    Text") and UTF-8 (with or without BOM) are read as UTF-8, anything else as Windows-1257.
-    A UTF-8 file with a row pasted in another encoding stays UTF-8 (its first line with a
-    non-ASCII letter is UTF-8): the bytes that are not are marked, and named as problems,
-    rather than the whole file being decoded wrongly."""
-    if data.startswith(UTF16_BOMS):
-        text = data.decode("utf-16", errors="pumpurs-mark")  # the BOM gives the byte order
-        return _lines(text.encode("utf-8"), "utf-8", "utf-16", MARK in text)
-    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    bad = _utf8_error(body)
-    if bad is None:
-        return _lines(body, "utf-8", "utf-8", False)
-    if body is not data or _utf8_error(_first_foreign_line(body, bad)) is None:
-        return _marked(body, "utf-8")
-    return _lines(body, "cp1257", "cp1257", False)  # a byte no letter there: see _read_csv
-
-
-def _marked(body: bytes, encoding: str) -> Decoded:
-    """The text as UTF-8 with MARK for each byte not valid in `encoding`."""
-    text = body.decode(encoding, errors="pumpurs-mark")
-    return _lines(text.encode("utf-8"), "utf-8", encoding, True)
-
-
-def _utf8_error(data: bytes) -> int | None:
-    """Where the bytes stop being UTF-8, or None."""
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        return e.start
-    return None
-
-
-def _first_foreign_line(body: bytes, before: int) -> bytes:
-    """The first line holding a byte that is not ASCII (there is one at `before`)."""
-    found = re.compile(rb"[\x80-\xff]").search(body, 0, before + 1)
-    if found is None:
-        return b""
-    start = max(body.rfind(b"\n", 0, found.start()), body.rfind(b"\r", 0, found.start())) + 1
-    end = re.compile(rb"[\r\n]").search(body, found.start())
-    return body[start : end.start() if end else len(body)]
-
-
-SEP_LINE = re.compile(rb'"?sep=([^\r\n])"?[ \t]*\r?\n', re.IGNORECASE)
-
-
-def _lines(body: bytes, encoding: str, name: str, marked: bool) -> Decoded:
-    """Line ends as the readers expect, and Excel's `sep=;` line taken as the separator.
-
-    A file whose lines end in a carriage return alone (Excel for Mac's "CSV (Macintosh)")
-    has them as line feeds. Excel hides a first line `sep=;` and shows the header as row 1:
-    so do we."""
-    if b"\r" in body and b"\n" not in body:
-        body = body.replace(b"\r", b"\n")
-    delimiter = None
-    sep = SEP_LINE.match(body)
-    if sep:
-        delimiter, body = sep.group(1).decode("latin-1"), body[sep.end() :]
-    return Decoded(body, encoding, name, marked, delimiter)
-
-
-def _sniff_delimiter(first_line: str) -> str:
-    counts = {d: first_line.count(d) for d in (";", ",", "\t")}
-    return max(counts, key=lambda d: counts[d]) if max(counts.values()) else ","
-
-
-def _first_line(body: bytes) -> bytes:
-    """The bytes before the first line break (without copying the rest of a large file)."""
-    end = body.find(b"\n")
-    return body if end < 0 else body[:end]
-
-
-def _end_without_breaks(body: bytes) -> int:
-    """Where the body ends once its trailing line breaks are left out."""
-    end = len(body)
-    while end and body[end - 1] in b"\r\n":
-        end -= 1
-    return end
-
-
-def _has_blank_line(body: bytes) -> bool:
-    """An empty line before the last row ("\n\n", or the same with CRLF line ends); empty
-    lines at the very end (\n or \r\n) do not count. Searched in place."""
-    end = len(body)
-    while end:
-        if body.endswith(b"\r\n", 0, end):
-            end -= 2
-        elif body.endswith(b"\n", 0, end):
-            end -= 1
-        else:
-            break
-    return body.find(b"\n\n", 0, end) >= 0 or body.find(b"\n\r\n", 0, end) >= 0
-
-
-def _read_csv(table: str, path: Path, digest: str) -> RawTable:
-    data = path.read_bytes()
-    decoded = _decode(data)
-    try:
-        return _read_decoded(table, path, digest, decoded)
-    except UnicodeDecodeError:  # Windows-1257 with a byte that is no letter: name its rows
-        return _read_decoded(table, path, digest, _marked(data, "cp1257"))
-
-
-def _read_decoded(table: str, path: Path, digest: str, decoded: Decoded) -> RawTable:
-    body, encoding = decoded.body, decoded.encoding
-    first = _first_line(body).decode(encoding, errors="replace")
-    delim = decoded.delimiter or _sniff_delimiter(first)
-    source = Source(table, path, None, digest, f"csv {delim} {decoded.name}")
-    problems: list[Problem] = []
-    frame = None
-    if _opens_at_the_end(body, delim):  # a quote that never closes: say where, read no further
-        return RawTable(
-            source,
-            _normalise_headers(_empty_frame(body, delim, encoding)),
-            [],
-            [_quote_left_open(body, delim, encoding, source)],
-        )
-    records = None  # the fast reader's rows, before cleared rows are skipped
-    if not _has_blank_line(body):
-        frame = _read_csv_arrow(body, delim, encoding)
-    if frame is None:
-        # Blank lines or broken rows: the exact reader that knows every row's number.
-        frame, headers = _read_csv_exact(body, encoding, delim, source, problems)
-    else:
-        records = len(frame)
-        headers = [str(c) for c in frame.columns]  # as written, before normalising
-        blank = _blank_rows(frame)
-        frame = _with_rows(frame, np.arange(2, len(frame) + 2))
-        if blank.any():  # Excel writes cleared rows as ";;;;": skip them like blank lines
-            frame = frame.loc[~blank].reset_index(drop=True)
-    if b'"' in body and not (records is not None and _one_line_a_row(body, records)):
-        problems.extend(_swallowed_rows(frame, delim, source))
-    if decoded.marked:
-        problems.extend(_marked_cells(frame, headers, decoded.name, source))
-    problems.extend(_nameless_values(frame, source, "field {n}"))
-    return RawTable(source, _normalise_headers(frame), headers, problems)
-
-
-def _nameless_values(frame: pd.DataFrame, source: Source, where: str) -> list[Problem]:
-    """Values in a column whose header is empty (Excel's `a;b;;` after a touched cell):
-    refused like a field more than the header, for the value may be typed one column off.
-    Empty cells there are padding and fine."""
-    problems: list[Problem] = []
-    for n, column in enumerate(frame.columns, start=1):
-        if column == "_row" or str(column).strip():
-            continue
-        cells = frame.iloc[:, n - 1].astype(str).str.strip()
-        for at in np.flatnonzero(cells.ne("").to_numpy(dtype=bool))[:MAX_PROBLEMS]:
-            row = int(frame["_row"].iloc[at])
-            message = NO_HEADER.format(where=where.format(n=n))
-            problems.append(Problem(source.label, row, None, str(cells.iloc[at]), message))
-    return problems
-
-
-def _marked_cells(
-    frame: pd.DataFrame, headers: list[str], encoding: str, source: Source
-) -> list[Problem]:
-    """The cells (and header names) holding bytes that are not text in the file's encoding:
-    each named with its row, and the fix."""
-    if encoding == "utf-8":
-        why = (
-            "is not UTF-8 text like the rest of the file (it was typed or pasted in another "
-            'encoding, e.g. Windows-1257); save the file again as "CSV UTF-8" or type it again'
-        )
-    else:
-        why = (
-            f"holds characters that are not {'UTF-16' if encoding == 'utf-16' else 'Windows-1257'} "
-            'text; save the file again as "CSV UTF-8"'
-        )
-    problems = [
-        Problem(source.label, 1, None, h.replace(MARK, "\ufffd"), why) for h in headers if MARK in h
-    ]
-    rows = frame["_row"].to_numpy()
-    for i, column in enumerate(frame.columns):
-        if column == "_row":
-            continue
-        cells = frame.iloc[:, i]
-        for at in np.flatnonzero(cells.str.contains(MARK, regex=False).to_numpy(dtype=bool)):
-            if len(problems) < MAX_PROBLEMS:
-                value = str(cells.iloc[at]).replace(MARK, "\ufffd")
-                problems.append(Problem(source.label, int(rows[at]), column, value, why))
-    return problems
-
-
-def _with_rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
-    """The user's columns and `_row`, the row number as the user sees it. A user's column
-    named like an internal one (`_ROW`, ` _row`) is an extra column like any other: it is
-    left out here, so it can neither replace nor sit beside the row numbers."""
-    keep = [str(c).strip().lower() not in INTERNAL_COLUMNS for c in frame.columns]
-    if not all(keep):
-        frame = frame.iloc[:, keep].copy()
-    frame["_row"] = np.asarray(rows, dtype=np.int64)
-    return frame
-
-
-def _one_line_a_row(body: bytes, records: int) -> bool:
-    """The file has a line for the header and one for each record the reader found, and
-    no bare carriage return (the reader ends rows at those too): no cell holds a break."""
-    lines = body.count(b"\n") + (not body.endswith(b"\n"))
-    return lines == records + 1 and body.count(b"\r") == body.count(b"\r\n")
-
-
-def _blank_rows(cells: pd.DataFrame) -> np.ndarray:
-    """Rows whose every cell is empty or spaces: a column is looked at only where the
-    columns before it were blank (a real row stops the search at its first value)."""
-    if not len(cells.columns):
-        return np.zeros(len(cells), dtype=bool)
-    blank = np.ones(len(cells), dtype=bool)
-    for i in range(len(cells.columns)):  # by position: a header may be repeated
-        at = np.flatnonzero(blank)
-        if not len(at):
-            break
-        empty = cells.iloc[at, i].astype(str).str.strip().eq("")
-        blank[at] = empty.fillna(True).to_numpy(dtype=bool)  # a missing cell is empty too
-    return blank
-
-
-def _swallowed_rows(frame: pd.DataFrame, delim: str, source: Source) -> list[Problem]:
-    """A quote that does not close takes the following lines into one cell: refuse it.
-
-    A cell may hold line breaks (Excel's Alt+Enter), but a line inside a cell that has
-    as many separators as a whole row is a row swallowed by an unclosed quote; the
-    problem names the row where the quote opened.
-    """
-    problems: list[Problem] = []
-    width = len(frame.columns) - 1
-    for i, column in enumerate(frame.columns):
-        if column == "_row":
-            continue
-        cells = frame.iloc[:, i]
-        multi = cells.str.contains("\n", regex=False).to_numpy()
-        for row, cell in zip(frame["_row"].to_numpy()[multi], cells.to_numpy()[multi], strict=True):
-            found = _unclosed_quote(cell, delim, width, source, int(row), str(column))
-            if found:
-                problems.append(found)
-    return problems
-
-
-def _opens_at_the_end(body: bytes, delim: str) -> bool:
-    """An odd number of quotes whose last one opens a field: nothing after it can close
-    it, so the rest of the file would be one cell. (A quote inside an unquoted field, as
-    in `12" monitors`, is a plain character: such files go to the readers as usual.)"""
-    if not body.count(b'"') % 2:
-        return False
-    last = body.rfind(b'"')
-    before = body[last - 1 : last] if last else b""
-    return before in (b"", b"\n", b"\r", delim.encode())
-
-
-def _header_of(body: bytes, delim: str, encoding: str) -> list[str]:
-    first = _first_line(body).rstrip(b"\r").decode(encoding, errors="replace")
-    return next(csv.reader([first], delimiter=delim), [])
-
-
-def _open_quote(source: Source, row: int, column: str | None, start: str, lines: int) -> Problem:
-    """The one wording of a quote that never closes, wherever it is found."""
-    return Problem(
-        source.label,
-        row,
-        column,
-        f"{start} …",
-        f'opens a quote (") that does not close: the {lines} lines after it fall '
-        "into this one cell; close the quote or remove it",
-    )
-
-
-def _empty_frame(body: bytes, delim: str, encoding: str) -> pd.DataFrame:
-    frame = pd.DataFrame(columns=_header_of(body, delim, encoding), dtype=str)
-    return _with_rows(frame, np.asarray([], dtype=np.int64))
-
-
-def _quote_left_open(body: bytes, delim: str, encoding: str, source: Source) -> Problem:
-    """The problem for an odd number of quote characters: the row (as Excel counts rows,
-    a quoted line break staying inside its row) and column where the last quote opened
-    that never closes. Found with array arithmetic on the bytes, so a 200 MB file swallowed
-    by one quote costs a few hundred MB, not a string per line."""
-    data = np.frombuffer(body, dtype=np.uint8)
-    quotes = np.flatnonzero(data == ord('"'))
-    breaks = np.flatnonzero(data == ord("\n"))
-    # quotes before each line break: odd means the break lies inside a quoted cell
-    inside = (np.searchsorted(quotes, breaks) % 2).astype(bool)
-    opener = int(quotes[-1])  # the last quote of the file opens the cell that never closes
-    line = int(np.searchsorted(breaks, opener))  # 0-based physical line of the opener
-    # Rows end at breaks outside quotes; the opener's row is one more than those before it.
-    row = int((~inside[:line]).sum()) + 1
-    # The row may have begun on an earlier line (a quoted line break before the opener).
-    prior = np.flatnonzero(~inside[:line])
-    row_start = int(breaks[prior[-1]]) + 1 if len(prior) else 0
-    prefix = body[row_start:opener].decode(encoding, errors="replace")
-    header = _header_of(body, delim, encoding)
-    fields = next(csv.reader([prefix], delimiter=delim), [""])
-    index = len(fields) - 1 if prefix else 0
-    column = header[index].strip().lower() if index < len(header) else None
-    cell = body[opener + 1 : opener + 41].split(b"\n", 1)[0].decode(encoding, errors="replace")
-    return _open_quote(source, row, column, cell, len(breaks) - line)
-
-
-def _unclosed_quote(
-    cell: str, delim: str, width: int, source: Source, row: int, column: str | None
-) -> Problem | None:
-    """The problem for a cell that swallowed the rows after it, or None."""
-    first_break = cell.find("\n")
-    if first_break < 0:
-        return None
-    # Look at the first lines after the break only: a swallowed file can be 200 MB.
-    sample = cell[first_break + 1 : first_break + 1 + (1 << 16)].split("\n")[:100]
-    if any(line.count(delim) >= max(width - 1, 1) for line in sample):
-        return _open_quote(source, row, column, cell[: min(first_break, 40)], cell.count("\n"))
-    return None
-
-
-def _read_csv_arrow(body: bytes, delim: str, encoding: str) -> pd.DataFrame | None:
-    """Fast path for well-formed files; None when any row has the wrong number of fields."""
-    import pyarrow as pa
-
-    header = next(
-        csv.reader(io.StringIO(_first_line(body).rstrip(b"\r").decode(encoding)), delimiter=delim),
-        [],
-    )
-    broken = False
-
-    def on_invalid(_row) -> str:
-        nonlocal broken
-        broken = True
-        return "error"  # stop at the first broken row: the exact reader names them all
-
-    cols = [f"c{i}" for i in range(len(header))]
-    if body.find(b"\n", 0, _end_without_breaks(body)) < 0:  # the header alone: an empty table
-        return pd.DataFrame({h: pd.Series([], dtype=str) for h in header})
-    try:
-        tbl = _arrow_csv(body, cols, delim, encoding, on_invalid)
-    except pa.ArrowInvalid:  # a broken row, or one longer than a read block: the exact
-        return None  # reader copes
-    if broken:
-        return None
-    frame = tbl.to_pandas()
-    frame.columns = header
-    return frame
-
-
-def _arrow_csv(body: bytes, cols: list[str], delim: str, encoding: str, on_invalid: object) -> Any:
-    import pyarrow as pa
-    from pyarrow import csv as pacsv
-
-    return pacsv.read_csv(
-        io.BytesIO(body),
-        read_options=pacsv.ReadOptions(column_names=cols, skip_rows=1, encoding=encoding),
-        parse_options=pacsv.ParseOptions(
-            delimiter=delim, invalid_row_handler=on_invalid, newlines_in_values=True
-        ),
-        convert_options=pacsv.ConvertOptions(
-            column_types={c: pa.string() for c in cols},
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
-    )
-
-
-def _read_csv_exact(
-    body: bytes, encoding: str, delim: str, source: Source, problems: list[Problem]
-) -> tuple[pd.DataFrame, list[str]]:
-    csv.field_size_limit(max(csv.field_size_limit(), len(body) + 1))  # a long note is data
-    # Streamed: the file is not decoded into one string first (memory stays near its size).
-    text = io.TextIOWrapper(io.BytesIO(body), encoding=encoding, newline="")
-    reader = csv.reader(text, delimiter=delim)
-    header = next(reader, [])
-    records, numbers = [], []
-    more = 0
-    for number, fields in enumerate(reader, start=2):
-        if not fields or not any(f.strip() for f in fields):
-            continue
-        if len(fields) != len(header):
-            if len(problems) >= MAX_PROBLEMS:
-                more += 1  # counted, not kept: memory stays bounded
-                continue
-            cells = (
-                _unclosed_quote(f, delim, len(header), source, number, header[i].lower())
-                for i, f in enumerate(fields)
-                if "\n" in f and i < len(header)
-            )
-            swallowed = next((p for p in cells if p), None)
-            if swallowed:
-                problems.append(swallowed)
-                continue
-            problems.append(
-                Problem(
-                    source.label,
-                    number,
-                    None,
-                    delim.join(fields)[:80],
-                    f"has {len(fields)} field{'s' if len(fields) != 1 else ''} but the "
-                    f"header has {len(header)}; "
-                    f"check the separator ({delim}) and quotes",
-                )
-            )
-            continue
-        records.append(fields)
-        numbers.append(number)
-    if more:
-        problems.append(more_problems(source.label, more))
-    frame = (
-        pd.DataFrame(records, columns=header, dtype=str)
-        if records
-        else pd.DataFrame(columns=header, dtype=str)
-    )
-    return _with_rows(frame, np.asarray(numbers, dtype=np.int64)), header
-
-
-def _cell_text(v) -> str:
-    """Excel/Parquet native values -> the text the validators understand."""
-    if v is None or v is pd.NA or v is pd.NaT:
-        return ""
-    if isinstance(v, float) and np.isnan(v):
-        return ""
-    if isinstance(v, dt.datetime | pd.Timestamp):
-        if pd.isna(v):
-            return ""
-        return v.strftime("%Y-%m-%d")
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if isinstance(v, bool):
-        return str(v)
-    if isinstance(v, float):
-        return repr(v)
-    if isinstance(v, Decimal):
-        return format(v, "f")
-    return str(v)
-
-
 def _excel_float(v: float) -> str:
     """A workbook's number as Excel shows and computes it: 15 significant digits. A formula
     `=0.1+0.2` stores 0.30000000000000004; its value is 0.3, not an amount with more than
@@ -623,48 +201,6 @@ def _excel_float(v: float) -> str:
         return ""
     text = repr(v)
     return text if len(text) <= 15 else format(v, ".15g")
-
-
-def as_text(array: Any) -> Any:
-    """An Arrow column as the text the validators read, in one vectorised pass: dates
-    ISO, decimals exact, NULL and NaN as "" (the text `_cell_text` gives one value).
-
-    A point in time with a zone is the date it is in Latvia then (`DATA_TIME_ZONE`: a Riga
-    midnight stored as UTC is still that Riga day); one without a zone keeps its own date.
-    A decimal is judged by its value, not its type: 535.800 in a `decimal(12,3)` column is
-    535.80 (540.125 still has more than two decimals)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    chunks, kind = (
-        (array.chunks, array.type) if isinstance(array, pa.ChunkedArray) else ([array], array.type)
-    )
-    if isinstance(kind, pa.ExtensionType):  # PostgreSQL's NUMERIC: its exact text inside
-        chunks, kind = [c.storage for c in chunks], kind.storage_type
-    column = pa.chunked_array(chunks, type=kind)
-    if pa.types.is_dictionary(kind):
-        column, kind = pc.cast(column, kind.value_type), kind.value_type
-    if pa.types.is_floating(kind):
-        column = pc.if_else(pc.is_nan(column), None, column)
-    if pa.types.is_timestamp(kind):
-        if kind.tz is not None:  # the same instants (UTC inside), read on Riga's clock
-            riga = pa.timestamp(kind.unit, tz=DATA_TIME_ZONE)
-            column = pc.local_timestamp(
-                pa.chunked_array([c.view(riga) for c in column.chunks], riga)
-            )
-        column = pc.strftime(column, "%Y-%m-%d")
-    elif pa.types.is_boolean(kind):
-        column = pc.if_else(column, "True", "False")
-    elif pa.types.is_decimal(kind) and kind.scale > 2:
-        cents = pc.round(column, ndigits=2)
-        two = pa.decimal256 if kind.bit_width == 256 else pa.decimal128
-        exact = pc.cast(cents, two(kind.precision, 2))
-        column = pc.if_else(
-            pc.equal(cents, column), pc.cast(exact, pa.string()), pc.cast(column, pa.string())
-        )
-    elif not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
-        column = pc.cast(column, pa.string())
-    return pc.fill_null(column, "")
 
 
 MAX_UNPACKED = 200 << 20
@@ -679,9 +215,7 @@ that claims more (a 0.2 MB file can hold 20 million repeated rows) is refused un
 def open_workbook(path: Path) -> Any:
     """A workbook opened for reading values only, refusing what would hang or exhaust
     memory (a zip that unpacks to gigabytes) or cannot be read (an encrypted file)."""
-    import zipfile
-
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # heavy: imported only when a workbook is read
 
     if not zipfile.is_zipfile(path):
         head = path.read_bytes()[:8]
@@ -731,8 +265,8 @@ def _read_xlsx(table: str, path: Path, sheet: str | None, digest: str) -> RawTab
             if one.records
             else pd.DataFrame(columns=one.headers, dtype=str)
         )
-        frame = _with_rows(frame, np.asarray(one.numbers, dtype=np.int64))
-        return RawTable(source, _normalise_headers(frame), one.headers, one.problems)
+        frame = with_rows(frame, np.asarray(one.numbers, dtype=np.int64))
+        return RawTable(source, normalise_headers(frame), one.headers, one.problems)
     return _sheets_as_one(table, source, parts)
 
 
@@ -749,7 +283,7 @@ def _read_sheet(ws: Any, label: str) -> _Sheet:
     ws.reset_dimensions()  # a used range of XFD1048576 must not make a million empty rows
     rows = ws.iter_rows(values_only=True)
     header = next(rows, None) or ()
-    headers = [_cell_text(h).strip() for h in header]
+    headers = [cell_text(h).strip() for h in header]
     while headers and not headers[-1]:
         headers.pop()  # empty header cells at the right: padding, not columns
     width = len(headers)
@@ -761,7 +295,7 @@ def _read_sheet(ws: Any, label: str) -> _Sheet:
             continue  # a row missing from the sheet (a gap up to a far-away cell)
         if len(r) > width or nameless:
             _values_without_header(r, width, nameless, label, i, stray)
-        cells = [_excel_float(v) if isinstance(v, float) else _cell_text(v) for v in r[:width]]
+        cells = [_excel_float(v) if isinstance(v, float) else cell_text(v) for v in r[:width]]
         if not any(c.strip() for c in cells):
             continue
         cells += [""] * (width - len(cells))
@@ -769,12 +303,6 @@ def _read_sheet(ws: Any, label: str) -> _Sheet:
         numbers.append(i)
     problems = stray + _formulas_and_merges(ws, headers, label)
     return _Sheet(label, headers, records, numbers, problems)
-
-
-NO_HEADER = (
-    "is in a column with no header ({where}); give the column a name in row 1 (a column "
-    "the table does not need is ignored) or delete the value"
-)
 
 
 def _values_without_header(
@@ -785,10 +313,12 @@ def _values_without_header(
     from openpyxl.utils import get_column_letter
 
     for j in [*nameless, *range(width, len(r))]:
-        text = _cell_text(r[j]).strip() if j < len(r) else ""
+        text = cell_text(r[j]).strip() if j < len(r) else ""
         if text and len(out) < MAX_PROBLEMS:
             where = f"column {get_column_letter(j + 1)}"
-            out.append(Problem(label, row, None, text, NO_HEADER.format(where=where)))
+            out.append(
+                Problem(label, row, None, text, NO_HEADER.format(where=where), code="no_header")
+            )
 
 
 def _sheets_as_one(table: str, source: Source, parts: list[_Sheet]) -> RawTable:
@@ -811,13 +341,21 @@ def _sheets_as_one(table: str, source: Source, parts: list[_Sheet]) -> RawTable:
                     f"is not a sheet of the table {table}: its first row names none of its "
                     f"columns ({', '.join(wanted[:3])} …); every visible sheet of "
                     f"{source.path.name} is read, so hide or delete this one, or give it the header",
+                    code="not_a_sheet",
                 )
             )
             continue
         for c in wanted:
             if names.count(c) > 1:
                 problems.append(
-                    Problem(part.label, 1, c, None, "this column appears twice; keep one")
+                    Problem(
+                        part.label,
+                        1,
+                        c,
+                        None,
+                        "this column appears twice; keep one",
+                        code="duplicate_column",
+                    )
                 )
             elif c in present and c not in names:
                 problems.append(
@@ -828,6 +366,7 @@ def _sheets_as_one(table: str, source: Source, parts: list[_Sheet]) -> RawTable:
                         None,
                         f"column is missing; add a column named {c} to this sheet's header row "
                         "(the other sheets have it)",
+                        code="missing_column",
                     )
                 )
         columns = {c: names.index(c) for c in wanted if c in names}
@@ -880,6 +419,7 @@ def _formulas_and_merges(ws: Any, headers: list[str], label: str) -> list[Proble
                 f"is merged with other cells ({cells}): Excel keeps a merged range's value in "
                 "its first cell alone, so the others would be read as empty; unmerge them and "
                 "fill in every cell",
+                code="merged_cells",
             )
         )
     if seen:
@@ -891,8 +431,6 @@ def _formulas_without_values(ws: Any, headers: list[str], label: str) -> list[Pr
     """Formula cells with no saved result: read as values they look empty, so say what
     they are. Programs that write workbooks without calculating (scripts, some exports)
     leave them."""
-    from xml.etree.ElementTree import iterparse
-
     from openpyxl.utils import column_index_from_string
 
     problems: list[Problem] = []
@@ -916,6 +454,7 @@ def _formulas_without_values(ws: Any, headers: list[str], label: str) -> list[Pr
                             "is a formula with no saved result (the workbook was written "
                             "without calculating); open it in Excel and save it, or paste "
                             "the values",
+                            code="formula_without_value",
                         )
                     )
             cell.clear()
@@ -923,9 +462,6 @@ def _formulas_without_values(ws: Any, headers: list[str], label: str) -> list[Pr
 
 
 def _read_parquet(table: str, path: Path, digest: str) -> RawTable:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     with path.open("rb") as f:  # a file object: Arrow cannot take a path that is not UTF-8
         footer = pq.ParquetFile(f).metadata
         _parquet_within_limits(footer)
@@ -939,10 +475,10 @@ def _read_parquet(table: str, path: Path, digest: str) -> RawTable:
     headers = [str(c) for c in arrow.column_names]
     out = pa.table([as_text(arrow.column(i)) for i in range(arrow.num_columns)], names=headers)
     out = out.to_pandas() if headers else pd.DataFrame(index=range(arrow.num_rows))
-    out = _with_rows(out, np.arange(2, arrow.num_rows + 2))
+    out = with_rows(out, np.arange(2, arrow.num_rows + 2))
     source = Source(table, path, None, digest, "parquet")
-    problems = _nameless_values(out, source, "column {n}")
-    return RawTable(source, _normalise_headers(out), headers, problems)
+    problems = nameless_values(out, source, "column {n}")
+    return RawTable(source, normalise_headers(out), headers, problems)
 
 
 def _parquet_within_limits(footer: Any) -> None:
@@ -972,9 +508,6 @@ def _thousands(n: int) -> str:
 def _text_within_limits(arrow: Any) -> None:
     """The text of a table read with its dictionaries kept, counted as it will be
     unpacked: a dictionary of one long value repeated on every row is refused here."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     total = 0
     for column in arrow.columns:
         for chunk in column.chunks:
@@ -992,11 +525,6 @@ def _text_within_limits(arrow: Any) -> None:
         )
 
 
-def _normalise_headers(frame: pd.DataFrame) -> pd.DataFrame:
-    frame.columns = [c if c == "_row" else str(c).strip().lower() for c in frame.columns]
-    return frame
-
-
 # ---------------------------------------------------------------------------
 # The public entry point
 # ---------------------------------------------------------------------------
@@ -1012,7 +540,9 @@ def read_folder(folder: str | Path) -> tuple[dict[str, RawTable], list[Problem]]
             raw = read_table(table, path, sheet, digests[path])
         except Exception as e:  # a file we cannot read at all is one problem, not a crash
             label = f"{path.name} sheet {sheet}" if sheet else path.name
-            problems.append(Problem(label, None, None, None, _unreadable(e)))
+            problems.append(
+                Problem(label, None, None, None, _unreadable(e), code="unreadable_file")
+            )
             continue
         raws[table] = raw
         problems.extend(raw.problems)
@@ -1082,37 +612,4 @@ def remembered_sha256(path: Path) -> str:
 
 def load_data(folder: str | Path, programme: Programme | None = None) -> Dataset:
     """Read and validate a data folder; raises InputError listing every problem."""
-    from pumpurs.sources import load
-
-    return load(FolderSource(Path(folder)), programme)
-
-
-def frames_as_raw(
-    tables: dict[str, pd.DataFrame], label: str = "(memory)"
-) -> tuple[dict[str, RawTable], list[Problem]]:
-    """In-memory tables as text tables, like files (values native or in either dialect)."""
-    raws: dict[str, RawTable] = {}
-    for table, frame in tables.items():
-        out = pd.DataFrame(
-            {str(c): [_cell_text(v) for v in frame[c].tolist()] for c in frame.columns}, dtype=str
-        )
-        out = _with_rows(out, np.arange(2, len(frame) + 2))
-        source = Source(table, Path(table), None, "", "memory")
-        raws[table] = RawTable(source, _normalise_headers(out), [str(c) for c in frame.columns])
-    problems = [
-        Problem(label, None, None, None, f"table {t} is missing")
-        for t in TABLES
-        if t not in raws and t not in OPTIONAL_TABLES
-    ]
-    return raws, problems
-
-
-def load_frames(tables: dict[str, pd.DataFrame], programme: Programme | None = None) -> Dataset:
-    """Validate tables already in memory (a database query, a test's rows) like files.
-
-    Values may be text in either dialect or native Python/pandas values; each table is
-    named `<table>` in messages.
-    """
-    from pumpurs.sources import FramesSource, load
-
-    return load(FramesSource(tables), programme)
+    return read_valid(FolderSource(Path(folder)), programme)
