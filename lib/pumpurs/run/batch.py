@@ -418,9 +418,12 @@ def make_task(inputs: Inputs, shared: Shared, spec: ReportSpec, workdir: Path) -
         "code_hash": code_hash(),
         "templates_hash": shared.templates_sha256,
     }
+    from pumpurs.report.municipality import has_no_data
+
     return {
         "id": spec.id,
         "name": spec.name,
+        "empty": spec.kind == "municipality" and has_no_data(shared.slice(spec.id)),
         "notebook": str(spec.notebook),
         "parameters": parameters,
         "shown_parameters": _shown_parameters(shown, audience),

@@ -18,7 +18,11 @@ class WorkerConfig(TypedDict, total=False):
     kernel_name: str
 
 
-class Task(TypedDict):
+class _TaskOptions(TypedDict, total=False):
+    empty: bool  # a municipality without data: executed without the kernel (run/empty.py)
+
+
+class Task(_TaskOptions):
     id: str  # the report's id: the municipality's slug or "overview"
     name: str
     notebook: str  # the notebook to execute

@@ -170,16 +170,25 @@ class Worker:
             nb = nbformat.read(task["notebook"], as_version=4)
             nb = parameterize(nb, task["parameters"], task["notebook"])
             t = time.perf_counter()
-            try:
-                await self.kernel.reset(str(work))
+            if task.get("empty"):  # a report without data: its cells run here (run/empty.py)
+                from pumpurs.run.empty import execute_in_process
+
                 timings["prepare"] = time.perf_counter() - t0
-                t = time.perf_counter()
-                await self.kernel.execute(nb, task.get("timeout"))
-            except BaseException:
-                restart = True  # whatever the notebook left behind goes with the kernel
-                raise
-            finally:
-                timings["execute"] = time.perf_counter() - t
+                try:
+                    execute_in_process(nb, work)
+                finally:
+                    timings["execute"] = time.perf_counter() - t
+            else:
+                try:
+                    await self.kernel.reset(str(work))
+                    timings["prepare"] = time.perf_counter() - t0
+                    t = time.perf_counter()
+                    await self.kernel.execute(nb, task.get("timeout"))
+                except BaseException:
+                    restart = True  # whatever the notebook left behind goes with the kernel
+                    raise
+                finally:
+                    timings["execute"] = time.perf_counter() - t
             t = time.perf_counter()
             _record_parameters(nb, task)
             nbformat.write(nb, work / outputs.NOTEBOOK)
@@ -396,6 +405,9 @@ class _Handle:
             stdout=self.log,
             stderr=self.log,
             close_fds=True,
+            # The kernel's environment (PYTHONHASHSEED) for the worker too: a report
+            # without data runs its cells in the worker (run/empty.py).
+            env={**os.environ, **config.get("env", {})},
         )
         theirs.close()
         self.conn = Connection(ours.detach())
