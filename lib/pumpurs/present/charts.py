@@ -483,15 +483,10 @@ def cap_usage(
         return NoChart(title or _t("cap_title", lang), lang, note)
     fig, ax = _new_figure(min(8.0, max(HEIGHT, 0.4 * n + 1.6)))
     _title(ax, title or _t("cap_title", lang))
-    _labels(ax, _t("cap_x", lang), label("category", lang))
-    if omitted:
-        ax.set_title(
-            _t("omitted", lang).format(n=min_count),
-            loc="right",
-            fontsize=7.5,
-            fontfamily=FONT,
-            color="#555555",
-        )
+    xlabel = _t("cap_x", lang)
+    if omitted:  # under the axis, its own lines: beside the title it ran into it
+        xlabel += "\n" + _wrap(_t("omitted", lang).format(n=min_count), 90)
+    _labels(ax, xlabel, label("category", lang))
     totals = counts.sum(axis=1).to_numpy(dtype=float)
     shares = counts.to_numpy(dtype=float) / totals[:, None] * 100
     y = np.arange(n)[::-1].astype(float)
