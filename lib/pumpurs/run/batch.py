@@ -37,12 +37,13 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from pumpurs.core.errors import InputError, TemporaryError
 from pumpurs.run import changes, outputs, release, session
+from pumpurs.run.background import in_background
 from pumpurs.run.folders import (
     install_report,
     outputs_intact,
@@ -204,7 +205,7 @@ def _stored(
             early = cache / f".{key}.first-{uuid.uuid4().hex[:8]}.tmp"  # pruned if left
             facts = session.write_judgement(national, early, only=few, rest_in=store)["reports"]
             # started last: nothing may fail between here and the batch awaiting it
-            storing = _in_background(_yielding, session.write_judgement, national, store)
+            storing = in_background(_yielding, session.write_judgement, national, store)
         else:
             facts = session.write_judgement(national, store)["reports"]
     return Shared(
@@ -221,15 +222,6 @@ def _stored(
         programme_sha256=programme_sha256,
         templates_sha256=templates_sha256,
     )
-
-
-def _in_background(work: Callable[..., Any], *args: Any) -> Future[Any]:
-    """Start `work` on a thread of its own; the interpreter waits for it before exiting."""
-    pool = ThreadPoolExecutor(1, thread_name_prefix="pumpurs-store")
-    try:
-        return pool.submit(work, *args)
-    finally:
-        pool.shutdown(wait=False)
 
 
 # How much lower than the batch's own the priority of its background threads is (the
@@ -605,7 +597,6 @@ def _national_store_awaited(shared: Shared) -> Iterator[None]:
 def _meanwhile(work: Callable[..., Any], *args: Any) -> Iterator[None]:
     """Run `work` on a thread while the block runs (the batch process only waits for its
     workers then); the block's end waits for it and raises what it raised."""
-    from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(1, thread_name_prefix="pumpurs-meanwhile") as pool:
         done = pool.submit(work, *args)
