@@ -13,7 +13,7 @@ from factory import correction, entry, plan, world
 from pumpurs.core.calendar import parse_period
 from pumpurs.core.rules import judge
 from pumpurs.core.settings import load_programme
-from pumpurs.present import changes_view
+from pumpurs.present import changes_view, overview_view
 from pumpurs.present import report_view as view
 from pumpurs.report.changes import (
     BEFORE_START,
@@ -208,7 +208,7 @@ def test_the_overview_workbook_has_it_too(judged, tmp_path: Path) -> None:
     now, _, found = judged
     o = programme_overview(now, PROGRAMME, PERIOD)
     o.changes = found[NATIONAL]
-    view.overview_export(o, str(tmp_path), "lv")
+    overview_view.overview_export(o, str(tmp_path), "lv")
     names = openpyxl.load_workbook(tmp_path / "report.xlsx").sheetnames
     assert {"Izmaiņas", "Izmaiņas pēc noteikumiem", "Izmaiņas pa pašvaldībām"} <= set(names)
     html = changes_view.section(o, "lv").data

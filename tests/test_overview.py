@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from factory import entry, plan, world
 from pumpurs.core.calendar import parse_period
 from pumpurs.core.rules import judge
+from pumpurs.present import overview_view
 from pumpurs.present import report_view as view
 from pumpurs.report.overview import programme_overview
 
@@ -79,7 +80,9 @@ def test_page_one_gives_the_verdict_key_figures_and_who_must_act(overview, progr
     assert "Pusgadā" in figures and "Kopš projekta sākuma" in figures
     assert "Valsts budžets" in figures and ">ESF<" in figures
     act = " ".join(
-        re.sub(r"<[^>]+>", " ", view.overview_needs_action(overview, "lv", programme).data).split()
+        re.sub(
+            r"<[^>]+>", " ", overview_view.overview_needs_action(overview, "lv", programme).data
+        ).split()
     )
     assert "Pašvaldības, kurām visvairāk jārīkojas" in act
     assert act.index("Aizkraukles novads: apguve") < act.index("Rīga: apguve")  # red, then at risk
@@ -89,14 +92,14 @@ def test_page_one_gives_the_verdict_key_figures_and_who_must_act(overview, progr
 def test_pupils_in_two_municipalities_are_explained(overview, programme):
     assert overview.by_municipality["pupils"].tolist() == [1, 2]
     assert overview.counts["pupils"] == 2  # st1 counts in both municipalities
-    html = view.overview_municipalities(overview, "lv", programme).data
+    html = overview_view.overview_municipalities(overview, "lv", programme).data
     assert "Skolēnu kolonnas summa pārsniedz valsts skaitu (2) par 1" in html
     last = re.findall(r"<tr class=\"total\">(.*?)</tr>", html)[0]
     assert re.sub(r"<[^>]+>", "|", last).split("|")[1] == "Kopā"
 
 
 def test_every_indicator_target_with_its_date_and_met_in_latvian(overview):
-    shown = view.overview_indicators(overview, "lv").data
+    shown = overview_view.overview_indicators(overview, "lv").data
     assert "Mērķis spēkā no" in shown and "Sasniegts" in shown
     assert "<td>Iesaistītās izglītības iestādes</td>" in shown
     cells = re.findall(r"<td[^>]*>(.*?)</td>", shown)
@@ -108,7 +111,7 @@ def test_every_indicator_target_with_its_date_and_met_in_latvian(overview):
 
 
 def test_the_overview_workbook_is_latvian_and_reconciles(overview, tmp_path):
-    view.overview_export(overview, str(tmp_path), "lv")
+    overview_view.overview_export(overview, str(tmp_path), "lv")
     wb = load_workbook(tmp_path / "report.xlsx")
     assert wb.sheetnames == [
         "Galvenie rādītāji", "Pašvaldības", "Konstatējumi", "Semestri", "Rādītāji"
@@ -165,7 +168,7 @@ def test_who_must_act_after_the_end_is_who_has_money_at_risk():
 
 
 def test_the_findings_table_has_a_total_line_of_the_money_at_risk(overview, programme):
-    html = view.overview_findings(overview, "lv", programme).data
+    html = overview_view.overview_findings(overview, "lv", programme).data
     last = re.sub(r"<[^>]+>", "|", re.findall(r"<tr class=\"total\">(.*?)</tr>", html)[0])
     cells = [c for c in last.split("|") if c]
     assert cells == ["Kopā", "5", "15,00\u00a0€"]  # 3 errors, 2 warnings; the key figure

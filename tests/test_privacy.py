@@ -8,7 +8,7 @@ import random
 import pandas as pd
 import pytest
 
-from pumpurs.present.report_view import suppression_note
+from pumpurs.present.view_common import suppression_note
 from pumpurs.report.audience import Audience
 from pumpurs.report.privacy import (
     PUPIL_LEVEL_COLUMNS,

@@ -12,6 +12,7 @@ from factory import entry, world
 from pumpurs.core.calendar import parse_period
 from pumpurs.core.rules import judge
 from pumpurs.core.settings import load_programme
+from pumpurs.present import overview_view, view_common
 from pumpurs.present import report_view as view
 from pumpurs.present.texts import text
 from pumpurs.report.municipality import municipality_report
@@ -294,7 +295,7 @@ def _write_public_release(period_dir, j, period, marks) -> None:
     ).audience
     for m in PROGRAMME.municipalities:
         f = figures[m.name]
-        f.errors_mark = view.release_mark(audience, marks, errors_cell(m.slug)) or ""
+        f.errors_mark = view_common.release_mark(audience, marks, errors_cell(m.slug)) or ""
         rows.append(IndexRow(id=m.slug, name=m.name, code=m.code, status="ok", figures=f))
         if j.scoped(municipality=m.name).ledger.empty:
             continue
@@ -304,11 +305,11 @@ def _write_public_release(period_dir, j, period, marks) -> None:
         page = str(view.summary(r, "lv", PROGRAMME).data) + str(view.top_fixes(r, "lv").data)
         (folder / "report.html").write_text(page, encoding="utf-8")
     o = programme_overview(j, PROGRAMME, period, "public", marks)
-    view.overview_export(o, str(period_dir / "overview"), "lv")
+    overview_view.overview_export(o, str(period_dir / "overview"), "lv")
     from pumpurs.present.index_page import key_figures
 
     national = key_figures(j, period, PROGRAMME)
-    national.errors_mark = view.release_mark(audience, marks, errors_cell("overview")) or ""
+    national.errors_mark = view_common.release_mark(audience, marks, errors_cell("overview")) or ""
     ov = IndexRow(id="overview", name="LV", code="LV", status="ok", figures=national)
     (period_dir / "index.html").write_text(
         index_html(rows, ov, period.label, j.as_of, "lv", "public"), encoding="utf-8"

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from factory import entry, plan, world
 from pumpurs.core.calendar import parse_period
 from pumpurs.core.rules import judge
+from pumpurs.present import overview_view
 from pumpurs.present import report_view as view
 from pumpurs.report.municipality import municipality_report
 from pumpurs.report.overview import programme_overview
@@ -156,12 +157,12 @@ def test_after_the_end_every_output_speaks_of_a_closed_programme(programme, tmp_
         for words in PLANNING_AHEAD:
             assert words not in said, (name, words)
     o = programme_overview(j, programme, parse_period("2023-H2"))
-    view.overview_export(o, str(tmp_path / "overview"), "lv")
+    overview_view.overview_export(o, str(tmp_path / "overview"), "lv")
     wb = load_workbook(tmp_path / "overview" / "report.xlsx")
     said = "\n".join(
         [
             view.summary(o, "lv", programme).data,
-            view.overview_needs_action(o, "lv", programme).data,
+            overview_view.overview_needs_action(o, "lv", programme).data,
             *(str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True)
               for c in row if c is not None),
         ]

@@ -25,8 +25,9 @@ from pumpurs.core.settings import DEFAULT_PROGRAMME, load_programme
 from pumpurs.report.audience import Audience
 from pumpurs.report.request import ReportRequest
 from pumpurs.run import release
-from pumpurs.run.batch import RunOptions, make_task, prepare_shared
+from pumpurs.run.batch import RunOptions, prepare_shared
 from pumpurs.run.inputs import validate_inputs
+from pumpurs.run.plan import make_task
 from pumpurs.sources import load
 from pumpurs.sources.folder import FolderSource
 

@@ -33,6 +33,8 @@ from typing import Any
 
 from pumpurs.core.errors import UsageError
 from pumpurs.report.release import PRIMARY, SECONDARY, Cell, Relation, Release, pinned
+from pumpurs.run import outputs
+from pumpurs.run.model import INDEX_FILE
 
 _MARK = re.compile(r"^<(\d+)$")
 
@@ -283,7 +285,7 @@ def _page_one(page: str, lang: str) -> tuple[tuple[str, str] | None, list[tuple[
 
 def read_release(period_dir: Path) -> Release:
     """Every count the public files of `period_dir` print, and the sums that tie them."""
-    index = period_dir / "index.html"
+    index = period_dir / INDEX_FILE
     if not index.is_file():
         raise UsageError(
             f"{period_dir}: no index.html; give a period folder such as reports/2021-H1"
@@ -297,13 +299,13 @@ def read_release(period_dir: Path) -> Release:
     index_errors: dict[str, Cell | None] = {}
     for rid, texts in parser.rows.items():
         if len(texts) > errors_col:
-            index_errors[rid] = r.cell(("index.html", "index", rid, "errors"), texts[errors_col])
+            index_errors[rid] = r.cell((INDEX_FILE, "index", rid, "errors"), texts[errors_col])
     national_rows: dict[tuple[str, str], list[Cell]] = {}
     town_plans: list[Cell] = []
     page_a: dict[str, Cell | None] = {}
     towns = [rid for rid in parser.rows if rid != "overview"]
     for rid in towns:
-        book = period_dir / rid / "report.xlsx"
+        book = period_dir / rid / outputs.XLSX
         if not book.is_file():
             continue
         file = f"{rid}/report.xlsx"
@@ -330,7 +332,7 @@ def read_release(period_dir: Path) -> Release:
                 plans = r.cell((file, w["key_sheet"], figure, column), row.get(column))
                 if plans is not None:
                     town_plans.append(plans)
-        page = period_dir / rid / "report.html"
+        page = period_dir / rid / outputs.HTML
         if page.is_file():
             hfile = f"{rid}/report.html"
             text_of_page = page.read_text(encoding="utf-8")
@@ -355,7 +357,7 @@ def read_release(period_dir: Path) -> Release:
                     f"{hfile}: the main corrections of {rule} add up to its findings row",
                     at_most=len(lines) >= 5,
                 )
-    book = period_dir / "overview" / "report.xlsx"
+    book = period_dir / "overview" / outputs.XLSX
     if book.is_file():
         file = "overview/report.xlsx"
         from pumpurs.core.settings import slugify

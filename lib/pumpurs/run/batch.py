@@ -11,8 +11,8 @@ The batch reads as its steps (`run_batch`):
    municipality): each kernel reads its municipality's rows and nothing else. A run of
    a few municipalities stores their rows first and the national store on a thread.
    Bad data raises InputError (exit 2) and nothing is written.
-4. `plan_work` - a report whose inputs (its judged slice, parameters, notebook, code,
-   programme.yaml) are unchanged and whose outputs are intact is skipped.
+4. `plan_work` (`run/plan.py`) - a report whose inputs (its judged slice, parameters,
+   notebook, code, programme.yaml) are unchanged and whose outputs are intact is skipped.
 5. `render_reports` - the reports are rendered in parallel (longest first), each into a
    temporary folder under `<out>/<period>/.tmp/`, and moved into place only when
    complete; status.json is updated after each one. Meanwhile this process, which
@@ -37,16 +37,13 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from pumpurs._version import __version__
-from pumpurs.core.calendar import Period
 from pumpurs.core.errors import InputError, TemporaryError
-from pumpurs.present.texts import text
-from pumpurs.report.audience import Audience
 from pumpurs.run import changes, outputs, release, session
+from pumpurs.run.background import in_background
 from pumpurs.run.folders import (
     install_report,
     outputs_intact,
@@ -67,20 +64,16 @@ from pumpurs.run.model import (
     FAILED,
     INDEX_FILE,
     MANIFEST_FILE,
-    MANIFEST_FORMAT,
     OVERVIEW,
     TMP,
-    UNHASHED_PARAMETERS,
     Inputs,
     Outcome,
     Plan,
-    ReportSpec,
     RunOptions,
     Shared,
-    _json_hash,
     _now,
-    _read_json,
 )
+from pumpurs.run.plan import make_task, plan_work
 from pumpurs.run.protocol import Result, Task, WorkerConfig
 from pumpurs.run.runtime import private_runtime
 from pumpurs.sources import open_source, snapshot
@@ -212,7 +205,7 @@ def _stored(
             early = cache / f".{key}.first-{uuid.uuid4().hex[:8]}.tmp"  # pruned if left
             facts = session.write_judgement(national, early, only=few, rest_in=store)["reports"]
             # started last: nothing may fail between here and the batch awaiting it
-            storing = _in_background(_yielding, session.write_judgement, national, store)
+            storing = in_background(_yielding, session.write_judgement, national, store)
         else:
             facts = session.write_judgement(national, store)["reports"]
     return Shared(
@@ -229,15 +222,6 @@ def _stored(
         programme_sha256=programme_sha256,
         templates_sha256=templates_sha256,
     )
-
-
-def _in_background(work: Callable[..., Any], *args: Any) -> Future[Any]:
-    """Start `work` on a thread of its own; the interpreter waits for it before exiting."""
-    pool = ThreadPoolExecutor(1, thread_name_prefix="pumpurs-store")
-    try:
-        return pool.submit(work, *args)
-    finally:
-        pool.shutdown(wait=False)
 
 
 # How much lower than the batch's own the priority of its background threads is (the
@@ -280,178 +264,8 @@ def remove_stale_public_caches() -> None:
 
 
 # ---------------------------------------------------------------------------
-# Step 4: plan_work
+# Step 4: plan_work (run/plan.py); step 5: render_reports
 # ---------------------------------------------------------------------------
-def input_hash(spec: ReportSpec, shared: Shared, notebook_sha: str) -> str:
-    """What a report depends on: its judged slice, parameters, notebook, code, settings."""
-    from pumpurs.run.session import code_hash
-
-    params = {k: v for k, v in spec.parameters.items() if k not in UNHASHED_PARAMETERS}
-    return _json_hash(
-        {
-            "format": MANIFEST_FORMAT,
-            "kind": spec.kind,
-            "slice": shared.slice_hashes[spec.id],
-            "parameters": params,
-            "notebook": notebook_sha,
-            "code": code_hash(),
-            "templates": shared.templates_sha256,
-            "programme": shared.programme_sha256,
-            **({"release": shared.release_sha} if shared.release_sha else {}),
-            **({"changes": shared.changes_sha[spec.id]} if spec.id in shared.changes_sha else {}),
-        }
-    )[:32]
-
-
-def plan_work(inputs: Inputs, shared: Shared, status: dict[str, Any]) -> Plan:
-    """Decide what to render: changed inputs, damaged outputs, --force, --retry-failed."""
-    opts = inputs.options
-    notebook_sha: dict[Path, str] = {}
-    render: list[ReportSpec] = []
-    fresh: list[ReportSpec] = []
-    failed_before = {rid for rid, s in status.items() if s.get("status") == "failed"}
-    for spec in inputs.reports:
-        if spec.notebook not in notebook_sha:
-            notebook_sha[spec.notebook] = sha256_file(spec.notebook)
-        spec.slice_hash = shared.slice_hashes[spec.id]
-        spec.input_hash = input_hash(spec, shared, notebook_sha[spec.notebook])
-        if opts.retry_failed and spec.id not in failed_before:
-            continue
-        report_dir = inputs.period_dir / spec.id
-        manifest = _read_json(report_dir / MANIFEST_FILE)
-        current = (
-            isinstance(manifest, dict)
-            and manifest.get("input_hash") == spec.input_hash
-            and outputs_intact(report_dir, manifest)
-        )
-        if current and not opts.force and spec.id not in failed_before:
-            fresh.append(spec)
-        else:
-            render.append(spec)
-    # Longest first, so the batch does not end waiting for Rīga alone on one core.
-    costs = {s.id: expected_cost(s, shared, status) for s in render}
-    render.sort(key=lambda s: -costs[s.id])
-    return Plan(render=render, up_to_date=fresh)
-
-
-def expected_cost(spec: ReportSpec, shared: Shared, status: dict[str, Any]) -> float:
-    """Seconds a report will probably take: last time's, else guessed from its slice's size.
-
-    Reports with many findings have long tables, and long tables make long PDFs.
-    """
-    last = status.get(spec.id, {}).get("seconds")
-    if isinstance(last, int | float) and last > 0:
-        return float(last)
-    size = shared.slice_sizes.get(spec.id)
-    if size is None:
-        return 1.0
-    return 1.0 + size["ledger_rows"] / 20_000 + size["findings"] / 100
-
-
-# ---------------------------------------------------------------------------
-# Step 5: render_reports
-# ---------------------------------------------------------------------------
-def _title(spec: ReportSpec, period: Period) -> str:
-    from pumpurs.present.fmt import fmt_period
-
-    words = fmt_period(period.label, spec.lang)
-    if spec.kind == "overview":
-        return text("run.title_overview", spec.lang, period=words)
-    return text("run.title_report", spec.lang, name=spec.name, period=words)
-
-
-def _footer(spec: ReportSpec, period: Period) -> str:
-    from pumpurs.present.fmt import fmt_period
-
-    return f"{spec.name} · PuMPuRS · {fmt_period(period.label, spec.lang)}"
-
-
-def make_task(inputs: Inputs, shared: Shared, spec: ReportSpec, workdir: Path) -> Task:
-    """The worker's instructions for one report, with its manifest (minus the outputs)."""
-    from pumpurs.run.session import code_hash
-
-    audience = inputs.policy(spec.audience)
-    expect = outputs.notebook_writes(spec.kind, audience)
-    forbid = outputs.refused(spec.kind, audience)
-    parameters = dict(spec.parameters)
-    shown = dict(parameters)
-    if "judgement_path" in inputs.notebook_params[spec.notebook.name]:
-        # The notebook may start from the early store of its own rows; it records the
-        # national store, which reads the same rows and outlives the run.
-        parameters["judgement_path"] = str(shared.early or shared.store)
-        shown["judgement_path"] = str(shared.store)
-    inputs_list = [
-        *shared.data_files,
-        {
-            "role": "programme",
-            "path": str(inputs.programme_path),
-            "sha256": shared.programme_sha256,
-        },
-        {"role": "notebook", "path": str(spec.notebook), "sha256": sha256_file(spec.notebook)},
-    ]
-    if spec.params_file is not None:
-        inputs_list.append(
-            {
-                "role": "params",
-                "path": str(spec.params_file),
-                "sha256": sha256_file(spec.params_file),
-            }
-        )
-    manifest = {
-        "manifest_format": MANIFEST_FORMAT,
-        "report": spec.id,
-        "kind": spec.kind,
-        "municipality": spec.name if spec.kind == "municipality" else None,
-        "municipality_code": spec.code if spec.kind == "municipality" else None,
-        "period": inputs.period.label,
-        "as_of": inputs.as_of.isoformat(),
-        "audience": spec.audience,
-        "lang": spec.lang,
-        "parameters": _shown_parameters(spec.parameters, audience),
-        "inputs": [
-            i if audience.sees_local_paths else {**i, "path": Path(i["path"]).name}
-            for i in inputs_list
-        ],
-        "input_hash": spec.input_hash,
-        "judgement_hash": spec.slice_hash,
-        "pumpurs_version": __version__,
-        "code_hash": code_hash(),
-        "templates_hash": shared.templates_sha256,
-    }
-    from pumpurs.report.municipality import has_no_data
-
-    return {
-        "id": spec.id,
-        "name": spec.name,
-        "empty": spec.kind == "municipality" and has_no_data(shared.slice(spec.id)),
-        "notebook": str(spec.notebook),
-        "parameters": parameters,
-        "shown_parameters": _shown_parameters(shown, audience),
-        "shown_notebook": str(spec.notebook) if audience.sees_local_paths else spec.notebook.name,
-        "workdir": str(workdir),
-        "title": _title(spec, inputs.period),
-        "footer": _footer(spec, inputs.period),
-        "lang": spec.lang,
-        "audience": spec.audience,
-        "programme_path": str(inputs.programme_path),
-        "expect": expect,
-        "forbid": forbid,
-        "timeout": inputs.options.timeout,
-        "manifest": manifest,
-    }
-
-
-def _shown_parameters(parameters: dict[str, Any], audience: Audience) -> dict[str, Any]:
-    """Parameters as a report may record them: a public one names files, not the
-    machine's folders (paths are cut to their last part)."""
-    if audience.sees_local_paths:
-        return parameters
-    return {
-        k: Path(v).name if k in UNHASHED_PARAMETERS and isinstance(v, str) and v else v
-        for k, v in parameters.items()
-    }
-
-
 class Progress:
     """Progress for people: a rich bar at a terminal, one plain line per report otherwise."""
 
@@ -783,7 +597,6 @@ def _national_store_awaited(shared: Shared) -> Iterator[None]:
 def _meanwhile(work: Callable[..., Any], *args: Any) -> Iterator[None]:
     """Run `work` on a thread while the block runs (the batch process only waits for its
     workers then); the block's end waits for it and raises what it raised."""
-    from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(1, thread_name_prefix="pumpurs-meanwhile") as pool:
         done = pool.submit(work, *args)

@@ -20,6 +20,7 @@ from pumpurs.core.calendar import Period
 from pumpurs.report.changes import NATIONAL, Changes, changes_all, judge_previous, programme_start
 from pumpurs.report.changes import previous_period as _previous
 from pumpurs.report.request import ReportRequest
+from pumpurs.run.background import in_background
 
 
 def _file(store: Path, period: Period) -> Path:
@@ -120,12 +121,11 @@ def prepare(inputs: Any, shared: Any) -> dict[str, str]:
         found = compute(shared.national, inputs.period, few)
         keep(where, inputs.period, found)
         if shared.early is not None:  # and beside the national store once it is whole,
-            from pumpurs.run.batch import _in_background  # so a rerun reads no judgement
-
+            # so a rerun reads no judgement
             def later(done: dict[str, Changes] = found) -> None:
                 shared.wait_stored()
                 if kept(shared.store, inputs.period) is None:
                     keep(shared.store, inputs.period, done)
 
-            _in_background(later)
+            in_background(later)
     return {rid: digest(found[name]) for rid, name in shared.names.items() if name in found}

@@ -94,7 +94,7 @@ def hide_index_counts(figures: dict[str, Any], inputs: Any, shared: Any) -> dict
     the municipality's page 1 and in the overview)."""
     from dataclasses import replace
 
-    from pumpurs.present.report_view import release_mark
+    from pumpurs.present.view_common import release_mark
     from pumpurs.report.release import errors_cell
 
     audience = inputs.policy("public")

@@ -57,7 +57,7 @@ def parameterize(nb: Any, parameters: dict[str, Any], notebook_path: str) -> Any
         cell.setdefault("metadata", {}).setdefault("tags", [])
     nb.metadata["papermill"] = {
         "input_path": notebook_path,
-        "output_path": "report.ipynb",
+        "output_path": outputs.NOTEBOOK,
         "parameters": {},
         "environment_variables": {},
         "version": papermill.__version__,
