@@ -94,6 +94,42 @@ class Standing:
     warnings: int
     due: dt.date  # corrections are due by the next reporting deadline
 
+    @classmethod
+    def of(
+        cls,
+        led: pd.DataFrame,
+        partners: pd.DataFrame,
+        findings: pd.DataFrame,
+        programme: Programme,
+        period: Period,
+        as_of: dt.date,
+        projection: pd.DataFrame,
+        eligible_cents: int,
+    ) -> Standing:
+        """The standing of a municipality's or the programme's rows and findings: one
+        computation for page 1 of both reports."""
+        ended, share, colour = absorption_verdict(led, partners, programme, as_of, projection)
+        allocation = int(partners["allocation_cents"].sum())
+        in_period = period.holds(led["service_month"])
+        at_risk = led["ineligible_cents"] + led["over_allocation_cents"]
+        is_error = (findings["severity"] == "error").to_numpy()
+        new = _new_in_period(findings, led, period).to_numpy() if len(findings) else is_error
+        return cls(
+            empty=bool(led.empty),
+            ended=ended,
+            allocation_cents=allocation,
+            eligible_cents=eligible_cents,
+            remaining_cents=allocation - eligible_cents,
+            share=share,
+            colour=colour,
+            period_at_risk_cents=int(at_risk[in_period].sum()),
+            earlier_at_risk_cents=int(at_risk[~in_period].sum()),
+            new_errors=int((is_error & new).sum()),
+            errors=int(is_error.sum()),
+            warnings=int((findings["severity"] == "warning").sum()),
+            due=period.end_date + dt.timedelta(days=programme.reporting.corrections_due_days),
+        )
+
 
 CAP_BANDS = (
     (0, 50, "0–50 %"),
@@ -322,26 +358,8 @@ def municipality_report(
 
     absorption = t_partner.total.get("absorption")
     fc = forecast(led, partners, programme, j.as_of)
-    ended, share, colour = absorption_verdict(led, partners, programme, j.as_of, fc)
-    allocation = int(partners["allocation_cents"].sum())
-    eligible = int(t_partner.total["eligible_cents"])
-    at_risk = led["ineligible_cents"] + led["over_allocation_cents"]
-    new = _new_in_period(f, led, period) if len(f) else pd.Series([], dtype=bool)
-    is_error = f["severity"] == "error"
-    standing = Standing(
-        empty=has_no_data(s),
-        ended=ended,
-        allocation_cents=allocation,
-        eligible_cents=eligible,
-        remaining_cents=allocation - eligible,
-        share=share,
-        colour=colour,
-        period_at_risk_cents=int(at_risk[in_period].sum()),
-        earlier_at_risk_cents=int(at_risk[~in_period].sum()),
-        new_errors=int((new & is_error).sum()) if len(f) else 0,
-        errors=int(is_error.sum()),
-        warnings=int((f["severity"] == "warning").sum()),
-        due=period.end_date + dt.timedelta(days=programme.reporting.corrections_due_days),
+    standing = Standing.of(
+        led, partners, f, programme, period, j.as_of, fc, int(t_partner.total["eligible_cents"])
     )
     t_cat_p, t_school_p = totals_many(period_led, partners, ["category", "school"]).values()
     counts = {

@@ -22,7 +22,6 @@ from pumpurs.report.audience import Audience
 from pumpurs.report.municipality import (
     Standing,
     _new_in_period,
-    absorption_verdict,
     key_figures,
     programme_ended,
     standing_colour,
@@ -133,23 +132,8 @@ def programme_overview(
     total["allocation_cents"] = int(t.total["allocation_cents"])
     total["absorption"] = t.total["absorption"]
 
-    allocation = int(partners["allocation_cents"].sum())
-    eligible = int(t.total["eligible_cents"])
-    _, share, colour = absorption_verdict(led, partners, programme, j.as_of, fc)
-    standing = Standing(
-        empty=bool(led.empty),
-        ended=ended,
-        allocation_cents=allocation,
-        eligible_cents=eligible,
-        remaining_cents=allocation - eligible,
-        share=share,
-        colour=colour,
-        period_at_risk_cents=int(at_risk[in_period].sum()),
-        earlier_at_risk_cents=int(at_risk[~in_period].sum()),
-        new_errors=int((is_error & new).sum()),
-        errors=int(is_error.sum()),
-        warnings=int((f["severity"] == "warning").sum()),
-        due=period.end_date + dt.timedelta(days=programme.reporting.corrections_due_days),
+    standing = Standing.of(
+        led, partners, f, programme, period, j.as_of, fc, int(t.total["eligible_cents"])
     )
 
     by_rule = (
