@@ -33,6 +33,7 @@ from pumpurs.present.view_common import (
     html_table,
     key_figures_sheet,
     marked,
+    period_rows,
     release_mark,
     report_text,
     suppression_note,
@@ -48,22 +49,14 @@ from pumpurs.report.release import (
 
 
 def overview_title(o: Overview, lang: str) -> HTML:
-    period = fmt_period(o.period.label, lang)
-    start = fmt_date(f"{o.period.first_month}-01", lang)
     rows = [
-        (
-            report_text("period", lang),
-            report_text("period_range", lang).format(
-                period=period, start=start, end=fmt_date(o.period.end_date, lang)
-            ),
-        ),
-        (report_text("as_of", lang), fmt_date(o.as_of, lang)),
+        *period_rows(o.period, o.as_of, lang),
         (text("overview.budget", lang), fmt_eur(o.budget_cents, lang)),
         (text("overview.allocated", lang), fmt_eur(int(o.total["allocation_cents"]), lang)),
         (report_text("audience", lang), report_text(f"audience_{o.audience}", lang)),
         (report_text("fingerprint", lang), o.fingerprint),
     ]
-    unbroken = period.replace(" ", NBSP)  # the title never leaves "pusgads" alone on a line
+    unbroken = fmt_period(o.period.label, lang).replace(" ", NBSP)  # "pusgads" never alone
     return HTML(blocks.title(f"{text('overview.title', lang)}: {unbroken}") + blocks.facts(rows))
 
 

@@ -41,7 +41,7 @@ from pumpurs.present.view_common import counts_shown as _counts_shown
 from pumpurs.present.view_common import html_table as _html
 from pumpurs.present.view_common import key_figures_sheet as _key_figures_sheet
 from pumpurs.present.view_common import marked as _marked
-from pumpurs.present.view_common import release_mark, share_note, suppression_note
+from pumpurs.present.view_common import period_rows, release_mark, share_note, suppression_note
 from pumpurs.present.view_common import report_slug as _report_slug
 from pumpurs.present.view_common import report_text as _t
 from pumpurs.report.audience import Audience
@@ -80,21 +80,13 @@ def title_block(r: MunicipalityReport, lang: str) -> HTML:
         f"{row.name} ({fmt_date(row.agreement_date, lang)})" for row in r.partners.itertuples()
     )
     aud = _t(f"audience_{r.audience}", lang)
-    period = fmt_period(r.period.label, lang)
-    start = fmt_date(f"{r.period.first_month}-01", lang)
     rows = [
-        (
-            _t("period", lang),
-            _t("period_range", lang).format(
-                period=period, start=start, end=fmt_date(r.period.end_date, lang)
-            ),
-        ),
-        (_t("as_of", lang), fmt_date(r.as_of, lang)),
+        *period_rows(r.period, r.as_of, lang),
         (_t("partners", lang), partners or "–"),
         (_t("audience", lang), aud),
         (_t("fingerprint", lang), r.fingerprint),
     ]
-    unbroken = period.replace(" ", NBSP)  # the title never leaves "pusgads" alone on a line
+    unbroken = fmt_period(r.period.label, lang).replace(" ", NBSP)  # "pusgads" never alone
     html = blocks.title(f"{r.municipality.name} — {_t('title', lang)}: {unbroken}")
     html += blocks.facts(rows)
     if r.empty:

@@ -7,10 +7,13 @@ module imports neither.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 from IPython.display import HTML
 
-from pumpurs.present.fmt import label, table_html
+from pumpurs.core.calendar import Period
+from pumpurs.present.fmt import fmt_date, fmt_period, label, table_html
 from pumpurs.present.texts import text
 from pumpurs.report.audience import Audience
 from pumpurs.report.municipality import MunicipalityReport
@@ -20,6 +23,23 @@ from pumpurs.report.release import NATIONAL, PRIMARY, Cell, cell_text, plans_cel
 
 def report_text(key: str, lang: str) -> str:
     return text(f"report.{key}", lang)
+
+
+def period_rows(period: Period, as_of: dt.date, lang: str) -> list[tuple[str, str]]:
+    """The title table's first rows, the same in every report: the half-year with its
+    dates, and the report date."""
+    start = fmt_date(f"{period.first_month}-01", lang)
+    return [
+        (
+            report_text("period", lang),
+            report_text("period_range", lang).format(
+                period=fmt_period(period.label, lang),
+                start=start,
+                end=fmt_date(period.end_date, lang),
+            ),
+        ),
+        (report_text("as_of", lang), fmt_date(as_of, lang)),
+    ]
 
 
 def suppression_note(audience: Audience, lang: str) -> str:
